@@ -1,0 +1,61 @@
+#pragma once
+// The compile-time errors of ctnn, each a class template whose name is a greppable id and whose
+// arguments carry the numbers. Instantiating one fails inside its own body, so g++ and clang put
+// "In instantiation of 'struct ctnn::error::NAME<the numbers>'" on the first line a user reads.
+// Look up an id in docs/errors.md.
+#include <cstddef>
+
+namespace ctnn::error {
+
+template <class...>
+inline constexpr bool never = false;
+
+/// Seq<> with no layers.
+template <class Seq>
+struct SEQ_HAS_NO_LAYERS {
+    static_assert(never<Seq>, "ctnn::Seq needs at least one layer");
+};
+
+/// The first layer takes the size of what precedes it (an activation): the Seq's input size is
+/// unknown. Start with a layer of fixed input size, such as Linear<In, Out>.
+template <class FirstLayer>
+struct SEQ_MUST_START_WITH_A_SIZED_LAYER {
+    static_assert(never<FirstLayer>,
+                  "ctnn::Seq: the first layer must have a fixed input size (e.g. Linear<In,Out>); "
+                  "an activation takes the size of the layer before it");
+};
+
+/// A layer declared with a zero size, e.g. Linear<0, 10>.
+template <std::size_t Position, class Layer, std::size_t InputSize, std::size_t OutputSize>
+struct LAYER_SIZE_IS_ZERO {
+    static_assert(never<Layer>, "ctnn::Seq: layer sizes must be positive (see position and sizes above)");
+};
+
+/// Layer Position produces OutputSize values per sample but layer NextPosition expects InputSize.
+template <std::size_t Position, class Layer, std::size_t OutputSize, std::size_t NextPosition, class NextLayer,
+          std::size_t InputSize>
+struct LAYER_SIZES_DO_NOT_MATCH {
+    static_assert(OutputSize == InputSize,
+                  "ctnn::Seq: adjacent layers disagree on the size between them (positions, layers and sizes above)");
+};
+
+/// forward/backward called with an input array whose size is not the model's input size.
+template <std::size_t ModelInputSize, std::size_t GivenSize>
+struct INPUT_SIZE_DOES_NOT_MATCH_MODEL {
+    static_assert(ModelInputSize == GivenSize, "ctnn: the input array's size is not Net::in_size");
+};
+
+/// forward called with an output array whose size is not the model's output size.
+template <std::size_t ModelOutputSize, std::size_t GivenSize>
+struct OUTPUT_SIZE_DOES_NOT_MATCH_MODEL {
+    static_assert(ModelOutputSize == GivenSize, "ctnn: the output array's size is not Net::out_size");
+};
+
+/// forward called with something whose size is only known at run time (a std::vector, a
+/// dynamic std::span): pass std::array, a C array or std::span<float, N>, or use the batch API.
+template <class Argument>
+struct ARGUMENT_NEEDS_A_FIXED_SIZE {
+    static_assert(never<Argument>, "ctnn: single-sample forward needs a fixed-size array or std::span<float, N>");
+};
+
+}  // namespace ctnn::error

@@ -1,0 +1,55 @@
+#pragma once
+// Element-wise activation functions, each as a scalar and a SIMD formula, and each derivative
+// written in terms of the activation's *output* y: backward then needs no pre-activation buffer,
+// so a Linear followed by an activation stores one buffer, not two.
+#include <cmath>
+#include "arch.hpp"
+
+namespace ctnn::kernels {
+
+/// No activation: the epilogue of a Linear that is not followed by one.
+struct identity_op {
+    static constexpr float apply(float x) noexcept { return x; }
+    template <class B> static B apply(const B& x) noexcept { return x; }
+    static constexpr float derivative_from_output(float) noexcept { return 1.0f; }
+    template <class B> static B derivative_from_output(const B&) noexcept { return B(1.0f); }
+};
+
+struct relu_op {
+    static constexpr float apply(float x) noexcept { return x > 0.0f ? x : 0.0f; }
+    template <class B> static B apply(const B& x) noexcept { return xsimd::max(x, B(0.0f)); }
+    static constexpr float derivative_from_output(float y) noexcept { return y > 0.0f ? 1.0f : 0.0f; }
+    template <class B> static B derivative_from_output(const B& y) noexcept {
+        return xsimd::select(y > B(0.0f), B(1.0f), B(0.0f));
+    }
+};
+
+/// The slope must be positive so that the sign of the output tells the side of the input.
+template <int Numerator, int Denominator>
+struct leaky_relu_op {
+    static_assert(Numerator > 0 && Denominator > 0, "ctnn::LeakyReLUSlope: the slope must be positive");
+    static constexpr float Slope = float(Numerator) / float(Denominator);
+    static constexpr float apply(float x) noexcept { return x > 0.0f ? x : Slope * x; }
+    template <class B> static B apply(const B& x) noexcept { return xsimd::select(x > B(0.0f), x, x * B(Slope)); }
+    static constexpr float derivative_from_output(float y) noexcept { return y > 0.0f ? 1.0f : Slope; }
+    template <class B> static B derivative_from_output(const B& y) noexcept {
+        return xsimd::select(y > B(0.0f), B(1.0f), B(Slope));
+    }
+};
+
+struct sigmoid_op {
+    // 1 / (1 + e^-x) overflows gracefully: e^-x -> inf gives 0, e^-x -> 0 gives 1.
+    static float apply(float x) noexcept { return 1.0f / (1.0f + std::exp(-x)); }
+    template <class B> static B apply(const B& x) noexcept { return B(1.0f) / (B(1.0f) + xsimd::exp(-x)); }
+    static constexpr float derivative_from_output(float y) noexcept { return y * (1.0f - y); }
+    template <class B> static B derivative_from_output(const B& y) noexcept { return y * (B(1.0f) - y); }
+};
+
+struct tanh_op {
+    static float apply(float x) noexcept { return std::tanh(x); }
+    template <class B> static B apply(const B& x) noexcept { return xsimd::tanh(x); }
+    static constexpr float derivative_from_output(float y) noexcept { return 1.0f - y * y; }
+    template <class B> static B derivative_from_output(const B& y) noexcept { return B(1.0f) - y * y; }
+};
+
+}  // namespace ctnn::kernels

@@ -1,0 +1,168 @@
+#pragma once
+// Fixed-size products of a fully connected layer, batch-major (one sample per row):
+//   forward        Y  = epilogue(X W^T + b)     X: batch x In,  W: Out x In (PyTorch layout)
+//   input grad     dX = dY W                    dY: batch x Out
+//   weight grad    dW += dY^T X,  db += colsum(dY)
+// Feature sizes are template parameters, so every inner loop has a compile-time trip count and
+// the register blocking below is chosen at compile time; only the batch count is a run-time value.
+// The scalar references these are tested against are in reference.hpp.
+#include <cstddef>
+#include "activation_ops.hpp"
+#include "arch.hpp"
+
+namespace ctnn::kernels {
+namespace detail {
+
+// Forward, dot-product form: RB rows of X against OB rows of W, accumulating RB*OB registers
+// along In, reduced horizontally once at the end.
+template <std::size_t In, std::size_t RB, std::size_t OB, class Arch>
+inline void dot_block(const float* x, const float* w, float (&out)[RB][OB]) noexcept {
+    using V = fvec<Arch>;
+    constexpr std::size_t L = lanes<Arch>;
+    constexpr std::size_t vec_end = In / L * L;
+    V acc[RB][OB];
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+        for (std::size_t o = 0; o < OB; ++o) acc[r][o] = V(0.0f);
+    for (std::size_t i = 0; i < vec_end; i += L) {
+        V wv[OB];
+#pragma GCC unroll 16
+        for (std::size_t o = 0; o < OB; ++o) wv[o] = V::load_unaligned(w + o * In + i);
+#pragma GCC unroll 16
+        for (std::size_t r = 0; r < RB; ++r) {
+            const V xv = V::load_unaligned(x + r * In + i);
+#pragma GCC unroll 16
+            for (std::size_t o = 0; o < OB; ++o) acc[r][o] = xsimd::fma(xv, wv[o], acc[r][o]);
+        }
+    }
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+        for (std::size_t o = 0; o < OB; ++o) {
+            float s = xsimd::hadd(acc[r][o]);
+            for (std::size_t i = vec_end; i < In; ++i) s += x[r * In + i] * w[o * In + i];
+            out[r][o] = s;
+        }
+}
+
+template <std::size_t In, std::size_t Out, std::size_t RB, std::size_t OB, class Epilogue, class Arch>
+inline void forward_rows(const float* x, const float* w, const float* bias, float* y) noexcept {
+    constexpr std::size_t o_end = Out / OB * OB;
+    float out[RB][OB];
+    for (std::size_t o = 0; o < o_end; o += OB) {
+        dot_block<In, RB, OB, Arch>(x, w + o * In, out);
+#pragma GCC unroll 16
+        for (std::size_t r = 0; r < RB; ++r)
+#pragma GCC unroll 16
+            for (std::size_t k = 0; k < OB; ++k) y[r * Out + o + k] = Epilogue::apply(out[r][k] + bias[o + k]);
+    }
+    if constexpr (o_end < Out) {
+        float tail[RB][1];
+        for (std::size_t o = o_end; o < Out; ++o) {
+            dot_block<In, RB, 1, Arch>(x, w + o * In, tail);
+            for (std::size_t r = 0; r < RB; ++r) y[r * Out + o] = Epilogue::apply(tail[r][0] + bias[o]);
+        }
+    }
+}
+
+// C (M x N, row-major) (+)= sum_k A(m, k) * B[k, :], with A(m, k) = a[m * a_m + k * a_k] and B
+// K x N row-major. The input gradient (A = dY, B = W) and the weight gradient (A = dY^T, B = X)
+// are both this product; neither needs a transposed copy of anything.
+template <std::size_t N, std::size_t MB, std::size_t NB, bool Accumulate, class Arch>
+inline void axpy_block(std::size_t K, const float* a, std::size_t a_m, std::size_t a_k, const float* b,
+                       float* c) noexcept {
+    using V = fvec<Arch>;
+    constexpr std::size_t L = lanes<Arch>;
+    V acc[MB][NB];
+#pragma GCC unroll 16
+    for (std::size_t m = 0; m < MB; ++m)
+#pragma GCC unroll 16
+        for (std::size_t n = 0; n < NB; ++n)
+            acc[m][n] = Accumulate ? V::load_unaligned(c + m * N + n * L) : V(0.0f);
+    for (std::size_t k = 0; k < K; ++k) {
+        V bv[NB];
+#pragma GCC unroll 16
+        for (std::size_t n = 0; n < NB; ++n) bv[n] = V::load_unaligned(b + k * N + n * L);
+#pragma GCC unroll 16
+        for (std::size_t m = 0; m < MB; ++m) {
+            const V av(a[m * a_m + k * a_k]);
+#pragma GCC unroll 16
+            for (std::size_t n = 0; n < NB; ++n) acc[m][n] = xsimd::fma(av, bv[n], acc[m][n]);
+        }
+    }
+#pragma GCC unroll 16
+    for (std::size_t m = 0; m < MB; ++m)
+#pragma GCC unroll 16
+        for (std::size_t n = 0; n < NB; ++n) acc[m][n].store_unaligned(c + m * N + n * L);
+}
+
+template <std::size_t N, std::size_t MB, std::size_t NB, bool Accumulate, class Arch>
+inline void axpy_rows(std::size_t K, const float* a, std::size_t a_m, std::size_t a_k, const float* b,
+                      float* c) noexcept {
+    constexpr std::size_t L = lanes<Arch>;
+    constexpr std::size_t wide_end = N / (NB * L) * (NB * L);
+    constexpr std::size_t vec_end = N / L * L;
+    for (std::size_t n = 0; n < wide_end; n += NB * L)
+        axpy_block<N, MB, NB, Accumulate, Arch>(K, a, a_m, a_k, b + n, c + n);
+    for (std::size_t n = wide_end; n < vec_end; n += L)
+        axpy_block<N, MB, 1, Accumulate, Arch>(K, a, a_m, a_k, b + n, c + n);
+    if constexpr (vec_end < N) {
+        for (std::size_t m = 0; m < MB; ++m)
+            for (std::size_t n = vec_end; n < N; ++n) {
+                float s = Accumulate ? c[m * N + n] : 0.0f;
+                for (std::size_t k = 0; k < K; ++k) s += a[m * a_m + k * a_k] * b[k * N + n];
+                c[m * N + n] = s;
+            }
+    }
+}
+
+template <std::size_t N, bool Accumulate, class Arch>
+inline void axpy_product(std::size_t M, std::size_t K, const float* a, std::size_t a_m, std::size_t a_k,
+                         const float* b, float* c) noexcept {
+    constexpr std::size_t regs = vector_registers<Arch>;
+    constexpr std::size_t MB = 4, NB = regs >= 32 ? 4 : 2;  // MB*NB accumulators + NB loads + 1
+    const std::size_t m_end = M / MB * MB;
+    for (std::size_t m = 0; m < m_end; m += MB)
+        axpy_rows<N, MB, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N);
+    for (std::size_t m = m_end; m < M; ++m)
+        axpy_rows<N, 1, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N);
+}
+
+}  // namespace detail
+
+/// Y = epilogue(X W^T + b) for `batch` rows.
+template <std::size_t In, std::size_t Out, class Epilogue = identity_op, class Arch = default_arch>
+inline void linear_forward(const float* x, std::size_t batch, const float* w, const float* bias, float* y) noexcept {
+    constexpr bool wide = vector_registers<Arch> >= 32;
+    // Rows of X share each loaded weight vector; a single row streams several weight rows at once.
+    constexpr std::size_t RB = wide ? 4 : 2, OB = 4, single_OB = wide ? 8 : 6;
+    const std::size_t b_end = batch / RB * RB;
+    for (std::size_t r = 0; r < b_end; r += RB)
+        detail::forward_rows<In, Out, RB, OB, Epilogue, Arch>(x + r * In, w, bias, y + r * Out);
+    for (std::size_t r = b_end; r < batch; ++r)
+        detail::forward_rows<In, Out, 1, single_OB, Epilogue, Arch>(x + r * In, w, bias, y + r * Out);
+}
+
+/// dX = dY W (overwrites dX).
+template <std::size_t In, std::size_t Out, class Arch = default_arch>
+inline void linear_input_grad(const float* dy, std::size_t batch, const float* w, float* dx) noexcept {
+    detail::axpy_product<In, false, Arch>(batch, Out, dy, Out, 1, w, dx);
+}
+
+/// dW += dY^T X and db += column sums of dY (accumulates, as PyTorch's .grad does).
+template <std::size_t In, std::size_t Out, class Arch = default_arch>
+inline void linear_param_grad(const float* x, const float* dy, std::size_t batch, float* dw, float* db) noexcept {
+    detail::axpy_product<In, true, Arch>(Out, batch, dy, 1, Out, x, dw);
+    using V = fvec<Arch>;
+    constexpr std::size_t L = lanes<Arch>;
+    constexpr std::size_t vec_end = Out / L * L;
+    for (std::size_t r = 0; r < batch; ++r) {
+        const float* row = dy + r * Out;
+        for (std::size_t o = 0; o < vec_end; o += L)
+            (V::load_unaligned(db + o) + V::load_unaligned(row + o)).store_unaligned(db + o);
+        for (std::size_t o = vec_end; o < Out; ++o) db[o] += row[o];
+    }
+}
+
+}  // namespace ctnn::kernels

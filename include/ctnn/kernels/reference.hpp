@@ -1,0 +1,76 @@
+#pragma once
+// Plain scalar loops that define what each kernel computes. The tests hold every SIMD kernel
+// against these, for sizes that are and are not multiples of the vector width.
+#include <cmath>
+#include <cstddef>
+#include "optimizer.hpp"
+
+namespace ctnn::kernels::reference {
+
+template <class Epilogue>
+void linear_forward(std::size_t in, std::size_t out, const float* x, std::size_t batch, const float* w,
+                    const float* bias, float* y) {
+    for (std::size_t r = 0; r < batch; ++r)
+        for (std::size_t o = 0; o < out; ++o) {
+            double s = bias[o];
+            for (std::size_t i = 0; i < in; ++i) s += double(x[r * in + i]) * w[o * in + i];
+            y[r * out + o] = Epilogue::apply(float(s));
+        }
+}
+
+inline void linear_input_grad(std::size_t in, std::size_t out, const float* dy, std::size_t batch, const float* w,
+                              float* dx) {
+    for (std::size_t r = 0; r < batch; ++r)
+        for (std::size_t i = 0; i < in; ++i) {
+            double s = 0;
+            for (std::size_t o = 0; o < out; ++o) s += double(dy[r * out + o]) * w[o * in + i];
+            dx[r * in + i] = float(s);
+        }
+}
+
+inline void linear_param_grad(std::size_t in, std::size_t out, const float* x, const float* dy, std::size_t batch,
+                              float* dw, float* db) {
+    for (std::size_t o = 0; o < out; ++o) {
+        double sb = 0;
+        for (std::size_t r = 0; r < batch; ++r) sb += dy[r * out + o];
+        db[o] += float(sb);
+        for (std::size_t i = 0; i < in; ++i) {
+            double s = 0;
+            for (std::size_t r = 0; r < batch; ++r) s += double(dy[r * out + o]) * x[r * in + i];
+            dw[o * in + i] += float(s);
+        }
+    }
+}
+
+template <class Op>
+void activation_forward(const float* x, std::size_t n, float* y) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = Op::apply(x[i]);
+}
+
+template <class Op>
+void activation_backward(const float* y, const float* dy, std::size_t n, float* dx) {
+    for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * Op::derivative_from_output(y[i]);
+}
+
+inline void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, const AdamStep& s) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const float gi = g[i] + s.weight_decay * p[i];
+        m[i] = s.beta1 * m[i] + (1.0f - s.beta1) * gi;
+        v[i] = s.beta2 * v[i] + (1.0f - s.beta2) * gi * gi;
+        const float denom = std::sqrt(v[i]) / s.bias_correction2_sqrt + s.eps;
+        p[i] -= s.lr / s.bias_correction1 * m[i] / denom;
+    }
+}
+
+inline void sgd_update(float* p, const float* g, float* buf, std::size_t n, const SgdStep& s) {
+    for (std::size_t i = 0; i < n; ++i) {
+        float d = g[i] + s.weight_decay * p[i];
+        if (s.momentum != 0.0f) {
+            buf[i] = s.momentum * buf[i] + d;
+            d = s.nesterov ? d + s.momentum * buf[i] : buf[i];
+        }
+        p[i] -= s.lr * d;
+    }
+}
+
+}  // namespace ctnn::kernels::reference

@@ -1,0 +1,41 @@
+#pragma once
+// Softmax cross-entropy on logits and integer class labels, fused and numerically stable (the
+// max is subtracted before exp), mean over the batch: torch.nn.CrossEntropyLoss().
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include "../core/check.hpp"
+
+namespace ctnn::loss {
+
+/// Returns the mean loss over `batch` rows of `classes` logits. If `grad` is not empty it gets
+/// d(loss)/d(logits) = (softmax - onehot) / batch, ready for Seq::backward.
+template <std::size_t Classes, class Label>
+float softmax_cross_entropy(std::span<const float> logits, std::span<const Label> labels, std::span<float> grad = {}) noexcept {
+    const std::size_t batch = labels.size();
+    CTNN_CHECK(logits.size() == batch * Classes, "logits must hold batch x classes floats");
+    CTNN_CHECK(grad.empty() || grad.size() == logits.size(), "grad must be empty or the size of logits");
+    double total = 0;
+    const float inv_batch = 1.0f / float(batch);
+    for (std::size_t r = 0; r < batch; ++r) {
+        const float* z = logits.data() + r * Classes;
+        const auto label = static_cast<std::size_t>(labels[r]);
+        CTNN_CHECK(label < Classes, "class label out of range");
+        float m = z[0];
+        for (std::size_t c = 1; c < Classes; ++c) m = z[c] > m ? z[c] : m;
+        double sum = 0;
+        for (std::size_t c = 0; c < Classes; ++c) sum += std::exp(double(z[c]) - m);
+        const double log_sum = std::log(sum);
+        total += log_sum - (double(z[label]) - m);
+        if (!grad.empty()) {
+            float* g = grad.data() + r * Classes;
+            for (std::size_t c = 0; c < Classes; ++c)
+                g[c] = float(std::exp(double(z[c]) - m - log_sum)) * inv_batch;
+            g[label] -= inv_batch;
+        }
+    }
+    return float(total / double(batch));
+}
+
+}  // namespace ctnn::loss

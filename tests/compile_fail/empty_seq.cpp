@@ -1,0 +1,3 @@
+// EXPECT: SEQ_HAS_NO_LAYERS<ctnn::Seq<> >
+#include <ctnn/ctnn.hpp>
+ctnn::Seq<> net;

@@ -1,0 +1,61 @@
+#pragma once
+// A plain, double-precision evaluation of a Seq's layer list, straight from the definitions of
+// Linear and the activations: the tests' independent statement of what a network computes.
+#include <cmath>
+#include <cstddef>
+#include <type_traits>
+#include <vector>
+#include <ctnn/ctnn.hpp>
+
+namespace test {
+
+template <class Op>
+double activation(double x) {
+    namespace k = ctnn::kernels;
+    if constexpr (std::is_same_v<Op, k::relu_op>) return x > 0 ? x : 0;
+    else if constexpr (std::is_same_v<Op, k::sigmoid_op>) return 1.0 / (1.0 + std::exp(-x));
+    else if constexpr (std::is_same_v<Op, k::tanh_op>) return std::tanh(x);
+    else return x > 0 ? x : double(Op::Slope) * x;  // leaky_relu_op
+}
+
+template <class Layer>
+inline constexpr bool is_linear = requires { Layer::in_features; };
+
+/// Forward in double with parameters from `params` (a block in Net's layout, as doubles).
+template <class Net>
+std::vector<double> reference_forward_double(const std::vector<double>& params, const std::vector<double>& x,
+                                             std::size_t batch) {
+    std::vector<double> cur = x;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using L = typename Net::template layer_type<I>;
+                constexpr auto e = Net::table[I];
+                const std::size_t n_in = e.in.size(), n_out = e.out.size();
+                std::vector<double> next(batch * n_out);
+                for (std::size_t r = 0; r < batch; ++r)
+                    for (std::size_t o = 0; o < n_out; ++o) {
+                        if constexpr (is_linear<L>) {
+                            const double* w = params.data() + e.param_offset;
+                            double s = w[L::bias_offset + o];
+                            for (std::size_t i = 0; i < n_in; ++i) s += w[o * n_in + i] * cur[r * n_in + i];
+                            next[r * n_out + o] = s;
+                        } else {
+                            next[r * n_out + o] = activation<typename L::op>(cur[r * n_in + o]);
+                        }
+                    }
+                cur = std::move(next);
+            }(),
+            ...);
+    }(std::make_index_sequence<Net::depth>{});
+    return cur;
+}
+
+template <class Net>
+std::vector<float> reference_forward(const Net& net, const std::vector<float>& x, std::size_t batch) {
+    const std::vector<double> p(net.parameters(), net.parameters() + Net::param_count);
+    const auto y = reference_forward_double<Net>(p, std::vector<double>(x.begin(), x.end()), batch);
+    return {y.begin(), y.end()};
+}
+
+}  // namespace test

@@ -1,0 +1,43 @@
+#pragma once
+// Helpers shared by the tests: seeded data and element-wise comparison with a stated tolerance.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <sstream>
+#include <vector>
+#include <ctnn/init/random.hpp>
+
+namespace test {
+
+inline std::vector<float> random_vector(std::size_t n, std::uint64_t seed, double scale = 1.0) {
+    ctnn::Rng rng(seed);
+    std::vector<float> v(n);
+    for (auto& x : v) x = float(rng.uniform(-scale, scale));
+    return v;
+}
+
+/// |a - b| <= abs_tol + rel_tol * |b| for every element; reports the first failure and the worst.
+inline void require_close(std::span<const float> actual, std::span<const float> expected, double rel_tol,
+                          double abs_tol, const char* what = "") {
+    REQUIRE(actual.size() == expected.size());
+    std::size_t bad = 0, first = 0;
+    double worst = 0;
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+        const double err = std::abs(double(actual[i]) - expected[i]);
+        const double allowed = abs_tol + rel_tol * std::abs(double(expected[i]));
+        if (!(err <= allowed)) {
+            if (bad++ == 0) first = i;
+        }
+        worst = std::max(worst, err / (allowed > 0 ? allowed : 1));
+    }
+    if (bad) {
+        std::ostringstream msg;
+        msg << what << ": " << bad << " of " << actual.size() << " elements differ; first at " << first << ": "
+            << actual[first] << " vs expected " << expected[first] << "; worst error " << worst << "x the tolerance";
+        FAIL(msg.str());
+    }
+    SUCCEED();
+}
+
+}  // namespace test

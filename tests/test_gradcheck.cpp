@@ -1,0 +1,125 @@
+// Gradients from backward against central finite differences of a double-precision evaluation
+// of the same network and loss, for every layer type and both losses.
+// Tolerance: |analytic - numeric| <= 1e-4 + 2e-3 |numeric| (the analytic side is float).
+#include <ctnn/ctnn.hpp>
+#include <memory>
+#include "reference_net.hpp"
+#include "support.hpp"
+
+using ctnn::Linear;
+using ctnn::Seq;
+
+namespace {
+
+double ce_double(const std::vector<double>& z, const std::vector<int>& labels, std::size_t classes) {
+    double total = 0;
+    for (std::size_t r = 0; r < labels.size(); ++r) {
+        double m = z[r * classes];
+        for (std::size_t c = 1; c < classes; ++c) m = std::max(m, z[r * classes + c]);
+        double s = 0;
+        for (std::size_t c = 0; c < classes; ++c) s += std::exp(z[r * classes + c] - m);
+        total += std::log(s) + m - z[r * classes + labels[r]];
+    }
+    return total / double(labels.size());
+}
+
+double mse_double(const std::vector<double>& z, const std::vector<float>& target) {
+    double total = 0;
+    for (std::size_t i = 0; i < z.size(); ++i) total += (z[i] - target[i]) * (z[i] - target[i]);
+    return total / double(z.size());
+}
+
+enum class Loss { cross_entropy, mse };
+
+template <class Net>
+void gradcheck(Loss loss, std::uint64_t seed) {
+    constexpr std::size_t batch = 3;
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(seed);
+    ctnn::init::xavier_normal(*net, rng, 1.5);
+    const auto x = test::random_vector(batch * Net::in_size, seed + 1, 1.5);
+    std::vector<int> labels(batch);
+    for (std::size_t r = 0; r < batch; ++r) labels[r] = int((r * 7 + seed) % Net::out_size);
+    const auto target = test::random_vector(batch * Net::out_size, seed + 2);
+
+    auto loss_of = [&](const std::vector<double>& p, const std::vector<double>& xd) {
+        const auto z = test::reference_forward_double<Net>(p, xd, batch);
+        return loss == Loss::cross_entropy ? ce_double(z, labels, Net::out_size) : mse_double(z, target);
+    };
+
+    // Analytic, from ctnn.
+    ctnn::Workspace<Net> ws(batch);
+    ctnn::Gradients<Net> grads;
+    std::vector<float> dlogits(batch * Net::out_size), dx(batch * Net::in_size);
+    const auto logits = net->train_forward(x, batch, ws);
+    if (loss == Loss::cross_entropy)
+        ctnn::loss::softmax_cross_entropy<Net::out_size, int>(logits, labels, dlogits);
+    else
+        ctnn::loss::mse(logits, target, dlogits);
+    grads.zero();
+    net->backward(x, batch, dlogits, ws, grads, dx);
+
+    // Numeric, in double.
+    std::vector<double> p(net->parameters(), net->parameters() + Net::param_count);
+    std::vector<double> xd(x.begin(), x.end());
+    const double h = 1e-6;
+    std::vector<float> numeric, analytic;
+    for (const auto& t : Net::tensors)
+        for (std::size_t j = 0; j < t.info.size(); ++j) {
+            const std::size_t i = t.offset + j;
+            const double saved = p[i];
+            p[i] = saved + h;
+            const double up = loss_of(p, xd);
+            p[i] = saved - h;
+            const double down = loss_of(p, xd);
+            p[i] = saved;
+            numeric.push_back(float((up - down) / (2 * h)));
+            analytic.push_back(grads.data()[i]);
+        }
+    test::require_close(analytic, numeric, 2e-3, 1e-4, "parameter gradients");
+
+    std::vector<float> numeric_dx;
+    for (std::size_t i = 0; i < xd.size(); ++i) {
+        const double saved = xd[i];
+        xd[i] = saved + h;
+        const double up = loss_of(p, xd);
+        xd[i] = saved - h;
+        const double down = loss_of(p, xd);
+        xd[i] = saved;
+        numeric_dx.push_back(float((up - down) / (2 * h)));
+    }
+    test::require_close(dx, numeric_dx, 2e-3, 1e-4, "input gradients");
+}
+
+}  // namespace
+
+TEST_CASE("Linear gradients match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<5, 4>>>(Loss::mse, 1);
+    gradcheck<Seq<Linear<17, 3>, Linear<3, 33>>>(Loss::cross_entropy, 2);
+}
+
+TEST_CASE("ReLU gradients match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<6, 9>, ctnn::ReLU, Linear<9, 4>>>(Loss::cross_entropy, 3);
+    gradcheck<Seq<Linear<6, 9>, ctnn::ReLU, Linear<9, 4>, ctnn::ReLU>>(Loss::mse, 4);
+}
+
+TEST_CASE("LeakyReLU gradients match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<6, 9>, ctnn::LeakyReLU, Linear<9, 4>>>(Loss::cross_entropy, 5);
+    gradcheck<Seq<Linear<6, 9>, ctnn::LeakyReLUSlope<1, 5>, Linear<9, 4>>>(Loss::mse, 6);
+}
+
+TEST_CASE("Sigmoid gradients match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<6, 9>, ctnn::Sigmoid, Linear<9, 4>>>(Loss::cross_entropy, 7);
+    gradcheck<Seq<Linear<6, 9>, ctnn::Sigmoid>>(Loss::mse, 8);
+}
+
+TEST_CASE("Tanh gradients match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<6, 9>, ctnn::Tanh, Linear<9, 4>>>(Loss::cross_entropy, 9);
+    gradcheck<Seq<Linear<6, 9>, ctnn::Tanh, ctnn::Sigmoid, Linear<9, 4>>>(Loss::mse, 10);
+}
+
+TEST_CASE("a deep mixed network's gradients match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU,
+                  Linear<6, 5>>>(Loss::cross_entropy, 11);
+    gradcheck<Seq<Linear<40, 33>, ctnn::ReLU, Linear<33, 20>, ctnn::Tanh, Linear<20, 10>>>(Loss::mse, 12);
+}

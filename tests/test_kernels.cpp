@@ -1,0 +1,144 @@
+// Every SIMD kernel against its scalar reference (kernels/reference.hpp), for every instruction
+// set this build can run, for sizes that are and are not multiples of the vector width.
+#include <ctnn/kernels/elementwise.hpp>
+#include <ctnn/kernels/linear.hpp>
+#include <ctnn/kernels/optimizer.hpp>
+#include <ctnn/kernels/reference.hpp>
+#include <tuple>
+#include <type_traits>
+#include "support.hpp"
+
+namespace k = ctnn::kernels;
+
+// The instruction sets compiled into this test: SSE2 always; AVX2 and AVX-512 when the build's
+// -march has them.
+using Archs = std::tuple<xsimd::sse2
+#if XSIMD_WITH_FMA3_AVX2
+                         , xsimd::fma3<xsimd::avx2>
+#endif
+#if XSIMD_WITH_AVX512BW
+                         , xsimd::avx512bw
+#endif
+                         >;
+
+using Ops = std::tuple<k::identity_op, k::relu_op, k::leaky_relu_op<1, 100>, k::sigmoid_op, k::tanh_op>;
+
+template <std::size_t In, std::size_t Out, class Arch, class Op>
+void check_linear(std::size_t batch) {
+    CAPTURE(In, Out, batch, Arch::name());
+    const auto x = test::random_vector(batch * In, 1 + In);
+    const auto w = test::random_vector(Out * In, 2 + Out, 0.5);
+    const auto b = test::random_vector(Out, 3);
+    const auto dy = test::random_vector(batch * Out, 4);
+    std::vector<float> y(batch * Out), y_ref(batch * Out);
+    k::linear_forward<In, Out, Op, Arch>(x.data(), batch, w.data(), b.data(), y.data());
+    k::reference::linear_forward<Op>(In, Out, x.data(), batch, w.data(), b.data(), y_ref.data());
+    test::require_close(y, y_ref, 1e-5, 1e-5, "forward");
+
+    std::vector<float> dx(batch * In, -1.0f), dx_ref(batch * In);
+    k::linear_input_grad<In, Out, Arch>(dy.data(), batch, w.data(), dx.data());
+    k::reference::linear_input_grad(In, Out, dy.data(), batch, w.data(), dx_ref.data());
+    test::require_close(dx, dx_ref, 1e-5, 1e-5, "input gradient");
+
+    // Parameter gradients accumulate: start both from the same non-zero values.
+    auto dw = test::random_vector(Out * In, 5), db = test::random_vector(Out, 6);
+    auto dw_ref = dw, db_ref = db;
+    k::linear_param_grad<In, Out, Arch>(x.data(), dy.data(), batch, dw.data(), db.data());
+    k::reference::linear_param_grad(In, Out, x.data(), dy.data(), batch, dw_ref.data(), db_ref.data());
+    test::require_close(dw, dw_ref, 1e-5, 1e-5, "weight gradient");
+    test::require_close(db, db_ref, 1e-5, 1e-5, "bias gradient");
+}
+
+template <class Arch, class Op, std::size_t In, std::size_t Out>
+void check_linear_all_batches() {
+    for (std::size_t batch : {1, 2, 3, 4, 5, 7, 100}) check_linear<In, Out, Arch, Op>(batch);
+}
+
+TEMPLATE_LIST_TEST_CASE("linear kernels match the scalar reference for odd and aligned sizes", "[kernels]", Archs) {
+    check_linear_all_batches<TestType, k::identity_op, 1, 1>();
+    check_linear_all_batches<TestType, k::identity_op, 3, 5>();
+    check_linear_all_batches<TestType, k::identity_op, 17, 33>();
+    check_linear_all_batches<TestType, k::identity_op, 33, 17>();
+    check_linear_all_batches<TestType, k::identity_op, 16, 32>();
+    check_linear_all_batches<TestType, k::identity_op, 1000, 5>();
+    check_linear_all_batches<TestType, k::identity_op, 5, 1000>();
+    check_linear_all_batches<TestType, k::identity_op, 784, 256>();
+}
+
+template <class Arch, class Op>
+void check_fused_epilogue() {
+    check_linear_all_batches<Arch, Op, 17, 33>();
+    check_linear_all_batches<Arch, Op, 256, 10>();
+}
+
+TEMPLATE_LIST_TEST_CASE("linear forward fuses every activation as its epilogue", "[kernels]", Archs) {
+    check_fused_epilogue<TestType, k::relu_op>();
+    check_fused_epilogue<TestType, k::leaky_relu_op<1, 100>>();
+    check_fused_epilogue<TestType, k::sigmoid_op>();
+    check_fused_epilogue<TestType, k::tanh_op>();
+}
+
+template <class Arch, class Op>
+void check_activation(std::size_t n) {
+    CAPTURE(n, Arch::name());
+    const auto x = test::random_vector(n, 7 + n, 6.0);
+    const auto dy = test::random_vector(n, 8 + n);
+    std::vector<float> y(n), y_ref(n), dx(n), dx_ref(n);
+    k::activation_forward<Op, Arch>(x.data(), n, y.data());
+    k::reference::activation_forward<Op>(x.data(), n, y_ref.data());
+    test::require_close(y, y_ref, 2e-6, 1e-7, "activation");
+    k::activation_backward<Op, Arch>(y_ref.data(), dy.data(), n, dx.data());
+    k::reference::activation_backward<Op>(y_ref.data(), dy.data(), n, dx_ref.data());
+    test::require_close(dx, dx_ref, 2e-6, 1e-7, "activation backward");
+}
+
+TEMPLATE_LIST_TEST_CASE("activation maps and derivatives match the scalar reference", "[kernels]", Archs) {
+    for (std::size_t n : {1, 3, 5, 16, 17, 33, 1000}) {
+        check_activation<TestType, k::relu_op>(n);
+        check_activation<TestType, k::leaky_relu_op<1, 100>>(n);
+        check_activation<TestType, k::leaky_relu_op<1, 5>>(n);
+        check_activation<TestType, k::sigmoid_op>(n);
+        check_activation<TestType, k::tanh_op>(n);
+    }
+}
+
+TEMPLATE_LIST_TEST_CASE("activations saturate cleanly at extreme inputs", "[kernels]", Archs) {
+    const std::vector<float> x{-1e30f, -100.0f, -20.0f, 0.0f, 20.0f, 100.0f, 1e30f, -0.0f,
+                               -1e30f, -100.0f, -20.0f, 0.0f, 20.0f, 100.0f, 1e30f, -0.0f, 3.0f};
+    std::vector<float> y(x.size());
+    k::activation_forward<k::sigmoid_op, TestType>(x.data(), x.size(), y.data());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        REQUIRE(std::isfinite(y[i]));
+        REQUIRE(y[i] >= 0.0f);
+        REQUIRE(y[i] <= 1.0f);
+    }
+    k::activation_forward<k::tanh_op, TestType>(x.data(), x.size(), y.data());
+    for (std::size_t i = 0; i < x.size(); ++i) REQUIRE(std::abs(y[i]) <= 1.0f);
+}
+
+TEMPLATE_LIST_TEST_CASE("Adam and SGD updates match the scalar reference", "[kernels][optim]", Archs) {
+    for (std::size_t n : {1, 3, 5, 17, 33, 1000}) {
+        CAPTURE(n);
+        const auto g = test::random_vector(n, 11);
+        for (float wd : {0.0f, 0.01f}) {
+            auto p = test::random_vector(n, 12), m = test::random_vector(n, 13, 0.1), v = test::random_vector(n, 14, 0.1);
+            for (auto& e : v) e = std::abs(e);
+            auto p_ref = p, m_ref = m, v_ref = v;
+            const k::AdamStep s{1e-3f, 0.9f, 0.999f, 1e-8f, wd, 0.271f, 0.0447f};
+            k::adam_update<TestType>(p.data(), g.data(), m.data(), v.data(), n, s);
+            k::reference::adam_update(p_ref.data(), g.data(), m_ref.data(), v_ref.data(), n, s);
+            test::require_close(p, p_ref, 1e-6, 1e-7, "adam params");
+            test::require_close(m, m_ref, 1e-6, 1e-7, "adam m");
+            test::require_close(v, v_ref, 1e-6, 1e-7, "adam v");
+            for (bool nesterov : {false, true}) {
+                auto q = test::random_vector(n, 15), buf = test::random_vector(n, 16);
+                auto q_ref = q, buf_ref = buf;
+                const k::SgdStep t{0.01f, 0.9f, wd, nesterov};
+                k::sgd_update<TestType>(q.data(), g.data(), buf.data(), n, t);
+                k::reference::sgd_update(q_ref.data(), g.data(), buf_ref.data(), n, t);
+                test::require_close(q, q_ref, 1e-6, 1e-7, "sgd params");
+                test::require_close(buf, buf_ref, 1e-6, 1e-7, "sgd momentum");
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+// ctnn against PyTorch: forward, loss, every gradient, 3 Adam steps and 3 SGD-momentum steps, on
+// fixtures written by tools/make_torch_fixtures.py (python3-torch 1.13) and committed in data/.
+// Tolerances (|a - b| <= abs + rel |b|): logits and loss 1e-5 + 1e-5; gradients 1e-6 + 1e-4;
+// parameters after 3 optimizer steps 1e-6 + 1e-5 (float summation order differs from PyTorch's).
+#include <ctnn/ctnn.hpp>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include "support.hpp"
+
+using ctnn::Linear;
+using ctnn::Seq;
+
+namespace {
+
+struct Sampled {
+    std::size_t size = 0, stride = 1;
+    std::vector<float> values;
+};
+
+std::map<std::string, Sampled> read_fixture(const std::string& file) {
+    std::ifstream in(std::string(CTNN_TEST_DATA_DIR) + "/" + file);
+    REQUIRE(in.good());
+    std::map<std::string, Sampled> out;
+    std::string name;
+    while (in >> name) {
+        if (name[0] == '#') {
+            std::getline(in, name);
+            continue;
+        }
+        if (name == "batch") {
+            in >> name;
+            continue;
+        }
+        Sampled s;
+        in >> s.size >> s.stride;
+        const std::size_t n = (s.size + s.stride - 1) / s.stride;
+        s.values.resize(n);
+        for (auto& v : s.values) in >> v;
+        REQUIRE(in.good());
+        out[name] = std::move(s);
+    }
+    return out;
+}
+
+/// The elements of `all` the fixture sampled.
+std::vector<float> sample(std::span<const float> all, const Sampled& s) {
+    REQUIRE(all.size() == s.size);
+    std::vector<float> v;
+    for (std::size_t i = 0; i < all.size(); i += s.stride) v.push_back(all[i]);
+    return v;
+}
+
+template <class Net>
+void set_formula_parameters(Net& net) {
+    std::size_t k = 0;
+    for (const auto& t : Net::tensors) {
+        const double fan_in = double(t.info.rank == 2 ? t.info.dims[1] : Net::tensors[k - 1].info.dims[1]);
+        for (std::size_t j = 0; j < t.info.size(); ++j)
+            net.parameters()[t.offset + j] = float(std::sin(1.3 * double(j) + 0.7 * double(k) + 0.1) / std::sqrt(fan_in));
+        ++k;
+    }
+}
+
+template <class Net>
+struct Batch {
+    std::vector<float> x;
+    std::vector<int> labels;
+    explicit Batch(std::size_t batch) : x(batch * Net::in_size), labels(batch) {
+        for (std::size_t n = 0; n < x.size(); ++n) x[n] = float(0.5 + 0.5 * std::sin(0.37 * double(n) + 0.2));
+        for (std::size_t r = 0; r < batch; ++r) labels[r] = int((7 * r + 3) % Net::out_size);
+    }
+};
+
+template <class Net>
+void compare_tensors(const float* block, const std::map<std::string, Sampled>& f, const std::string& prefix,
+                     double rel, double abs) {
+    for (const auto& t : Net::tensors) {
+        const std::string name = prefix + t.name();
+        INFO(name);
+        REQUIRE(f.count(name) == 1);
+        const auto& s = f.at(name);
+        test::require_close(sample({block + t.offset, t.info.size()}, s), s.values, rel, abs, name.c_str());
+    }
+}
+
+template <class Net, class MakeOptimizer>
+void check_steps(const std::map<std::string, Sampled>& f, std::size_t batch, const std::string& prefix,
+                 MakeOptimizer make) {
+    auto net = std::make_unique<Net>();
+    set_formula_parameters(*net);
+    Batch<Net> b(batch);
+    ctnn::Workspace<Net> ws(batch);
+    ctnn::Gradients<Net> grads;
+    auto opt = make();
+    std::vector<float> dlogits(batch * Net::out_size);
+    for (int step = 0; step < 3; ++step) {
+        const auto logits = net->train_forward(b.x, batch, ws);
+        ctnn::loss::softmax_cross_entropy<Net::out_size, int>(logits, b.labels, dlogits);
+        grads.zero();
+        net->backward(b.x, batch, dlogits, ws, grads);
+        opt.step(*net, grads);
+    }
+    compare_tensors<Net>(net->parameters(), f, prefix, 1e-5, 1e-6);
+}
+
+template <class Net>
+void check_against_torch(const std::string& file) {
+    const auto f = read_fixture(file);
+    const std::size_t batch = f.at("input_grad").size / Net::in_size;
+    auto net = std::make_unique<Net>();
+    set_formula_parameters(*net);
+    Batch<Net> b(batch);
+    ctnn::Workspace<Net> ws(batch);
+    ctnn::Gradients<Net> grads;
+    std::vector<float> dlogits(batch * Net::out_size), dx(batch * Net::in_size);
+
+    SECTION("forward and loss") {
+        const auto logits = net->train_forward(b.x, batch, ws);
+        test::require_close(sample(logits, f.at("logits")), f.at("logits").values, 1e-5, 1e-5, "logits");
+        const float loss = ctnn::loss::softmax_cross_entropy<Net::out_size, int>(logits, b.labels);
+        REQUIRE(loss == Approx(f.at("loss").values[0]).epsilon(1e-5));
+    }
+    SECTION("input and parameter gradients") {
+        const auto logits = net->train_forward(b.x, batch, ws);
+        ctnn::loss::softmax_cross_entropy<Net::out_size, int>(logits, b.labels, dlogits);
+        grads.zero();
+        net->backward(b.x, batch, dlogits, ws, grads, dx);
+        test::require_close(sample(dx, f.at("input_grad")), f.at("input_grad").values, 1e-4, 1e-6, "input_grad");
+        compare_tensors<Net>(grads.data(), f, "grad.", 1e-4, 1e-6);
+    }
+    SECTION("three Adam steps") {
+        check_steps<Net>(f, batch, "adam3.", [] { return ctnn::optim::Adam<Net>({.lr = 1e-3f}); });
+    }
+    SECTION("three SGD steps with momentum and weight decay") {
+        check_steps<Net>(f, batch, "sgd3.", [] {
+            return ctnn::optim::Sgd<Net>({.lr = 0.05f, .momentum = 0.9f, .weight_decay = 1e-3f});
+        });
+    }
+}
+
+}  // namespace
+
+TEST_CASE("the MNIST network matches PyTorch", "[torch]") {
+    check_against_torch<Seq<Linear<784, 256>, ctnn::ReLU, Linear<256, 256>, ctnn::ReLU, Linear<256, 10>>>(
+        "torch_mnist_net.txt");
+}
+
+TEST_CASE("a Sigmoid/Tanh/LeakyReLU network with odd sizes matches PyTorch", "[torch]") {
+    check_against_torch<Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU,
+                            Linear<6, 5>>>("torch_odd_net.txt");
+}

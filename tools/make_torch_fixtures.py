@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Writes the PyTorch reference values that tests/test_torch_reference.cpp checks ctnn against.
+
+Run with Debian's python3-torch (apt-get install python3-torch):
+    /usr/bin/python3 tools/make_torch_fixtures.py tests/data
+
+Parameters and inputs come from closed formulas (below, mirrored in the test) rather than a
+random generator, so the files hold only results. For each network it records the logits, the
+cross-entropy loss, the input gradient, every parameter gradient, and the parameters after three
+Adam steps and after three SGD-momentum steps on the same batch. Tensors larger than 4096
+elements are sampled every 97th element to keep the files small.
+"""
+import math
+import sys
+
+import torch
+from torch import nn
+
+SAMPLE_ABOVE = 4096
+SAMPLE_STRIDE = 97
+
+
+def formula_parameters(model):
+    """Tensor k of the model, element j: sin(1.3 j + 0.7 k + 0.1) / sqrt(fan_in)."""
+    k = 0
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            for p in (layer.weight, layer.bias):
+                flat = [math.sin(1.3 * j + 0.7 * k + 0.1) / math.sqrt(layer.in_features) for j in range(p.numel())]
+                with torch.no_grad():
+                    p.copy_(torch.tensor(flat, dtype=torch.float64).to(torch.float32).reshape(p.shape))
+                k += 1
+
+
+def formula_batch(batch, features, classes):
+    """x[r][i] = 0.5 + 0.5 sin(0.37 (r * features + i) + 0.2); label r = (7 r + 3) mod classes."""
+    x = [0.5 + 0.5 * math.sin(0.37 * n + 0.2) for n in range(batch * features)]
+    x = torch.tensor(x, dtype=torch.float64).to(torch.float32).reshape(batch, features)
+    labels = torch.tensor([(7 * r + 3) % classes for r in range(batch)], dtype=torch.long)
+    return x, labels
+
+
+def write_tensor(out, name, t):
+    flat = t.detach().reshape(-1).to(torch.float64).tolist()
+    stride = SAMPLE_STRIDE if len(flat) > SAMPLE_ABOVE else 1
+    values = flat[::stride]
+    out.write(f"{name} {len(flat)} {stride}\n")
+    out.write(" ".join(f"{v:.9g}" for v in values) + "\n")
+
+
+def run_steps(build, x, labels, make_optimizer, steps=3):
+    model = build()
+    formula_parameters(model)
+    opt = make_optimizer(model.parameters())
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), labels).backward()
+        opt.step()
+    return model
+
+
+def fixture(path, build, batch):
+    torch.manual_seed(0)
+    model = build()
+    formula_parameters(model)
+    features, classes = model[0].in_features, model[-1].out_features
+    x, labels = formula_batch(batch, features, classes)
+    x.requires_grad_(True)
+    logits = model(x)
+    loss = nn.functional.cross_entropy(logits, labels)
+    loss.backward()
+    with open(path, "w") as out:
+        out.write(f"# {model}\n".replace("\n", " ") + "\n")
+        out.write(f"batch {batch}\n")
+        write_tensor(out, "logits", logits)
+        write_tensor(out, "loss", loss.reshape(1))
+        write_tensor(out, "input_grad", x.grad)
+        for name, p in model.named_parameters():
+            write_tensor(out, f"grad.{name}", p.grad)
+        x = x.detach()
+        adam = run_steps(build, x, labels, lambda ps: torch.optim.Adam(ps, lr=1e-3))
+        for name, p in adam.named_parameters():
+            write_tensor(out, f"adam3.{name}", p)
+        sgd = run_steps(build, x, labels, lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-3))
+        for name, p in sgd.named_parameters():
+            write_tensor(out, f"sgd3.{name}", p)
+
+
+def main():
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/data"
+    torch.set_num_threads(1)
+    fixture(f"{out_dir}/torch_mnist_net.txt",
+            lambda: nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)),
+            batch=8)
+    fixture(f"{out_dir}/torch_odd_net.txt",
+            lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(), nn.Linear(9, 6),
+                                  nn.LeakyReLU(), nn.Linear(6, 5)),
+            batch=5)
+
+
+if __name__ == "__main__":
+    main()
