@@ -1,0 +1,89 @@
+#pragma once
+// Trainer: the epoch loop of a classifier. Each mini-batch: gather bytes into floats, forward,
+// softmax cross-entropy on the byte labels, backward, optimizer step. Generic over the network
+// type and any optimizer with step(net, grads) (optim::Adam, optim::Sgd). Every buffer (workspace,
+// gradients, batch, loss gradient, sample order) is allocated by the constructor; an epoch
+// allocates nothing.
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include "../core/aligned_buffer.hpp"
+#include "../core/check.hpp"
+#include "../core/parameter_block.hpp"
+#include "../core/workspace.hpp"
+#include "../init/random.hpp"
+#include "../losses/cross_entropy.hpp"
+#include "batch.hpp"
+#include "batch_sampler.hpp"
+#include "dataset.hpp"
+#include "progress.hpp"
+
+namespace ctnn::train {
+
+template <class O, class Net>
+concept OptimizerFor = requires(O& optimizer, Net& net, const Gradients<Net>& grads) { optimizer.step(net, grads); };
+
+template <class Net, class Optimizer>
+    requires OptimizerFor<Optimizer, Net>
+class Trainer {
+public:
+    static constexpr std::size_t classes = Net::out_size;
+
+    /// Trains `net` (kept by reference) on `data` (a view: the bytes must outlive the trainer).
+    /// `rng` orders the samples: pass the generator that initialised the net to continue its
+    /// stream, as PyTorch's one global generator does.
+    Trainer(Net& net, Optimizer& optimizer, DatasetView data, BatchOptions options, Rng rng)
+        : net_(net),
+          optimizer_(optimizer),
+          data_(data),
+          sampler_(data.size(), options, rng),
+          batch_(options.batch, Net::in_size),
+          ws_(options.batch),
+          dlogits_(options.batch * classes) {
+        CTNN_CHECK(data.sample_size == Net::in_size, "the data set's samples are not the model's input size");
+    }
+
+    /// One pass over the data; returns the mean of the batch losses (the study note's "cost"),
+    /// or NaN if the data set holds no full batch.
+    double run_epoch(Progress* progress = nullptr) noexcept {
+        sampler_.start_epoch();
+        const std::size_t batches = sampler_.batches();
+        if (progress) progress->begin(batches, sampler_.options().batch);
+        double total = 0;
+        for (std::size_t k = 0; k < batches; ++k) {
+            total += train_batch(sampler_.batch(k));
+            if (progress) progress->step(k + 1);
+        }
+        if (progress) progress->end();
+        ++epochs_;
+        return batches ? total / double(batches) : std::numeric_limits<double>::quiet_NaN();
+    }
+
+    std::size_t batches_per_epoch() const noexcept { return sampler_.batches(); }
+    std::size_t epochs_done() const noexcept { return epochs_; }
+
+private:
+    float train_batch(std::span<const std::uint32_t> indices) noexcept {
+        batch_.gather(data_, indices);
+        const std::size_t n = batch_.size();
+        const auto logits = net_.train_forward(batch_.inputs(), n, ws_);
+        const std::span<float> dlogits{dlogits_.data(), n * classes};
+        const float loss = loss::softmax_cross_entropy<classes, std::uint8_t>(logits, batch_.labels(), dlogits);
+        grads_.zero();
+        net_.backward(batch_.inputs(), n, dlogits, ws_, grads_);
+        optimizer_.step(net_, grads_);
+        return loss;
+    }
+
+    Net& net_;
+    Optimizer& optimizer_;
+    DatasetView data_;
+    BatchSampler sampler_;
+    Batch batch_;
+    Workspace<Net> ws_;
+    Gradients<Net> grads_;
+    AlignedBuffer dlogits_;
+    std::size_t epochs_ = 0;
+};
+
+}  // namespace ctnn::train
