@@ -9,15 +9,19 @@
 
 namespace ctnn::loss {
 
-/// Returns the mean loss over `batch` rows of `classes` logits. If `grad` is not empty it gets
-/// d(loss)/d(logits) = (softmax - onehot) / batch, ready for Seq::backward.
+/// Returns the mean loss over the rows of `classes` logits, one per label. If `grad` is not
+/// empty it gets d(loss)/d(logits) = (softmax - onehot) / batch, ready for Seq::backward.
+/// `mean_over` (default: the number of labels) is the divisor of both: a share of a batch split
+/// across threads passes the whole batch's size, so shares add up to the batch mean.
 template <std::size_t Classes, class Label>
-float softmax_cross_entropy(std::span<const float> logits, std::span<const Label> labels, std::span<float> grad = {}) noexcept {
+float softmax_cross_entropy(std::span<const float> logits, std::span<const Label> labels, std::span<float> grad = {},
+                            std::size_t mean_over = 0) noexcept {
     const std::size_t batch = labels.size();
+    const std::size_t divisor = mean_over ? mean_over : batch;
     CTNN_CHECK(logits.size() == batch * Classes, "logits must hold batch x classes floats");
     CTNN_CHECK(grad.empty() || grad.size() == logits.size(), "grad must be empty or the size of logits");
     double total = 0;
-    const float inv_batch = 1.0f / float(batch);
+    const float inv_batch = 1.0f / float(divisor);
     for (std::size_t r = 0; r < batch; ++r) {
         const float* z = logits.data() + r * Classes;
         const auto label = static_cast<std::size_t>(labels[r]);
@@ -35,7 +39,7 @@ float softmax_cross_entropy(std::span<const float> logits, std::span<const Label
             g[label] -= inv_batch;
         }
     }
-    return float(total / double(batch));
+    return float(total / double(divisor));
 }
 
 }  // namespace ctnn::loss

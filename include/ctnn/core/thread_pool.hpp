@@ -1,0 +1,71 @@
+#pragma once
+// ThreadPool: a fixed set of threads, created once, that run one task on every thread and join.
+// Training splits each batch across them (train/data_parallel.hpp); nothing creates a thread per
+// batch. Waiting uses C++20 atomic wait/notify (a short spin, then a futex), so a hand-off costs
+// microseconds against the hundreds a training step takes. Not for the real-time inference path:
+// that is single-threaded and lock-free by design.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+namespace ctnn {
+
+class ThreadPool {
+public:
+    /// `threads` >= 1 in all, counting the caller's: threads - 1 workers are started.
+    explicit ThreadPool(std::size_t threads = 1) {
+        if (threads == 0) threads = 1;
+        workers_.reserve(threads - 1);
+        for (std::size_t i = 1; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
+    }
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+    ~ThreadPool() {
+        stop_.store(true);
+        generation_.fetch_add(1);
+        generation_.notify_all();
+        for (auto& w : workers_) w.join();
+    }
+
+    std::size_t size() const noexcept { return workers_.size() + 1; }
+
+    /// Calls task(i) for every i in [0, size()), i = 0 on the calling thread, and returns when
+    /// all have returned. The task must not throw.
+    template <class Task>
+    void run(Task& task) noexcept {
+        if (workers_.empty()) {
+            task(std::size_t{0});
+            return;
+        }
+        task_ = &task;
+        call_ = [](void* t, std::size_t i) { (*static_cast<Task*>(t))(i); };
+        pending_.store(workers_.size());
+        generation_.fetch_add(1);
+        generation_.notify_all();
+        task(std::size_t{0});
+        for (std::size_t left = pending_.load(); left != 0; left = pending_.load()) pending_.wait(left);
+    }
+
+private:
+    void work(std::size_t index) {
+        std::uint64_t seen = 0;
+        for (;;) {
+            generation_.wait(seen);
+            seen = generation_.load();
+            if (stop_.load()) return;
+            call_(task_, index);
+            if (pending_.fetch_sub(1) == 1) pending_.notify_one();
+        }
+    }
+
+    std::vector<std::thread> workers_;
+    std::atomic<std::uint64_t> generation_{0};
+    std::atomic<std::size_t> pending_{0};
+    std::atomic<bool> stop_{false};
+    void (*call_)(void*, std::size_t) = nullptr;
+    void* task_ = nullptr;
+};
+
+}  // namespace ctnn

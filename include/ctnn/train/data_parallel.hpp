@@ -1,0 +1,88 @@
+#pragma once
+// DataParallel: one training batch's forward, loss and backward split across a ThreadPool by
+// rows. Each thread runs its share of the samples with its own workspace and gradient block; the
+// blocks are then summed, each thread adding up one slice of the parameters over all blocks in
+// a fixed order, so a run is deterministic for a given thread count. The loss gradient of every
+// share is scaled by the whole batch (not the share), so the sum is exactly the gradient of the
+// batch mean, as one thread computes it up to float summation order.
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <vector>
+#include "../core/aligned_buffer.hpp"
+#include "../core/check.hpp"
+#include "../core/parameter_block.hpp"
+#include "../core/thread_pool.hpp"
+#include "../core/workspace.hpp"
+#include "../losses/cross_entropy.hpp"
+
+namespace ctnn::train {
+
+template <class Net>
+class DataParallel {
+public:
+    DataParallel(ThreadPool& pool, std::size_t max_batch) : pool_(pool), max_batch_(max_batch) {
+        const std::size_t share = (max_batch + pool.size() - 1) / pool.size();
+        for (std::size_t t = 0; t < pool.size(); ++t) {
+            shares_.push_back(std::make_unique<Share>(share));
+            shares_.back()->loss = 0;
+        }
+    }
+
+    /// Softmax cross-entropy of `net` on the batch (x: batch x in_size, one label per row);
+    /// writes d(mean loss)/d(parameters) into `grads` (overwriting) and returns the mean loss.
+    template <class Label>
+    float loss_and_gradients(const Net& net, std::span<const float> x, std::span<const Label> labels,
+                             Gradients<Net>& grads) noexcept {
+        const std::size_t batch = labels.size();
+        CTNN_CHECK(batch <= max_batch_, "batch larger than DataParallel's max_batch");
+        CTNN_CHECK(x.size() == batch * Net::in_size, "input must hold batch x Net::in_size floats");
+        const std::size_t threads = pool_.size();
+        auto work = [&](std::size_t t) {
+            Share& s = *shares_[t];
+            const std::size_t first = batch * t / threads, n = batch * (t + 1) / threads - first;
+            s.grads.zero();
+            s.loss = 0;
+            if (n == 0) return;
+            const auto xs = x.subspan(first * Net::in_size, n * Net::in_size);
+            const auto logits = net.train_forward(xs, n, s.ws);
+            const std::span<float> dlogits{s.dlogits.data(), n * Net::out_size};
+            s.loss = loss::softmax_cross_entropy<Net::out_size, Label>(logits, labels.subspan(first, n), dlogits, batch);
+            net.backward(xs, n, dlogits, s.ws, s.grads);
+        };
+        pool_.run(work);
+        auto reduce = [&](std::size_t t) {
+            // Slices aligned to 64 bytes; every element summed in share order 0, 1, 2, ...
+            const std::size_t total = Net::param_count;
+            const std::size_t step = detail::round_up((total + threads - 1) / threads, floats_per_alignment);
+            const std::size_t begin = std::min(total, t * step), end = std::min(total, begin + step);
+            float* out = grads.data();
+            std::copy(shares_[0]->grads.data() + begin, shares_[0]->grads.data() + end, out + begin);
+            for (std::size_t k = 1; k < threads; ++k) {
+                const float* g = shares_[k]->grads.data();
+                for (std::size_t i = begin; i < end; ++i) out[i] += g[i];
+            }
+        };
+        pool_.run(reduce);
+        float loss = 0;
+        for (const auto& s : shares_) loss += s->loss;
+        return loss;
+    }
+
+    std::size_t threads() const noexcept { return pool_.size(); }
+
+private:
+    struct Share {
+        explicit Share(std::size_t n) : ws(n), dlogits(n * Net::out_size) {}
+        Workspace<Net> ws;
+        Gradients<Net> grads;
+        AlignedBuffer dlogits;
+        float loss;
+    };
+    ThreadPool& pool_;
+    std::size_t max_batch_;
+    std::vector<std::unique_ptr<Share>> shares_;
+};
+
+}  // namespace ctnn::train

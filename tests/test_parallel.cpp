@@ -1,0 +1,57 @@
+// ThreadPool and DataParallel: every thread runs once per task; a batch split across threads
+// gives the single-thread gradients (up to float summation order), bit for bit the same again.
+#include <ctnn/ctnn.hpp>
+#include <ctnn/core/thread_pool.hpp>
+#include <ctnn/train/data_parallel.hpp>
+#include <atomic>
+#include <memory>
+#include "support.hpp"
+
+using Net = ctnn::Seq<ctnn::Linear<30, 40>, ctnn::ReLU, ctnn::Linear<40, 20>, ctnn::Tanh, ctnn::Linear<20, 7>>;
+
+TEST_CASE("a thread pool runs the task once on each of its threads, many times over", "[parallel]") {
+    for (std::size_t threads : {1, 2, 3, 4}) {
+        ctnn::ThreadPool pool(threads);
+        REQUIRE(pool.size() == threads);
+        std::vector<std::atomic<int>> calls(threads);
+        for (int round = 0; round < 2000; ++round) {
+            auto task = [&](std::size_t i) { calls[i].fetch_add(1); };
+            pool.run(task);
+        }
+        for (auto& c : calls) REQUIRE(c.load() == 2000);
+    }
+}
+
+TEST_CASE("data-parallel gradients equal single-thread gradients and are deterministic", "[parallel]") {
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(4);
+    ctnn::init::pytorch_default(*net, rng);
+    for (std::size_t batch : {1, 2, 7, 64}) {
+        CAPTURE(batch);
+        const auto x = test::random_vector(batch * Net::in_size, batch);
+        std::vector<int> labels(batch);
+        for (std::size_t r = 0; r < batch; ++r) labels[r] = int(r % Net::out_size);
+
+        ctnn::Workspace<Net> ws(batch);
+        ctnn::Gradients<Net> single;
+        std::vector<float> dlogits(batch * Net::out_size);
+        const float loss = ctnn::loss::softmax_cross_entropy<Net::out_size, int>(net->train_forward(x, batch, ws), labels,
+                                                                                 dlogits);
+        single.zero();
+        net->backward(x, batch, dlogits, ws, single);
+
+        for (std::size_t threads : {1, 2, 3}) {
+            CAPTURE(threads);
+            ctnn::ThreadPool pool(threads);
+            ctnn::train::DataParallel<Net> dp(pool, 64);
+            ctnn::Gradients<Net> a, b;
+            a.fill(123.0f);  // overwritten, not accumulated
+            const float la = dp.loss_and_gradients<int>(*net, x, labels, a);
+            const float lb = dp.loss_and_gradients<int>(*net, x, labels, b);
+            REQUIRE(la == Approx(loss).epsilon(1e-6));
+            test::require_close(a.span(), single.span(), 1e-5, 1e-7, "gradients");
+            REQUIRE(la == lb);
+            REQUIRE(std::equal(a.span().begin(), a.span().end(), b.span().begin()));
+        }
+    }
+}
