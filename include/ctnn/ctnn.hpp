@@ -15,3 +15,10 @@
 #include "losses/mse.hpp"
 #include "optim/adam.hpp"
 #include "optim/sgd.hpp"
+#include "train/batch.hpp"
+#include "train/batch_sampler.hpp"
+#include "train/dataset.hpp"
+#include "train/evaluate.hpp"
+#include "train/progress.hpp"
+#include "train/trainer.hpp"
+// io/idx.hpp is not included here: it needs zlib (link the CMake target ctnn::io).
