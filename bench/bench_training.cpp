@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 #include <cmath>
 #include <vector>
+#include <ctnn/train/data_parallel.hpp>
 #include "mnist_models.hpp"
 
 namespace {
@@ -28,8 +29,17 @@ struct CtnnTrainer {
     ctnn::Gradients<bench::Net> grads;
     ctnn::optim::Adam<bench::Net> adam;
     std::vector<float> dlogits = std::vector<float>(batch * 10);
+    ctnn::ThreadPool pool;
+    ctnn::train::DataParallel<bench::Net> parallel{pool, batch};
+
+    explicit CtnnTrainer(std::size_t threads = 1) : pool(threads) {}
 
     float step(std::span<const float> x, std::span<const int> labels) {
+        if (pool.size() > 1) {
+            const float loss = parallel.loss_and_gradients(*net, x, labels, grads);
+            adam.step(*net, grads);
+            return loss;
+        }
         const auto logits = net->train_forward(x, batch, ws);
         const float loss = ctnn::loss::softmax_cross_entropy<10, int>(logits, labels, dlogits);
         grads.zero();
@@ -118,11 +128,11 @@ void report(benchmark::State& state, std::size_t samples_per_iteration) {
 
 void BM_ctnn_train_step(benchmark::State& state) {
     const Data data(batch);
-    CtnnTrainer t;
+    CtnnTrainer t(std::size_t(state.range(0)));
     for (auto _ : state) benchmark::DoNotOptimize(t.step(data.x, data.labels));
     report(state, batch);
 }
-BENCHMARK(BM_ctnn_train_step);
+BENCHMARK(BM_ctnn_train_step)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
 
 void BM_eigen_train_step(benchmark::State& state) {
     const Data data(batch);
@@ -131,20 +141,20 @@ void BM_eigen_train_step(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(t.step(x, data.labels));
     report(state, batch);
 }
-BENCHMARK(BM_eigen_train_step);
+BENCHMARK(BM_eigen_train_step)->UseRealTime();
 
 constexpr std::size_t epoch = 60000;
 
 void BM_ctnn_epoch(benchmark::State& state) {
     const Data data(epoch);
-    CtnnTrainer t;
+    CtnnTrainer t(std::size_t(state.range(0)));
     for (auto _ : state)
         for (std::size_t s = 0; s < epoch; s += batch)
             benchmark::DoNotOptimize(t.step(std::span(data.x).subspan(s * 784, batch * 784),
                                             std::span(data.labels).subspan(s, batch)));
     report(state, epoch);
 }
-BENCHMARK(BM_ctnn_epoch)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_ctnn_epoch)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
 void BM_eigen_epoch(benchmark::State& state) {
     const Data data(epoch);
@@ -155,7 +165,7 @@ void BM_eigen_epoch(benchmark::State& state) {
                                             std::span(data.labels).subspan(s, batch)));
     report(state, epoch);
 }
-BENCHMARK(BM_eigen_epoch)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_eigen_epoch)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
 }  // namespace
 

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages ctnn's build, tests and examples need, if any are missing.
 # Usage: tools/install-deps.sh [--torch]   (--torch adds python3-torch, for the PyTorch tools)
 set -euo pipefail
-packages=(g++ clang cmake make libxsimd-dev catch2 libbenchmark-dev libeigen3-dev zlib1g-dev)
+packages=(g++ clang cmake make time libxsimd-dev catch2 libbenchmark-dev libeigen3-dev zlib1g-dev)
 [[ "${1:-}" == "--torch" ]] && packages+=(python3-torch)
 missing=()
 for p in "${packages[@]}"; do

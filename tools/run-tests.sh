@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds and runs every test: the host's best instruction set, a generic x86-64 (SSE2) build,
-# and an AddressSanitizer + UndefinedBehaviorSanitizer build. Installs missing Debian packages.
-# Usage: tools/run-tests.sh [native|sse2|avx2|sanitize ...]   (default: all three of native, sse2, sanitize)
+# Builds and runs every test: g++ for the host's best instruction set, g++ for generic x86-64
+# (SSE2), clang 14, and g++ with AddressSanitizer + UndefinedBehaviorSanitizer. Installs missing
+# Debian packages first.
+# Usage: tools/run-tests.sh [native|sse2|avx2|clang|sanitize ...]   (default: native sse2 clang sanitize)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 jobs=$(nproc)
 configs=("$@")
-((${#configs[@]})) || configs=(native sse2 sanitize)
+((${#configs[@]})) || configs=(native sse2 clang sanitize)
 
 run() {  # run NAME CMAKE_ARGS...
   local name=$1; shift
@@ -22,8 +23,9 @@ for c in "${configs[@]}"; do
     native)   run native -DCTNN_ARCH=native ;;
     sse2)     run sse2 -DCTNN_ARCH=x86-64 ;;
     avx2)     run avx2 -DCTNN_ARCH=x86-64-v3 ;;
+    clang)    run clang -DCTNN_ARCH=native -DCMAKE_CXX_COMPILER=clang++-14 ;;
     sanitize) run sanitize -DCTNN_ARCH=native -DCTNN_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
-    *) echo "unknown configuration: $c (native, sse2, avx2, sanitize)" >&2; exit 2 ;;
+    *) echo "unknown configuration: $c (native, sse2, avx2, clang, sanitize)" >&2; exit 2 ;;
   esac
 done
 echo "=== all ctnn test configurations passed: ${configs[*]} ==="

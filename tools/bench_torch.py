@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""The benchmark workloads of bench/ in PyTorch (Debian's python3-torch, one thread), side by
+side with ctnn's numbers from the same machine, as medians and ratios.
+
+    /usr/bin/python3 tools/bench_torch.py [--ctnn-build build/bench] [--threads 1]
+
+It runs build/bench/bench/bench_inference and bench_training (configure with
+-DCTNN_BUILD_BENCHMARKS=ON) unless --no-ctnn. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed
+from the environment before torch loads, so OpenBLAS picks its best kernels for this CPU.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+    os.environ.pop(var, None)
+
+import torch  # noqa: E402  (after the environment is cleaned)
+from torch import nn  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def mnist_net():
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def median_seconds(fn, repeats=7, min_time=0.2):
+    """Median over `repeats` runs of the mean time per call, each run at least `min_time` long."""
+    fn()
+    results = []
+    for _ in range(repeats):
+        n, start = 0, time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_time:
+                break
+        results.append(elapsed / n)
+    return statistics.median(results)
+
+
+def torch_results():
+    model = mnist_net().eval()
+    out = {}
+    with torch.no_grad():
+        for batch in (1, 8, 100, 1000):
+            x = torch.rand(batch, 784)
+            out[f"inference batch {batch}"] = median_seconds(lambda: model(x)) / batch
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = torch.rand(100, 784), torch.randint(0, 10, (100,))
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    out["train step batch 100"] = median_seconds(step) / 100
+    data, labels = torch.rand(60000, 784), torch.randint(0, 10, (60000,))
+
+    def epoch():
+        for s in range(0, 60000, 100):
+            opt.zero_grad()
+            loss_fn(model(data[s:s + 100]), labels[s:s + 100]).backward()
+            opt.step()
+    out["epoch 60000"] = median_seconds(epoch, repeats=3, min_time=0) / 60000
+    return out
+
+
+def ctnn_results(build, threads):
+    """Seconds per sample from the ctnn benchmark binaries (medians of 5 repetitions)."""
+    names = {
+        "BM_ctnn_batch/1_median": "inference batch 1", "BM_ctnn_batch/8_median": "inference batch 8",
+        "BM_ctnn_batch/100_median": "inference batch 100", "BM_ctnn_batch/1000_median": "inference batch 1000",
+        f"BM_ctnn_train_step/threads:{threads}/real_time_median": "train step batch 100",
+        f"BM_ctnn_epoch/threads:{threads}/iterations:2/real_time_median": "epoch 60000",
+    }
+    out = {}
+    for binary in ("bench_inference", "bench_training"):
+        path = os.path.join(build, "bench", binary)
+        res = subprocess.run([path, "--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true",
+                              "--benchmark_format=json", "--benchmark_filter=ctnn"],
+                             check=True, capture_output=True, text=True)
+        for b in json.loads(res.stdout)["benchmarks"]:
+            if b["name"] in names and "samples/s" in b:
+                out[names[b["name"]]] = 1.0 / b["samples/s"]
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ctnn-build", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--no-ctnn", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {args.threads} thread(s), "
+          f"OPENBLAS_CORETYPE unset; ctnn from {args.ctnn_build}")
+    t = torch_results()
+    c = {} if args.no_ctnn else ctnn_results(args.ctnn_build, args.threads)
+    print(f"{'workload':24s} {'torch us/sample':>16s} {'ctnn us/sample':>15s} {'ctnn speed-up':>14s}")
+    for k, v in t.items():
+        cv = c.get(k)
+        ratio = f"{v / cv:13.2f}x" if cv else "            -"
+        cs = f"{cv * 1e6:15.3f}" if cv else "              -"
+        print(f"{k:24s} {v * 1e6:16.3f} {cs} {ratio}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
