@@ -1,0 +1,608 @@
+// safetensors: round trips, every way a file can be wrong (each message must name the file, the
+// tensor and what the model expects, and leave the model unchanged), dtype conversion, and
+// networks exported from PyTorch by tools/torch_to_safetensors.py (fixtures in data/, made by
+// tools/make_safetensors_fixtures.sh) giving PyTorch's outputs within 1e-5.
+#include <ctnn/ctnn.hpp>
+#include <ctnn/io/safetensors.hpp>
+#include <catch2/catch.hpp>
+#include <unistd.h>
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+namespace io = ctnn::io;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+using ctnn::Linear;
+using ctnn::Seq;
+using Kind = io::LoadErrorKind;
+using namespace std::string_literals;
+
+using Tiny = Seq<Linear<3, 2>, ctnn::ReLU, Linear<2, 1>>;
+using Small = Seq<Linear<13, 17>, ctnn::Tanh, Linear<17, 5>>;
+using Activations = Seq<Linear<6, 8>, ctnn::LeakyReLUSlope<1, 5>, Linear<8, 8>, ctnn::Sigmoid, Linear<8, 7>, ctnn::ReLU,
+                        Linear<7, 3>, ctnn::LeakyReLU>;
+
+namespace {
+
+using Bytes = std::vector<std::byte>;
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("ctnn_test_safetensors_" + std::to_string(::getpid()));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    fs::path operator/(const std::string& name) const { return path / name; }
+};
+
+fs::path write(const fs::path& p, const Bytes& b) {
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+    return p;
+}
+
+Bytes read_all(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::vector<char> c((std::istreambuf_iterator<char>(in)), {});
+    Bytes b(c.size());
+    std::memcpy(b.data(), c.data(), c.size());
+    return b;
+}
+
+void append_le(Bytes& b, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) b.push_back(std::byte(v >> (8 * i)));
+}
+
+void append_f32(Bytes& b, float f) { append_le(b, std::bit_cast<std::uint32_t>(f), 4); }
+
+/// A file: the 8-byte length (of `header`, unless given), the header, the data.
+Bytes file_of(const std::string& header, const Bytes& data, std::uint64_t length = UINT64_MAX) {
+    Bytes b;
+    append_le(b, length == UINT64_MAX ? header.size() : length, 8);
+    for (char c : header) b.push_back(std::byte(c));
+    b.insert(b.end(), data.begin(), data.end());
+    return b;
+}
+
+struct Entry {
+    std::string name, dtype;
+    std::vector<std::uint64_t> shape;
+    std::uint64_t begin, end;
+};
+
+std::string json_of(const std::vector<Entry>& entries, const std::string& extra = "") {
+    std::string h = "{";
+    for (const auto& e : entries) {
+        if (h.size() > 1) h += ",";
+        h += "\"" + e.name + "\":{\"dtype\":\"" + e.dtype + "\",\"shape\":[";
+        for (std::size_t i = 0; i < e.shape.size(); ++i) h += (i ? "," : "") + std::to_string(e.shape[i]);
+        h += "],\"data_offsets\":[" + std::to_string(e.begin) + "," + std::to_string(e.end) + "]}";
+    }
+    if (!extra.empty()) h += (h.size() > 1 ? "," : "") + extra;
+    return h + "}";
+}
+
+/// Tiny's tensors as F32, in order, packed: 0.weight [2,3], 0.bias [2], 2.weight [1,2], 2.bias [1].
+std::vector<Entry> tiny_entries() {
+    return {{"0.weight", "F32", {2, 3}, 0, 24},
+            {"0.bias", "F32", {2}, 24, 32},
+            {"2.weight", "F32", {1, 2}, 32, 40},
+            {"2.bias", "F32", {1}, 40, 44}};
+}
+
+/// n floats 0.25, 0.5, 0.75, ...
+Bytes f32_data(std::size_t n) {
+    Bytes b;
+    for (std::size_t i = 0; i < n; ++i) append_f32(b, 0.25f * float(i + 1));
+    return b;
+}
+
+template <class Net>
+std::vector<float> tensor_values(const Net& net) {
+    std::vector<float> v;
+    for (const auto& t : Net::tensors)
+        v.insert(v.end(), net.parameters() + t.offset, net.parameters() + t.offset + t.info.size());
+    return v;
+}
+
+/// Loads `bytes` through every entry point (file and memory, throwing and not) into a model
+/// filled with a sentinel; each must fail with `kind`, a message that starts with
+/// "ctnn: <source>: " and contains every fragment, and leave the model as it was.
+template <class Net = Tiny>
+std::string expect_failure(const Bytes& bytes, Kind kind, std::initializer_list<std::string> fragments) {
+    TempDir dir;
+    const fs::path file = write(dir / "case.safetensors", bytes);
+    auto net = std::make_unique<Net>();
+    for (std::size_t i = 0; i < Net::param_count; ++i) net->parameters()[i] = 7.0f;
+    const auto check = [&](const std::string& message, const std::string& source) {
+        CAPTURE(message);
+        REQUIRE_THAT(message, StartsWith("ctnn: " + source + ": "));
+        for (const auto& f : fragments) REQUIRE_THAT(message, Contains(f));
+        REQUIRE(std::all_of(net->parameters(), net->parameters() + Net::param_count, [](float x) { return x == 7.0f; }));
+    };
+
+    const io::LoadResult r = io::try_load_safetensors(*net, file);
+    REQUIRE_FALSE(r.ok());
+    REQUIRE(r.kind == kind);
+    check(r.message, file.string());
+    try {
+        io::load_safetensors(*net, file);
+        FAIL("load_safetensors did not throw");
+    } catch (const io::Error& e) {
+        REQUIRE(std::string(e.what()) == r.message);
+    }
+    const io::LoadResult m = io::try_load_safetensors(*net, std::span<const std::byte>(bytes), "weights.bin");
+    REQUIRE(m.kind == kind);
+    check(m.message, "weights.bin");
+    REQUIRE_THROWS_AS(io::load_safetensors(*net, std::span<const std::byte>(bytes)), io::Error);
+    return r.message;
+}
+
+struct Samples {
+    std::size_t rows = 0, in = 0, out = 0;
+    std::vector<float> inputs, outputs;
+};
+
+/// The text files of tools/torch_to_safetensors.py --outputs.
+Samples read_samples(const std::string& file) {
+    std::ifstream f(std::string(CTNN_TEST_DATA_DIR) + "/" + file);
+    REQUIRE(f.good());
+    Samples s;
+    std::string word;
+    while (f >> word) {
+        if (word[0] == '#') {
+            std::getline(f, word);
+            continue;
+        }
+        std::size_t rows, cols;
+        f >> rows >> cols;
+        auto& v = word == "inputs" ? s.inputs : s.outputs;
+        (word == "inputs" ? s.in : s.out) = cols;
+        s.rows = rows;
+        v.resize(rows * cols);
+        for (auto& x : v) f >> x;
+        REQUIRE(f.good());
+    }
+    return s;
+}
+
+template <class Net>
+void check_torch_fixture(const std::string& stem) {
+    auto net = std::make_unique<Net>();
+    io::load_safetensors(*net, fs::path(CTNN_TEST_DATA_DIR) / (stem + ".safetensors"));
+    const Samples s = read_samples(stem + ".txt");
+    REQUIRE(s.in == Net::in_size);
+    REQUIRE(s.out == Net::out_size);
+    std::vector<float> y(s.rows * Net::out_size);
+    for (std::size_t r = 0; r < s.rows; ++r) {
+        std::array<float, Net::in_size> xi;
+        std::array<float, Net::out_size> yi;
+        std::copy_n(s.inputs.begin() + std::ptrdiff_t(r * Net::in_size), Net::in_size, xi.begin());
+        net->forward(xi, yi);
+        std::copy(yi.begin(), yi.end(), y.begin() + std::ptrdiff_t(r * Net::out_size));
+    }
+    test::require_close(y, s.outputs, 0, 1e-5, (stem + ": single-sample forward").c_str());
+    ctnn::Workspace<Net> ws(s.rows);
+    net->forward(s.inputs, s.rows, y, ws);
+    test::require_close(y, s.outputs, 0, 1e-5, (stem + ": batch forward").c_str());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- writing and round trips
+
+TEST_CASE("a saved model loads back bit for bit, from a file and from memory", "[safetensors]") {
+    TempDir dir;
+    auto net = std::make_unique<Small>();
+    ctnn::Rng rng(3);
+    ctnn::init::pytorch_default(*net, rng);
+    const fs::path file = dir / "small.safetensors";
+    io::save_safetensors(*net, file, {{"trained_by", "test \"quoted\" \xc3\xa9"}});
+
+    auto back = std::make_unique<Small>();
+    io::load_safetensors(*back, file);
+    REQUIRE(tensor_values(*back) == tensor_values(*net));
+
+    const Bytes bytes = io::safetensors_bytes(*net, {{"trained_by", "test \"quoted\" \xc3\xa9"}});
+    REQUIRE(read_all(file) == bytes);
+    auto from_memory = std::make_unique<Small>();
+    REQUIRE(io::try_load_safetensors(*from_memory, std::span<const std::byte>(bytes)).ok());
+    REQUIRE(tensor_values(*from_memory) == tensor_values(*net));
+
+    // Overwriting an existing file goes through a temporary that is renamed into place.
+    io::save_safetensors(*net, file);
+    REQUIRE(fs::exists(file));
+    REQUIRE_FALSE(fs::exists(dir / "small.safetensors.partial"));
+}
+
+TEST_CASE("the file is PyTorch's layout: names, [Out, In] shapes, F32, metadata with the layer list", "[safetensors]") {
+    auto net = std::make_unique<Tiny>();
+    for (std::size_t i = 0; i < Tiny::param_count; ++i) net->parameters()[i] = float(i);
+    const Bytes b = io::safetensors_bytes(*net, {{"epochs", "3"}});
+    const std::uint64_t n = io::detail::load_le64(b.data());
+    REQUIRE((8 + n) % 8 == 0);  // data aligned, like other writers
+    const std::string_view header(reinterpret_cast<const char*>(b.data() + 8), n);
+    io::detail::Header h;
+    REQUIRE(io::detail::parse_header("t", header, b.size() - 8 - n, h).ok());
+    REQUIRE(h.tensors.size() == 4);
+    REQUIRE(h.tensors[0].name == "0.weight");
+    REQUIRE(h.tensors[0].shape == std::vector<std::uint64_t>{2, 3});
+    REQUIRE(h.tensors[2].name == "2.weight");
+    REQUIRE(h.tensors[3].name == "2.bias");
+    REQUIRE(h.tensors[3].dtype == io::detail::Dtype::F32);
+    REQUIRE(h.metadata.at("ctnn.signature") == "Linear<3,2>,ReLU,Linear<2,1>");
+    REQUIRE(h.metadata.at("format") == "pt");
+    REQUIRE(h.metadata.at("epochs") == "3");
+    // 0.bias [2] holds the floats after the padded weight block: parameters 16 and 17.
+    const std::byte* data = b.data() + 8 + n;
+    float bias1;
+    std::memcpy(&bias1, data + h.tensors[1].begin + 4, 4);  // little-endian host
+    REQUIRE(bias1 == float(Linear<3, 2>::bias_offset + 1));
+}
+
+TEST_CASE("signatures name the layer types; equal LeakyReLU slopes share a name", "[safetensors]") {
+    REQUIRE(io::signature<Activations>() ==
+            "Linear<6,8>,LeakyReLUSlope<1,5>,Linear<8,8>,Sigmoid,Linear<8,7>,ReLU,Linear<7,3>,LeakyReLU");
+    using Same = Seq<Linear<2, 2>, ctnn::LeakyReLUSlope<20, 100>>;
+    REQUIRE(io::signature<Same>() == "Linear<2,2>,LeakyReLUSlope<1,5>");
+    REQUIRE(io::model_name<Tiny>() == "ctnn::Seq<Linear<3,2>,ReLU,Linear<2,1>>");
+}
+
+TEST_CASE("saving refuses NaN weights, the reserved metadata key and an unwritable path", "[safetensors]") {
+    TempDir dir;
+    auto net = std::make_unique<Tiny>();
+    net->layer<2>().weight(0, 1) = std::numeric_limits<float>::quiet_NaN();
+    REQUIRE_THROWS_WITH(io::save_safetensors(*net, dir / "nan.safetensors"),
+                        Contains("nan.safetensors") && Contains("\"2.weight\"") && Contains("NaN"));
+    REQUIRE_FALSE(fs::exists(dir / "nan.safetensors"));
+    net->layer<2>().weight(0, 1) = 1;
+    REQUIRE_THROWS_WITH(io::save_safetensors(*net, dir / "m.safetensors", {{"ctnn.signature", "x"}}),
+                        Contains("reserved"));
+    REQUIRE_THROWS_WITH(io::save_safetensors(*net, dir / "no" / "such" / "dir.safetensors"),
+                        Contains("dir.safetensors") && Contains("cannot open"));
+    REQUIRE_THROWS_WITH(io::save_safetensors(*net, dir / "m.safetensors", {{"k", "\xff"}}), Contains("UTF-8"));
+}
+
+TEST_CASE("a hand-made file in the documented layout loads", "[safetensors]") {
+    auto net = std::make_unique<Tiny>();
+    // Tensors in another order than the model's, metadata last, padding spaces: all fine.
+    auto entries = tiny_entries();
+    std::swap(entries[0], entries[3]);
+    const Bytes b = file_of(json_of(entries, "\"__metadata__\":{\"note\":\"\\u00e9\\ud83d\\ude00\"}") + "   ",
+                            f32_data(11));
+    const io::LoadResult r = io::try_load_safetensors(*net, std::span<const std::byte>(b));
+    INFO(r.message);
+    REQUIRE(r.ok());
+    REQUIRE(tensor_values(*net) == std::vector<float>{0.25f, 0.5f, 0.75f, 1, 1.25f, 1.5f, 1.75f, 2, 2.25f, 2.5f, 2.75f});
+}
+
+// ---------------------------------------------------------------- the model does not match
+
+TEST_CASE("a missing tensor is named, with the layer that expects it", "[safetensors][errors]") {
+    auto entries = tiny_entries();
+    entries.pop_back();
+    const auto msg = expect_failure(file_of(json_of(entries), f32_data(10)), Kind::missing_tensor,
+                                    {"tensor \"2.bias\" is missing: ctnn::Linear<2,1> at position 2 expects it with "
+                                     "shape [1] (F32); the file has \"0.weight\", \"0.bias\", \"2.weight\""});
+    // An empty header (no tensors at all).
+    expect_failure(file_of("{}", {}), Kind::missing_tensor, {"tensor \"0.weight\" is missing", "no tensors"});
+}
+
+TEST_CASE("an unexpected tensor is named, with why the model has no place for it", "[safetensors][errors]") {
+    const auto with_extra = [](const std::string& name, std::vector<std::uint64_t> shape = {1}) {
+        auto entries = tiny_entries();
+        entries.push_back({name, "F32", shape, 44, 44 + 4 * (shape.size() == 2 ? shape[0] * shape[1] : shape[0])});
+        return file_of(json_of(entries), f32_data(entries.back().end / 4));
+    };
+    expect_failure(with_extra("4.weight", {1, 1}), Kind::unexpected_tensor,
+                   {"unexpected tensor \"4.weight\" [1, 1] (F32): ctnn::Seq<Linear<3,2>,ReLU,Linear<2,1>> has 3 layers "
+                    "(positions 0 to 2)"});
+    expect_failure(with_extra("1.weight"), Kind::unexpected_tensor,
+                   {"unexpected tensor \"1.weight\"", "position 1 is ctnn::ReLU, which has no parameters"});
+    expect_failure(with_extra("0.running_mean"), Kind::unexpected_tensor,
+                   {"\"0.running_mean\"", "ctnn::Linear<3,2> at position 0 has only \"weight\", \"bias\""});
+    expect_failure(with_extra("fc1.weight"), Kind::unexpected_tensor,
+                   {"\"fc1.weight\"", "has no such tensor; it expects \"0.weight\", \"0.bias\", \"2.weight\", \"2.bias\""});
+}
+
+TEST_CASE("a wrong shape names the tensor, the expected and the found shape", "[safetensors][errors]") {
+    auto entries = tiny_entries();
+    entries[2].shape = {2, 1};  // the transpose of [1, 2]
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::wrong_shape,
+                   {"tensor \"2.weight\": expected shape [1, 2] (F32) for ctnn::Linear<2,1> at position 2, found [2, 1]",
+                    "transposed?"});
+    entries[2].shape = {2};  // a rank mismatch, same size
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::wrong_shape,
+                   {"tensor \"2.weight\": expected shape [1, 2] (F32) for ctnn::Linear<2,1> at position 2, found [2]"});
+    // The brief's example: a bigger model whose middle layer is the wrong size.
+    using Mnist = Seq<Linear<784, 256>, ctnn::ReLU, Linear<256, 256>, ctnn::ReLU, Linear<256, 10>>;
+    using Other = Seq<Linear<784, 256>, ctnn::ReLU, Linear<256, 128>, ctnn::ReLU, Linear<128, 10>>;
+    auto other = std::make_unique<Other>();
+    const Bytes b = io::safetensors_bytes(*other);
+    expect_failure<Mnist>(b, Kind::wrong_shape,
+                          {"tensor \"2.weight\": expected shape [256, 256] (F32) for ctnn::Linear<256,256> at "
+                           "position 2, found [128, 256]"});
+}
+
+TEST_CASE("a dtype ctnn cannot convert, or one the format does not have, is refused", "[safetensors][errors]") {
+    auto entries = tiny_entries();
+    entries[1].dtype = "I32";
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::unsupported_dtype,
+                   {"tensor \"0.bias\": dtype I32 is not supported: ctnn::Linear<3,2> at position 0 expects F32 "
+                    "(F16, BF16 and F64 are converted)"});
+    entries[1].dtype = "F33";
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::unsupported_dtype,
+                   {"tensor \"0.bias\": unknown dtype \"F33\""});
+    entries[1].dtype = "I64";  // a known dtype of another size: the offsets no longer fit the shape
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::bad_offsets,
+                   {"tensor \"0.bias\": shape [2] of I64 needs 16 bytes, but data_offsets are [24, 32]"});
+}
+
+TEST_CASE("a file saved from a model with other activations is refused", "[safetensors][errors]") {
+    using TanhTiny = Seq<Linear<3, 2>, ctnn::Tanh, Linear<2, 1>>;
+    auto net = std::make_unique<Tiny>();
+    expect_failure<TanhTiny>(io::safetensors_bytes(*net), Kind::wrong_model,
+                             {"saved from ctnn::Seq<Linear<3,2>,ReLU,Linear<2,1>>",
+                              "but the model is ctnn::Seq<Linear<3,2>,Tanh,Linear<2,1>>"});
+}
+
+TEST_CASE("NaN and infinities in the weights are refused, in every dtype", "[safetensors][errors]") {
+    Bytes data = f32_data(11);
+    const auto put = [&](std::size_t index, float v) {
+        const auto u = std::bit_cast<std::uint32_t>(v);
+        for (int i = 0; i < 4; ++i) data[4 * index + std::size_t(i)] = std::byte(u >> (8 * i));
+    };
+    put(4, std::numeric_limits<float>::quiet_NaN());  // 0.weight [1, 1]
+    expect_failure(file_of(json_of(tiny_entries()), data), Kind::not_finite,
+                   {"tensor \"0.weight\": element [1, 1] is NaN; a model with non-finite weights is refused"});
+    data = f32_data(11);
+    put(10, -std::numeric_limits<float>::infinity());  // 2.bias [0]
+    expect_failure(file_of(json_of(tiny_entries()), data), Kind::not_finite, {"tensor \"2.bias\": element [0] is -Inf"});
+
+    // F16 +Inf (0x7C00) in 0.bias, other tensors F32.
+    auto entries = tiny_entries();
+    entries[1] = {"0.bias", "F16", {2}, 24, 28};
+    for (std::size_t k = 2; k < 4; ++k) entries[k].begin -= 4, entries[k].end -= 4;
+    Bytes d16 = f32_data(6);
+    append_le(d16, 0x3C00, 2);
+    append_le(d16, 0x7C00, 2);
+    for (float f : {1.0f, 2.0f, 3.0f}) append_f32(d16, f);
+    expect_failure(file_of(json_of(entries), d16), Kind::not_finite, {"tensor \"0.bias\": element [1] is +Inf"});
+    // BF16 NaN (0x7FC0).
+    entries[1].dtype = "BF16";
+    d16[24 + 2] = std::byte(0xC0), d16[24 + 3] = std::byte(0x7F);
+    expect_failure(file_of(json_of(entries), d16), Kind::not_finite, {"tensor \"0.bias\": element [1] is NaN"});
+    // F64 beyond the float range.
+    entries = tiny_entries();
+    entries[3] = {"2.bias", "F64", {1}, 40, 48};
+    Bytes d64 = f32_data(10);
+    append_le(d64, std::bit_cast<std::uint64_t>(1e300), 8);
+    expect_failure(file_of(json_of(entries), d64), Kind::not_finite,
+                   {"tensor \"2.bias\": element [0] is 1e+300, beyond the float range"});
+}
+
+// ---------------------------------------------------------------- the container is broken
+
+TEST_CASE("offsets that overlap, leave a hole or run past the file are refused", "[safetensors][errors]") {
+    auto entries = tiny_entries();
+    entries[1].begin = 20, entries[1].end = 28;  // inside 0.weight
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::bad_offsets,
+                   {"tensors \"0.weight\" (bytes [0, 24)) and \"0.bias\" (bytes [20, 28)) overlap"});
+
+    entries = tiny_entries();
+    for (std::size_t k = 1; k < 4; ++k) entries[k].begin += 4, entries[k].end += 4;
+    expect_failure(file_of(json_of(entries), f32_data(12)), Kind::bad_offsets,
+                   {"bytes [24, 28) of the data section belong to no tensor (a hole between \"0.weight\" and "
+                    "\"0.bias\")"});
+    expect_failure(file_of(json_of(tiny_entries()), f32_data(12)), Kind::bad_offsets,
+                   {"bytes [44, 48) at the end of the data section belong to no tensor (a hole after \"2.bias\")"});
+    entries = tiny_entries();
+    entries[0].begin = 4, entries[0].end = 28;
+    expect_failure(file_of(json_of(entries), f32_data(12)), Kind::bad_offsets, {"before \"0.weight\""});
+
+    // A file cut short inside the data.
+    expect_failure(file_of(json_of(tiny_entries()), f32_data(10)), Kind::bad_offsets,
+                   {"tensor \"2.bias\": data_offsets [40, 44] run past the end of the file: its data section has "
+                    "40 bytes"});
+    entries = tiny_entries();
+    entries[0].end = 20;
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::bad_offsets,
+                   {"tensor \"0.weight\": shape [2, 3] of F32 needs 24 bytes, but data_offsets are [0, 20]"});
+    entries = tiny_entries();
+    entries[3].begin = 44, entries[3].end = 40;
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::bad_offsets, {"data_offsets are [44, 40]"});
+    entries = tiny_entries();
+    entries[3].shape = {1ull << 32, 1ull << 32, 1ull << 32};
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::bad_offsets, {"\"2.bias\": shape", "is too large"});
+}
+
+TEST_CASE("a truncated file, a huge header length or a missing file are refused", "[safetensors][errors]") {
+    expect_failure(Bytes{}, Kind::truncated, {"truncated: the file has 0 bytes"});
+    expect_failure(Bytes(5), Kind::truncated, {"truncated: the file has 5 bytes, but a safetensors file starts"});
+    const std::string h = json_of(tiny_entries());
+    expect_failure(file_of(h, {}, h.size() + 10), Kind::truncated,
+                   {"truncated: the header length field says " + std::to_string(h.size() + 10) + " bytes but only " +
+                    std::to_string(h.size()) + " follow it"});
+    expect_failure(file_of(h, f32_data(11), 200'000'000), Kind::header_too_big,
+                   {"the header length field says 200000000 bytes, above the limit of 100000000",
+                    "is this a safetensors file?"});
+    // A text file: its first 8 bytes read as a length.
+    const std::string text = "hello, this is not a model at all\n";
+    Bytes t;
+    for (char c : text) t.push_back(std::byte(c));
+    expect_failure(t, Kind::header_too_big, {"is this a safetensors file?"});
+
+    TempDir dir;
+    auto net = std::make_unique<Tiny>();
+    io::LoadResult r = io::try_load_safetensors(*net, dir / "absent.safetensors");
+    REQUIRE(r.kind == Kind::file);
+    REQUIRE_THAT(r.message, Contains("absent.safetensors: cannot open: no such file"));
+    r = io::try_load_safetensors(*net, dir.path);
+    REQUIRE(r.kind == Kind::file);
+    REQUIRE_THAT(r.message, Contains("not a regular file"));
+    REQUIRE_THROWS_AS(io::load_safetensors(*net, dir / "absent.safetensors"), io::Error);
+}
+
+TEST_CASE("a header that is not JSON says where", "[safetensors][errors]") {
+    const auto header_only = [](const std::string& h) { return file_of(h, {}); };
+    const std::string bad_json = "the header is not valid JSON: ";
+    expect_failure(header_only(""), Kind::invalid_json, {bad_json + "expected a value, found end of text at byte 0"});
+    expect_failure(header_only("{\"0.weight\":"), Kind::invalid_json, {bad_json, "end of text at byte 12"});
+    expect_failure(header_only("{\"a\":1,}"), Kind::invalid_json, {bad_json + "expected a string key, found '}' at byte 7"});
+    expect_failure(header_only("{\"a\":[1 2]}"), Kind::invalid_json, {bad_json + "expected ',' or ']', found '2'"});
+    expect_failure(header_only("{\"a\":01}"), Kind::invalid_json, {bad_json + "expected ',' or '}', found '1'"});
+    expect_failure(header_only("{\"a\":tru}"), Kind::invalid_json, {bad_json + "expected a value"});
+    expect_failure(header_only("{\"a\\q\":1}"), Kind::invalid_json, {bad_json + "invalid escape"});
+    expect_failure(header_only("{\"a\tb\":1}"), Kind::invalid_json, {bad_json + "control character"});
+    expect_failure(header_only("{\"\xc3(\":1}"), Kind::invalid_json, {bad_json + "invalid UTF-8"});
+    expect_failure(header_only("{\"\xed\xa0\x80\":1}"), Kind::invalid_json, {bad_json + "invalid UTF-8"});
+    expect_failure(header_only("{\"\\ud800\":1}"), Kind::invalid_json, {bad_json + "unpaired UTF-16 surrogate"});
+    expect_failure(header_only("{} x"), Kind::invalid_json, {bad_json + "unexpected 'x' after the JSON value"});
+    expect_failure(header_only("{\"a\":1}\0"s), Kind::invalid_json, {bad_json + "unexpected byte 0x00"});
+    expect_failure(header_only(std::string(100, '[') + std::string(100, ']')), Kind::invalid_json,
+                   {bad_json + "nested too deeply"});
+}
+
+TEST_CASE("JSON that is not a safetensors header says what is wrong", "[safetensors][errors]") {
+    const auto header_only = [](const std::string& h) { return file_of(h, {}); };
+    expect_failure(header_only("[1, 2]"), Kind::invalid_header, {"the header must be a JSON object"});
+    expect_failure(header_only(" {}"), Kind::invalid_header, {"starting with '{'"});
+    expect_failure(header_only("{\"0.weight\":[]}"), Kind::invalid_header,
+                   {"tensor \"0.weight\": expected an object {\"dtype\", \"shape\", \"data_offsets\"}, found an array"});
+    expect_failure(header_only("{\"0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3]}}"), Kind::invalid_header,
+                   {"tensor \"0.weight\": no \"data_offsets\""});
+    expect_failure(header_only("{\"0.weight\":{\"dtype\":32}}"), Kind::invalid_header,
+                   {"tensor \"0.weight\": \"dtype\" must be a string"});
+    expect_failure(header_only("{\"0.weight\":{\"dtype\":\"F32\",\"shape\":[2,-3]}}"), Kind::invalid_header,
+                   {"\"shape\" must be an array of non-negative integers"});
+    expect_failure(header_only("{\"0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3.0]}}"), Kind::invalid_header,
+                   {"\"shape\" must be an array of non-negative integers"});
+    expect_failure(header_only("{\"0.weight\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999]}}"),
+                   Kind::invalid_header, {"\"shape\" must be an array of non-negative integers"});
+    expect_failure(header_only("{\"0.weight\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4,8]}}"),
+                   Kind::invalid_header, {"\"data_offsets\" must be [begin, end]"});
+    expect_failure(header_only("{\"0.weight\":{\"dtype\":\"F32\",\"dtype\":\"F32\"}}"), Kind::invalid_header,
+                   {"tensor \"0.weight\": \"dtype\" appears twice"});
+    expect_failure(header_only("{\"0.weight\":{\"dtype\":\"F32\",\"strides\":[1]}}"), Kind::invalid_header,
+                   {"tensor \"0.weight\": unknown key \"strides\""});
+    expect_failure(header_only("{\"__metadata__\":{\"epochs\":3}}"), Kind::invalid_header,
+                   {"\"__metadata__\" must be an object of strings: \"epochs\" is a number"});
+    expect_failure(header_only("{\"__metadata__\":{},\"__metadata__\":{}}"), Kind::invalid_header,
+                   {"\"__metadata__\" appears twice"});
+    auto entries = tiny_entries();
+    entries.push_back(entries[0]);
+    expect_failure(file_of(json_of(entries), f32_data(11)), Kind::invalid_header, {"tensor \"0.weight\" appears twice"});
+    // Names from the file are quoted with odd bytes escaped.
+    expect_failure(header_only("{\"a\\n\\\"b\":{}}"), Kind::invalid_header, {"tensor \"a\\x0a\\\"b\""});
+}
+
+// ---------------------------------------------------------------- dtypes
+
+TEST_CASE("F16, BF16 and F64 convert exactly as IEEE rounding says", "[safetensors][dtype]") {
+    using io::detail::bf16_to_float;
+    using io::detail::f16_to_float;
+    REQUIRE(f16_to_float(0x3C00) == 1.0f);
+    REQUIRE(f16_to_float(0xC000) == -2.0f);
+    REQUIRE(f16_to_float(0x7BFF) == 65504.0f);
+    REQUIRE(f16_to_float(0x0001) == 0x1p-24f);  // smallest subnormal
+    REQUIRE(f16_to_float(0x03FF) == 1023 * 0x1p-24f);
+    REQUIRE(f16_to_float(0x0400) == 0x1p-14f);  // smallest normal
+    REQUIRE(f16_to_float(0x3555) == 0.333251953125f);
+    REQUIRE(std::signbit(f16_to_float(0x8000)));
+    REQUIRE(bf16_to_float(0x3F80) == 1.0f);
+    REQUIRE(bf16_to_float(0x4049) == 3.140625f);
+    REQUIRE(bf16_to_float(0x0001) == std::bit_cast<float>(0x00010000u));
+
+    // One file with a tensor in each: 0.weight F64, 0.bias F16, 2.weight BF16, 2.bias F32.
+    std::vector<Entry> entries{{"0.weight", "F64", {2, 3}, 0, 48},
+                               {"0.bias", "F16", {2}, 48, 52},
+                               {"2.weight", "BF16", {1, 2}, 52, 56},
+                               {"2.bias", "F32", {1}, 56, 60}};
+    Bytes d;
+    const double w0[6] = {0.1, -1e-30, 3.0, 1e-45, -0.0, double(std::numeric_limits<float>::max())};
+    for (double v : w0) append_le(d, std::bit_cast<std::uint64_t>(v), 8);
+    append_le(d, 0x3555, 2), append_le(d, 0x0001, 2);
+    append_le(d, 0x4049, 2), append_le(d, 0xC000, 2);
+    append_f32(d, 0.5f);
+    auto net = std::make_unique<Tiny>();
+    const Bytes file = file_of(json_of(entries), d);
+    io::load_safetensors(*net, std::span<const std::byte>(file));
+    const auto v = tensor_values(*net);
+    REQUIRE(v[0] == 0.1f);
+    REQUIRE(v[1] == float(-1e-30));
+    REQUIRE(v[2] == 3.0f);
+    REQUIRE(v[3] == float(1e-45));  // rounds to the smallest float subnormal
+    REQUIRE(v[5] == std::numeric_limits<float>::max());
+    REQUIRE(v[6] == 0.333251953125f);
+    REQUIRE(v[7] == 0x1p-24f);
+    REQUIRE(v[8] == 3.140625f);
+    REQUIRE(v[9] == -2.0f);
+    REQUIRE(v[10] == 0.5f);
+}
+
+// ---------------------------------------------------------------- PyTorch
+
+TEST_CASE("a network exported from PyTorch gives PyTorch's outputs within 1e-5", "[safetensors][torch]") {
+    check_torch_fixture<Small>("torch_export_small");
+    check_torch_fixture<Activations>("torch_export_activations");
+}
+
+TEST_CASE("PyTorch exports in F16, BF16 and F64 load converted, with PyTorch's outputs", "[safetensors][torch]") {
+    check_torch_fixture<Small>("torch_export_small_f16");
+    check_torch_fixture<Small>("torch_export_small_bf16");
+    check_torch_fixture<Small>("torch_export_small_f64");
+}
+
+TEST_CASE("a PyTorch export does not load into another model", "[safetensors][torch]") {
+    const Bytes b = read_all(fs::path(CTNN_TEST_DATA_DIR) / "torch_export_small.safetensors");
+    using SigmoidSmall = Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 5>>;
+    expect_failure<SigmoidSmall>(b, Kind::wrong_model, {"saved from ctnn::Seq<Linear<13,17>,Tanh,Linear<17,5>>"});
+    using Wider = Seq<Linear<13, 18>, ctnn::Tanh, Linear<18, 5>>;
+    expect_failure<Wider>(b, Kind::wrong_shape, {"tensor \"0.weight\": expected shape [18, 13]", "found [17, 13]"});
+}
+
+// Not run by ctest (hidden): writes a ctnn model with sample inputs and its outputs for the
+// PyTorch side of the round trip:
+//   CTNN_EXPORT_DIR=out build/.../test_safetensors "[.torch-export]"
+//   /usr/bin/python3 tools/safetensors_to_torch.py out/ctnn_export.safetensors --inputs out/ctnn_export.txt
+TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-export]") {
+    const char* dir = std::getenv("CTNN_EXPORT_DIR");
+    const fs::path out = dir ? dir : ".";
+    auto net = std::make_unique<Activations>();
+    ctnn::Rng rng(11);
+    ctnn::init::pytorch_default(*net, rng);
+    io::save_safetensors(*net, out / "ctnn_export.safetensors");
+    constexpr std::size_t rows = 6;
+    const auto x = test::random_vector(rows * Activations::in_size, 12, 2.0);
+    std::vector<float> y(rows * Activations::out_size);
+    ctnn::Workspace<Activations> ws(rows);
+    net->forward(x, rows, y, ws);
+    std::ofstream f(out / "ctnn_export.txt");
+    f.precision(9);
+    f << "# ctnn::Seq<" << io::signature<Activations>() << ">, written by test_safetensors [.torch-export]\n";
+    const auto section = [&](const char* name, const std::vector<float>& v, std::size_t cols) {
+        f << name << " " << rows << " " << cols << "\n";
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < cols; ++c) f << v[r * cols + c] << (c + 1 == cols ? "\n" : " ");
+    };
+    section("inputs", x, Activations::in_size);
+    section("outputs", y, Activations::out_size);
+    REQUIRE(f.good());
+}

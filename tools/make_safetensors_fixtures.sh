@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates the PyTorch-exported safetensors fixtures that tests/test_safetensors.cpp loads:
+# one small net in each dtype ctnn reads, and a net with every activation, each with seeded
+# inputs and PyTorch's outputs. Needs python3-torch (tools/install-deps.sh --torch).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export=(/usr/bin/python3 tools/torch_to_safetensors.py)
+small="Linear(13,17),Tanh,Linear(17,5)"
+for dtype in F32 F16 BF16 F64; do
+  suffix=$([[ $dtype == F32 ]] && echo "" || echo "_${dtype,,}")
+  "${export[@]}" --layers "$small" --seed 1 --dtype "$dtype" --samples 8 \
+    --outputs "tests/data/torch_export_small$suffix.txt" "tests/data/torch_export_small$suffix.safetensors"
+done
+"${export[@]}" --layers "Linear(6,8),LeakyReLU(0.2),Linear(8,8),Sigmoid,Linear(8,7),ReLU,Linear(7,3),LeakyReLU" \
+  --seed 2 --samples 6 --outputs tests/data/torch_export_activations.txt tests/data/torch_export_activations.safetensors
