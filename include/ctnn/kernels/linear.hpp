@@ -23,12 +23,29 @@ inline void with_block_rows(std::size_t n, F&& f) noexcept {
     }(std::make_index_sequence<Max>{});
 }
 
-/// Horizontal sums of `Count` accumulators. (xsimd 8.1's haddp, which would do 16 at once, returns
-/// AVX-512 sums in a permuted order; tests/test_kernels.cpp caught it, so each is reduced alone.)
+/// Horizontal sums of `lanes` accumulators in one vector (out[k] = sum of acc[k]). xsimd 8.1's
+/// AVX-512 haddp returns rows 2-5 and 10-13 in the order 4 5 2 3 / 12 13 10 11 (fixed in later
+/// xsimd); feeding it the rows in that order undoes it. tests/test_kernels.cpp checks every ISA.
+template <class Arch>
+inline fvec<Arch> sums_of(const fvec<Arch>* acc) noexcept {
+#if XSIMD_VERSION_MAJOR < 9
+    if constexpr (lanes<Arch> == 16) {
+        const fvec<Arch> rows[16] = {acc[0], acc[1], acc[4],  acc[5],  acc[2],  acc[3],  acc[6],  acc[7],
+                                     acc[8], acc[9], acc[12], acc[13], acc[10], acc[11], acc[14], acc[15]};
+        return xsimd::haddp(rows);
+    }
+#endif
+    return xsimd::haddp(acc);
+}
+
+/// Horizontal sums of `Count` accumulators: a vector of sums per `lanes` of them, then one by one.
 template <class Arch, std::size_t Count>
 inline void reduce_all(const fvec<Arch>* acc, float* out) noexcept {
+    constexpr std::size_t L = lanes<Arch>;
+    constexpr std::size_t grouped = Count / L * L;
+    for (std::size_t g = 0; g < grouped; g += L) sums_of<Arch>(acc + g).store_unaligned(out + g);
 #pragma GCC unroll 32
-    for (std::size_t k = 0; k < Count; ++k) out[k] = xsimd::hadd(acc[k]);
+    for (std::size_t k = grouped; k < Count; ++k) out[k] = xsimd::hadd(acc[k]);
 }
 
 // Forward, dot-product form: RB rows of X against OB rows of W, RB*OB accumulators along In,
@@ -137,7 +154,7 @@ template <class Arch>
 struct blocking {
     static constexpr bool wide = vector_registers<Arch> >= 32;
     static constexpr std::size_t forward_rows = wide ? 6 : 2, forward_outputs = 4;  // RB*OB + OB + 1 registers
-    static constexpr std::size_t single_row_outputs = wide ? 8 : 6;                  // weight rows streamed at once
+    static constexpr std::size_t single_row_outputs = lanes<Arch> >= 8 ? lanes<Arch> : 8;  // weight rows streamed at once, one haddp
     static constexpr std::size_t axpy_rows = wide ? 8 : 6, axpy_vectors = wide ? 3 : 2;  // MB*NB + NB + 1
 };
 

@@ -1,0 +1,21 @@
+# Installs ctnn from BUILD_DIR into a fresh prefix, then configures, builds and runs the consumer
+# project against it with find_package(ctnn).
+set(work "${WORK_DIR}")
+file(REMOVE_RECURSE "${work}")
+file(MAKE_DIRECTORY "${work}")
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed: ${ARGN}\n${out}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${work}/prefix")
+run(${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${work}/build" -DCMAKE_PREFIX_PATH=${work}/prefix
+    -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build "${work}/build")
+run("${work}/build/consumer")
+message(STATUS "${last_output}")
+if(NOT last_output MATCHES "consumer ok")
+  message(FATAL_ERROR "consumer printed: ${last_output}")
+endif()

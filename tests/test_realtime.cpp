@@ -1,0 +1,131 @@
+// The real-time contract: single-sample and batch inference never allocate, never throw, and a
+// const model can be shared by threads. Allocations are counted by replacing the global
+// operator new in this test program (and malloc itself when no sanitizer owns it).
+#include <ctnn/ctnn.hpp>
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <thread>
+#include "support.hpp"
+
+namespace {
+std::atomic<long> allocations{0};
+}
+
+void* operator new(std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, std::align_val_t a) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t al = std::size_t(a);
+    if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if !__has_feature(address_sanitizer)
+#define CTNN_COUNT_MALLOC 1
+#endif
+#else
+#define CTNN_COUNT_MALLOC 1
+#endif
+#endif
+
+#ifdef CTNN_COUNT_MALLOC
+// glibc lets a program interpose malloc; forward to the real one and count.
+extern "C" void* __libc_malloc(std::size_t);
+extern "C" void* malloc(std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_malloc(n);
+}
+#endif
+
+using Net = ctnn::Seq<ctnn::Linear<64, 128>, ctnn::Tanh, ctnn::Linear<128, 64>, ctnn::LeakyReLU, ctnn::Linear<64, 8>>;
+
+TEST_CASE("a million single-sample inferences allocate nothing", "[realtime]") {
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(1);
+    ctnn::init::pytorch_default(*net, rng);
+    const Net& model = *net;
+    std::array<float, 64> x{};
+    std::array<float, 8> y{};
+    STATIC_REQUIRE(noexcept(model.forward(x, y)));
+    float checksum = 0;
+    const long before = allocations.load();
+    for (int i = 0; i < 1'000'000; ++i) {
+        x[std::size_t(i) % 64] = float(i % 7) * 0.1f;
+        model.forward(x, y);
+        checksum += y[std::size_t(i) % 8];
+    }
+    const long after = allocations.load();
+    REQUIRE(after - before == 0);
+    REQUIRE(std::isfinite(checksum));
+}
+
+TEST_CASE("batch inference with a workspace allocates nothing", "[realtime]") {
+    auto net = std::make_unique<Net>();
+    ctnn::Workspace<Net> ws(32);
+    std::vector<float> x(32 * 64, 0.5f), y(32 * 8);
+    STATIC_REQUIRE(noexcept(net->forward(std::span<const float>(x), 32, std::span<float>(y), ws)));
+    const long before = allocations.load();
+    for (int i = 0; i < 10'000; ++i) {
+        const std::size_t batch = 1 + std::size_t(i) % 32;
+        net->forward(std::span(x).first(batch * 64), batch, std::span(y).first(batch * 8), ws);
+    }
+    REQUIRE(allocations.load() - before == 0);
+}
+
+TEST_CASE("training steps allocate nothing once the buffers exist", "[realtime]") {
+    auto net = std::make_unique<Net>();
+    ctnn::Workspace<Net> ws(16);
+    ctnn::Gradients<Net> grads;
+    ctnn::optim::Adam<Net> adam;
+    std::vector<float> x(16 * 64, 0.25f), dlogits(16 * 8);
+    std::vector<int> labels(16, 3);
+    const long before = allocations.load();
+    for (int i = 0; i < 1000; ++i) {
+        const auto logits = net->train_forward(x, 16, ws);
+        ctnn::loss::softmax_cross_entropy<8, int>(logits, labels, dlogits);
+        grads.zero();
+        net->backward(x, 16, dlogits, ws, grads);
+        adam.step(*net, grads);
+    }
+    REQUIRE(allocations.load() - before == 0);
+}
+
+TEST_CASE("one const model serves several threads at once", "[realtime]") {
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(2);
+    ctnn::init::pytorch_default(*net, rng);
+    const Net& model = *net;
+    std::array<float, 64> x{};
+    for (std::size_t i = 0; i < 64; ++i) x[i] = float(i) / 64.0f;
+    std::array<float, 8> expected;
+    model.forward(x, expected);
+    std::atomic<int> mismatches{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            std::array<float, 8> y;
+            for (int i = 0; i < 20000; ++i) {
+                model.forward(x, y);
+                if (y != expected) mismatches.fetch_add(1);
+            }
+        });
+    for (auto& t : threads) t.join();
+    REQUIRE(mismatches.load() == 0);
+}
