@@ -21,7 +21,7 @@ namespace {
 
 int classify(const float* x) noexcept {
     std::array<float, 10> y;
-    Net::infer(mnist_model::parameters, x, 1, y.data());
+    Net::infer(mnist_model::parameters, x, y.data());
     return int(std::max_element(y.begin(), y.end()) - y.begin());
 }
 
@@ -57,7 +57,7 @@ int compare(const char* file) {
     for (int s = 0; s < samples; ++s) {
         for (auto& v : x) v = float(rng.uniform01());
         loaded->forward(x, a);
-        Net::infer(mnist_model::parameters, x.data(), 1, b.data());
+        Net::infer(mnist_model::parameters, x.data(), b.data());
         if (a != b) {
             std::printf("outputs differ from %s at sample %d\n", file, s);
             return 1;

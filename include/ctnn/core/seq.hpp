@@ -134,15 +134,15 @@ public:
                                                        error::INPUT_SIZE_DOES_NOT_MATCH_MODEL, X>();
             constexpr bool y_ok = detail::check_extent<out_size, detail::static_extent<std::remove_reference_t<Y>>(),
                                                        error::OUTPUT_SIZE_DOES_NOT_MATCH_MODEL, Y>();
-            if constexpr (x_ok && y_ok) infer(params_.data(), std::data(x), 1, std::data(y));
+            if constexpr (x_ok && y_ok) infer(params_.data(), std::data(x), std::data(y));
         }
     }
 
-    /// One sample with the parameters in any block of this layout (e.g. a compiled-in array).
+    /// One sample (x: in_size floats, y: out_size floats) with the parameters in any block of
+    /// this layout, e.g. a compiled-in constant array; Arch picks the instruction set.
     template <class Arch = kernels::default_arch>
-    static void infer(const float* params, const float* x, std::size_t batch_one, float* y) noexcept {
+    static void infer(const float* params, const float* x, float* y) noexcept {
         alignas(alignment) float scratch[2][padded_max_width];
-        CTNN_CHECK(batch_one == 1, "infer with stack scratch takes one sample");
         run_inference<Arch>(params, x, 1, y, scratch[0], scratch[1]);
     }
 
@@ -161,7 +161,7 @@ public:
         check_batch(x.size(), batch, batch * out_size, ws);
         const float* params = params_.data();
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (forward_step<I, kernels::default_arch>(params, x.data(), batch, ws_out<I>(ws), ws_in<I>(ws, x.data())), ...);
+            (forward_step<I, kernels::default_arch>(params, batch, ws_out<I>(ws), ws_in<I>(ws, x.data())), ...);
         }(std::make_index_sequence<depth>{});
         return {ws.activations(depth - 1), batch * out_size};
     }
@@ -216,7 +216,7 @@ private:
     }
 
     template <std::size_t I, class Arch>
-    static void forward_step(const float* params, const float*, std::size_t batch, float* out, const float* in) noexcept {
+    static void forward_step(const float* params, std::size_t batch, float* out, const float* in) noexcept {
         if constexpr (!table[I].fused)
             layer_type<I>::template forward<table[I].in.size(), epilogue<I>, Arch>(params + table[I].param_offset, in,
                                                                                    batch, out);
@@ -227,7 +227,7 @@ private:
                               float* slot1) noexcept {
         float* const slots[2] = {slot0, slot1};
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (forward_step<I, Arch>(params, x, batch, step_end<I> == depth - 1 ? y : slots[table[I].slot],
+            (forward_step<I, Arch>(params, batch, step_end<I> == depth - 1 ? y : slots[table[I].slot],
                                    I == 0 ? x : slots[table[I == 0 ? 0 : I - 1].slot]),
              ...);
         }(std::make_index_sequence<depth>{});

@@ -4,7 +4,7 @@
 // the model's parameter-block layout (padding included), which Net::infer reads in place:
 //
 //     #include "mnist_model.hpp"
-//     mnist_model::Net::infer(mnist_model::parameters, x.data(), 1, y.data());
+//     mnist_model::Net::infer(mnist_model::parameters, x.data(), y.data());
 //
 // Floats are written as hexadecimal literals: exact, whatever the compiler's rounding.
 #include <cstdio>

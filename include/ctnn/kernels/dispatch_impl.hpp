@@ -10,7 +10,7 @@ namespace ctnn {
 template <class Net>
 template <class Arch>
 void InferOn<Net>::operator()(Arch, const float* params, const float* x, float* y) const noexcept {
-    Net::template infer<Arch>(params, x, 1, y);
+    Net::template infer<Arch>(params, x, y);
 }
 
 }  // namespace ctnn
