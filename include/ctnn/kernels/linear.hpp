@@ -95,6 +95,32 @@ inline void forward_rows(const float* x, const float* w, const float* bias, floa
     }
 }
 
+// One sample: weight rows one after another, each with Unroll independent accumulators (to
+// cover the FMA latency). A single sequential stream is what the hardware prefetchers serve best:
+// measured 3.4 us for 784x256 against a 3.3 us read-only floor, where interleaving 8 or 16 rows
+// took 6.6 us.
+template <std::size_t In, std::size_t Out, class Epilogue, class Arch>
+inline void gemv(const float* x, const float* w, const float* bias, float* y) noexcept {
+    using V = fvec<Arch>;
+    constexpr std::size_t L = lanes<Arch>, Unroll = 4;
+    constexpr std::size_t wide_end = In / (Unroll * L) * (Unroll * L), vec_end = In / L * L;
+    for (std::size_t o = 0; o < Out; ++o) {
+        const float* row = w + o * In;
+        V acc[Unroll];
+#pragma GCC unroll 8
+        for (std::size_t u = 0; u < Unroll; ++u) acc[u] = V(0.0f);
+        for (std::size_t i = 0; i < wide_end; i += Unroll * L)
+#pragma GCC unroll 8
+            for (std::size_t u = 0; u < Unroll; ++u)
+                acc[u] = xsimd::fma(V::load_unaligned(x + i + u * L), V::load_unaligned(row + i + u * L), acc[u]);
+        for (std::size_t i = wide_end; i < vec_end; i += L)
+            acc[0] = xsimd::fma(V::load_unaligned(x + i), V::load_unaligned(row + i), acc[0]);
+        float s = xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]));
+        for (std::size_t i = vec_end; i < In; ++i) s += x[i] * row[i];
+        y[o] = Epilogue::apply(s + bias[o]);
+    }
+}
+
 // C (M x N, row-major) (+)= sum_k A(m, k) * B[k, :], with A(m, k) = a[m * a_m + k * a_k] and B
 // K x N row-major. The input gradient (A = dY, B = W) and the weight gradient (A = dY^T, B = X)
 // are both this product; neither needs a transposed copy of anything. MB x NB accumulators; each
@@ -154,7 +180,6 @@ template <class Arch>
 struct blocking {
     static constexpr bool wide = vector_registers<Arch> >= 32;
     static constexpr std::size_t forward_rows = wide ? 6 : 2, forward_outputs = 4;  // RB*OB + OB + 1 registers
-    static constexpr std::size_t single_row_outputs = lanes<Arch> >= 8 ? lanes<Arch> : 8;  // weight rows streamed at once, one haddp
     static constexpr std::size_t axpy_rows = wide ? 8 : 6, axpy_vectors = wide ? 3 : 2;  // MB*NB + NB + 1
 };
 
@@ -178,8 +203,8 @@ template <std::size_t In, std::size_t Out, class Epilogue = identity_op, class A
 inline void linear_forward(const float* x, std::size_t batch, const float* w, const float* bias, float* y) noexcept {
     using B = detail::blocking<Arch>;
     constexpr std::size_t RB = B::forward_rows, OB = B::forward_outputs;
-    if (batch == 1) {  // matrix-vector: stream several weight rows at once
-        detail::forward_rows<In, Out, 1, B::single_row_outputs, Epilogue, Arch>(x, w, bias, y);
+    if (batch == 1) {
+        detail::gemv<In, Out, Epilogue, Arch>(x, w, bias, y);
         return;
     }
     const std::size_t b_end = batch / RB * RB;
