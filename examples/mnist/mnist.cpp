@@ -1,0 +1,361 @@
+// The study note's MNIST classifier, end to end: 784-256-256-10 with ReLU, weights N(0, 1) and
+// PyTorch's default biases, softmax cross-entropy, Adam (lr 0.001), batches of 100 shuffled every
+// epoch with the last partial batch dropped, 15 epochs, pixels scaled to [0, 1]. stdout carries
+// exactly the note's report (then the wall times); the progress bar goes to stderr, only on a
+// terminal. Run with --help for the flags.
+#include <ctnn/ctnn.hpp>
+#include <ctnn/io/idx.hpp>
+#include <ctnn/io/safetensors.hpp>
+#include <ctnn/train/dataset.hpp>
+#include <ctnn/train/evaluate.hpp>
+#include <ctnn/train/progress.hpp>
+#include <ctnn/train/trainer.hpp>
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef CTNN_MNIST_DEFAULT_DATA
+#define CTNN_MNIST_DEFAULT_DATA "data/mnist"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------- the networks
+
+template <class Activation>
+using Mlp = ctnn::Seq<ctnn::Linear<784, 256>, Activation, ctnn::Linear<256, 256>, Activation, ctnn::Linear<256, 10>>;
+
+enum class Activation { relu, sigmoid, tanh, leaky_relu };
+enum class Init { normal, pytorch_default, xavier };
+enum class Optimizer { adam, sgd };
+
+struct Options {
+    fs::path data = CTNN_MNIST_DEFAULT_DATA;
+    int epochs = 15;
+    std::size_t batch = 100;
+    float lr = 0.001f;
+    Init init = Init::normal;
+    Activation activation = Activation::relu;
+    Optimizer optimizer = Optimizer::adam;
+    std::uint64_t seed = 777;
+    int threads = 1;
+    fs::path save, load;
+    bool confusion = false;
+    std::string init_name = "normal", activation_name = "relu", optimizer_name = "adam";
+};
+
+// ---------------------------------------------------------------- command line
+
+void print_help(std::FILE* out) {
+    std::fprintf(out,
+                 "Usage: mnist [FLAGS]\n"
+                 "Trains a 784-256-256-10 classifier on MNIST (or any MNIST-layout IDX folder) and reports\n"
+                 "the mean cost per epoch and the test accuracy, as the PyTorch study note does.\n"
+                 "\n"
+                 "  --data DIR          folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,\n"
+                 "                      t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each plain or .gz\n"
+                 "                      (default: %s, filled by tools/fetch-mnist.sh;\n"
+                 "                      Fashion-MNIST: /usr/share/datasets/fashion-mnist)\n"
+                 "  --epochs N          passes over the training set (default 15; 0: evaluate only)\n"
+                 "  --batch N           samples per mini-batch; the last partial batch is dropped (default 100)\n"
+                 "  --lr X              learning rate (default 0.001; SGD usually wants about 0.1)\n"
+                 "  --init KIND         weight initialisation (default normal):\n"
+                 "                        normal   weights N(0, 1), biases PyTorch's default (the note's recipe)\n"
+                 "                        default  PyTorch's nn.Linear default, U(+-1/sqrt(fan_in))\n"
+                 "                        xavier   Xavier/Glorot uniform weights, PyTorch's default biases\n"
+                 "  --activation KIND   relu, sigmoid, tanh or leaky_relu (slope 0.01) (default relu)\n"
+                 "  --optimizer KIND    adam (PyTorch's defaults) or sgd (plain) (default adam)\n"
+                 "  --seed N            seeds initialisation and shuffling; a seed reproduces a run (default 777)\n"
+                 "  --threads N         threads for training (default 1; only 1 is implemented so far)\n"
+                 "  --save FILE         after training, write the weights as safetensors (PyTorch names\n"
+                 "                      0.weight, 0.bias, 2.weight, ...)\n"
+                 "  --load FILE         start from these safetensors weights instead of the initialisation\n"
+                 "                      (with --epochs 0: evaluate them)\n"
+                 "  --confusion         also print the test set's confusion matrix\n"
+                 "  --help              this text\n"
+                 "\n"
+                 "stdout: one 'Epoch: NNNN cost = X' line per epoch, 'Learning finished', 'Accuracy: X',\n"
+                 "then the wall times. stderr: a progress bar when it is a terminal.\n"
+                 "Exit status: 0 done, 1 unreadable data or weights, 2 bad flags or missing data folder.\n",
+                 CTNN_MNIST_DEFAULT_DATA);
+}
+
+struct UsageError {
+    std::string message;
+};
+
+template <class T>
+T parse_number(std::string_view flag, std::string_view text) {
+    T value{};
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty())
+        throw UsageError{std::string(flag) + ": '" + std::string(text) + "' is not a valid number"};
+    return value;
+}
+
+template <class E>
+E parse_choice(std::string_view flag, std::string_view text, std::initializer_list<std::pair<const char*, E>> choices,
+               std::string& name) {
+    std::string valid;
+    for (const auto& [n, e] : choices) {
+        if (text == n) {
+            name = n;
+            return e;
+        }
+        valid += valid.empty() ? "" : ", ";
+        valid += n;
+    }
+    throw UsageError{std::string(flag) + ": '" + std::string(text) + "' is not one of " + valid};
+}
+
+/// Returns the options, or nullopt after --help.
+std::optional<Options> parse(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i], value;
+        bool has_value = false;
+        if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+            has_value = true;
+        }
+        if (arg == "--help" || arg == "-h") return std::nullopt;
+        if (arg == "--confusion") {
+            o.confusion = true;
+            continue;
+        }
+        const auto next = [&]() -> std::string_view {
+            if (has_value) return value;
+            if (i + 1 >= argc) throw UsageError{std::string(arg) + " needs a value"};
+            return argv[++i];
+        };
+        if (arg == "--data") {
+            o.data = std::string(next());
+        } else if (arg == "--epochs") {
+            o.epochs = parse_number<int>(arg, next());
+            if (o.epochs < 0) throw UsageError{"--epochs must be 0 or more"};
+        } else if (arg == "--batch") {
+            o.batch = parse_number<std::size_t>(arg, next());
+            if (o.batch == 0 || o.batch > 60000) throw UsageError{"--batch must be between 1 and 60000"};
+        } else if (arg == "--lr") {
+            o.lr = parse_number<float>(arg, next());
+            if (!(o.lr > 0.0f) || !std::isfinite(o.lr)) throw UsageError{"--lr must be a positive number"};
+        } else if (arg == "--init") {
+            o.init = parse_choice<Init>(
+                arg, next(), {{"normal", Init::normal}, {"default", Init::pytorch_default}, {"xavier", Init::xavier}},
+                o.init_name);
+        } else if (arg == "--activation") {
+            o.activation = parse_choice<Activation>(arg, next(),
+                                                    {{"relu", Activation::relu},
+                                                     {"sigmoid", Activation::sigmoid},
+                                                     {"tanh", Activation::tanh},
+                                                     {"leaky_relu", Activation::leaky_relu}},
+                                                    o.activation_name);
+        } else if (arg == "--optimizer") {
+            o.optimizer = parse_choice<Optimizer>(arg, next(), {{"adam", Optimizer::adam}, {"sgd", Optimizer::sgd}},
+                                                  o.optimizer_name);
+        } else if (arg == "--seed") {
+            o.seed = parse_number<std::uint64_t>(arg, next());
+        } else if (arg == "--threads") {
+            o.threads = parse_number<int>(arg, next());
+            if (o.threads < 1) throw UsageError{"--threads must be 1 or more"};
+        } else if (arg == "--save") {
+            o.save = std::string(next());
+        } else if (arg == "--load") {
+            o.load = std::string(next());
+        } else {
+            throw UsageError{"unknown flag '" + std::string(argv[i]) + "'"};
+        }
+    }
+    return o;
+}
+
+// ---------------------------------------------------------------- data
+
+struct DataFiles {
+    fs::path train_images, train_labels, test_images, test_labels;
+};
+
+/// Finds the four files, or throws UsageError: a wrong --data is a usage problem (exit 2),
+/// while a file that is there but wrong is a data problem (exit 1).
+DataFiles find_data(const Options& o, bool need_train) {
+    std::error_code ec;
+    if (!fs::is_directory(o.data, ec))
+        throw UsageError{"data folder '" + o.data.string() +
+                         "' not found: run tools/fetch-mnist.sh to download MNIST there, or pass --data DIR "
+                         "(e.g. --data /usr/share/datasets/fashion-mnist)"};
+    try {
+        DataFiles f;
+        if (need_train) {
+            f.train_images = ctnn::io::find_idx_file(o.data, "train-images-idx3-ubyte");
+            f.train_labels = ctnn::io::find_idx_file(o.data, "train-labels-idx1-ubyte");
+        }
+        f.test_images = ctnn::io::find_idx_file(o.data, "t10k-images-idx3-ubyte");
+        f.test_labels = ctnn::io::find_idx_file(o.data, "t10k-labels-idx1-ubyte");
+        return f;
+    } catch (const ctnn::io::Error& e) {
+        throw UsageError{e.what()};
+    }
+}
+
+ctnn::train::DatasetView view_of(const ctnn::io::IdxDataset& d) {
+    return {d.images.pixels, d.labels.labels, d.images.sample_size()};
+}
+
+/// Python's repr of a float32 widened to double (what PyTorch's accuracy.item() prints):
+/// the shortest digits that read back as the same double, e.g. 0.9465000033378601.
+std::string python_float(float value) {
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, double(value));
+    std::string s(buf, ec == std::errc{} ? end : buf);
+    if (s.find_first_of(".en") == std::string::npos) s += ".0";  // 1 -> 1.0, as Python
+    return s;
+}
+
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+// ---------------------------------------------------------------- training and report
+
+template <class Net>
+void initialise(Net& net, ctnn::Rng& rng, Init init) {
+    switch (init) {
+        case Init::normal: ctnn::init::normal(net, rng); break;
+        case Init::pytorch_default: ctnn::init::pytorch_default(net, rng); break;
+        case Init::xavier: ctnn::init::xavier_uniform(net, rng); break;
+    }
+}
+
+template <class Net, class Opt>
+std::vector<double> train_epochs(Net& net, Opt& optimizer, ctnn::train::DatasetView data, const Options& o, ctnn::Rng& rng) {
+    ctnn::train::Trainer trainer(net, optimizer, data, {.batch = o.batch}, rng);
+    ctnn::train::Progress progress;  // stderr, if a terminal
+    std::vector<double> epoch_seconds;
+    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+        progress.label("Epoch %04d/%04d", epoch, o.epochs);
+        const auto start = clock_type::now();
+        const double cost = trainer.run_epoch(&progress);
+        epoch_seconds.push_back(seconds_since(start));
+        std::printf("Epoch: %04d cost = %.9f\n", epoch, cost);
+        std::fflush(stdout);
+    }
+    return epoch_seconds;
+}
+
+template <class Net>
+int run(const Options& o, const DataFiles& files, clock_type::time_point program_start) {
+    std::optional<ctnn::io::IdxDataset> train_set;
+    ctnn::io::IdxDataset test_set;
+    try {
+        if (o.epochs > 0)
+            train_set = ctnn::io::read_idx_dataset(files.train_images, files.train_labels, Net::in_size, Net::out_size);
+        test_set = ctnn::io::read_idx_dataset(files.test_images, files.test_labels, Net::in_size, Net::out_size);
+    } catch (const ctnn::io::Error& e) {
+        std::fprintf(stderr, "mnist: %s\n", e.what());
+        return 1;
+    }
+    if (train_set && train_set->size() < o.batch) {
+        std::fprintf(stderr, "mnist: --batch %zu is larger than the %zu training samples\n", o.batch, train_set->size());
+        return 2;
+    }
+
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(o.seed);
+    initialise(*net, rng, o.init);  // also with --load: keeps the shuffling stream independent of it
+    if (!o.load.empty()) {
+        try {
+            ctnn::io::load_safetensors(*net, o.load);
+        } catch (const ctnn::io::Error& e) {
+            std::fprintf(stderr, "mnist: %s\n", e.what());
+            return 1;
+        }
+    }
+
+    std::vector<double> epoch_seconds;
+    if (o.epochs > 0) {
+        const auto data = view_of(*train_set);
+        if (o.optimizer == Optimizer::adam) {
+            ctnn::optim::Adam<Net> adam({.lr = o.lr});
+            epoch_seconds = train_epochs(*net, adam, data, o, rng);
+        } else {
+            ctnn::optim::Sgd<Net> sgd({.lr = o.lr});
+            epoch_seconds = train_epochs(*net, sgd, data, o, rng);
+        }
+        std::printf("Learning finished\n");
+    }
+
+    const auto eval = ctnn::train::evaluate(*net, view_of(test_set));
+    std::printf("Accuracy: %s\n", python_float(eval.accuracy_f32()).c_str());
+    if (o.confusion) ctnn::train::print_confusion(stdout, eval);
+
+    if (!o.save.empty()) {
+        try {
+            ctnn::io::save_safetensors(*net, o.save,
+                                       {{"ctnn.example", "mnist"},
+                                        {"activation", o.activation_name},
+                                        {"init", o.init_name},
+                                        {"optimizer", o.optimizer_name},
+                                        {"epochs", std::to_string(o.epochs)},
+                                        {"seed", std::to_string(o.seed)},
+                                        {"test_accuracy", python_float(eval.accuracy_f32())}});
+        } catch (const ctnn::io::Error& e) {
+            std::fprintf(stderr, "mnist: %s\n", e.what());
+            return 1;
+        }
+    }
+
+    if (!epoch_seconds.empty()) {
+        double sum = 0;
+        for (double s : epoch_seconds) sum += s;
+        const auto [lo, hi] = std::minmax_element(epoch_seconds.begin(), epoch_seconds.end());
+        std::printf("Time per epoch: %.3f s (min %.3f s, max %.3f s)\n", sum / double(epoch_seconds.size()), *lo, *hi);
+    }
+    std::printf("Total time: %.3f s\n", seconds_since(program_start));
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto program_start = clock_type::now();
+    Options o;
+    DataFiles files;
+    try {
+        const auto parsed = parse(argc, argv);
+        if (!parsed) {
+            print_help(stdout);
+            return 0;
+        }
+        o = *parsed;
+        files = find_data(o, o.epochs > 0);
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "mnist: %s\nTry 'mnist --help'.\n", e.message.c_str());
+        return 2;
+    }
+    if (o.threads != 1)
+        std::fprintf(stderr, "mnist: note: --threads %d: training runs on one thread (multi-threading is not "
+                             "implemented yet)\n", o.threads);
+
+    switch (o.activation) {
+        case Activation::relu: return run<Mlp<ctnn::ReLU>>(o, files, program_start);
+        case Activation::sigmoid: return run<Mlp<ctnn::Sigmoid>>(o, files, program_start);
+        case Activation::tanh: return run<Mlp<ctnn::Tanh>>(o, files, program_start);
+        case Activation::leaky_relu: return run<Mlp<ctnn::LeakyReLU>>(o, files, program_start);
+    }
+    return 2;
+}
