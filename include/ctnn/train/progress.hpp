@@ -10,9 +10,9 @@
 #include <unistd.h>
 #endif
 
-namespace ctnn::train {
-
-namespace detail {
+// In ctnn::detail, not ctnn::train::detail: a train::detail namespace would hide ctnn::detail
+// from unqualified detail:: lookups in other ctnn::train headers.
+namespace ctnn::detail {
 inline bool is_terminal(std::FILE* f) noexcept {
 #if __has_include(<unistd.h>)
     return f && ::isatty(::fileno(f)) == 1;
@@ -20,14 +20,16 @@ inline bool is_terminal(std::FILE* f) noexcept {
     return false;
 #endif
 }
-}  // namespace detail
+}  // namespace ctnn::detail
+
+namespace ctnn::train {
 
 class Progress {
 public:
     using clock = std::chrono::steady_clock;
 
     /// Draws on `out` only if it is a terminal.
-    explicit Progress(std::FILE* out = stderr) noexcept : Progress(out, detail::is_terminal(out)) {}
+    explicit Progress(std::FILE* out = stderr) noexcept : Progress(out, ctnn::detail::is_terminal(out)) {}
     /// Draws on `out` if `enabled`, terminal or not (tests, forced output).
     Progress(std::FILE* out, bool enabled) noexcept : out_(out), enabled_(enabled) {}
 
