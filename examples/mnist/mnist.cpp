@@ -81,7 +81,7 @@ void print_help(std::FILE* out) {
                  "  --activation KIND   relu, sigmoid, tanh or leaky_relu (slope 0.01) (default relu)\n"
                  "  --optimizer KIND    adam (PyTorch's defaults) or sgd (plain) (default adam)\n"
                  "  --seed N            seeds initialisation and shuffling; a seed reproduces a run (default 777)\n"
-                 "  --threads N         threads for training (default 1; only 1 is implemented so far)\n"
+                 "  --threads N         threads for training: each batch split across N cores (default 1)\n"
                  "  --save FILE         after training, write the weights as safetensors (PyTorch names\n"
                  "                      0.weight, 0.bias, 2.weight, ...)\n"
                  "  --load FILE         start from these safetensors weights instead of the initialisation\n"
@@ -243,7 +243,8 @@ void initialise(Net& net, ctnn::Rng& rng, Init init) {
 
 template <class Net, class Opt>
 std::vector<double> train_epochs(Net& net, Opt& optimizer, ctnn::train::DatasetView data, const Options& o, ctnn::Rng& rng) {
-    ctnn::train::Trainer trainer(net, optimizer, data, {.batch = o.batch}, rng);
+    ctnn::ThreadPool pool(std::size_t(o.threads));  // started once, for the whole run
+    ctnn::train::Trainer trainer(net, optimizer, data, {.batch = o.batch}, rng, &pool);
     ctnn::train::Progress progress;  // stderr, if a terminal
     std::vector<double> epoch_seconds;
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
@@ -347,9 +348,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "mnist: %s\nTry 'mnist --help'.\n", e.message.c_str());
         return 2;
     }
-    if (o.threads != 1)
-        std::fprintf(stderr, "mnist: note: --threads %d: training runs on one thread (multi-threading is not "
-                             "implemented yet)\n", o.threads);
 
     switch (o.activation) {
         case Activation::relu: return run<Mlp<ctnn::ReLU>>(o, files, program_start);

@@ -2,6 +2,7 @@
 // ctnn: neural networks as C++ types. The umbrella header: every public part of the library.
 #include "core/errors.hpp"  // first, so compile errors show a short include chain
 #include "core/seq.hpp"
+#include "core/thread_pool.hpp"
 #include "init/normal.hpp"
 #include "init/pytorch_default.hpp"
 #include "init/random.hpp"
@@ -17,6 +18,7 @@
 #include "optim/sgd.hpp"
 #include "train/batch.hpp"
 #include "train/batch_sampler.hpp"
+#include "train/data_parallel.hpp"
 #include "train/dataset.hpp"
 #include "train/evaluate.hpp"
 #include "train/progress.hpp"

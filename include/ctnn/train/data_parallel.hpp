@@ -55,7 +55,7 @@ public:
         auto reduce = [&](std::size_t t) {
             // Slices aligned to 64 bytes; every element summed in share order 0, 1, 2, ...
             const std::size_t total = Net::param_count;
-            const std::size_t step = detail::round_up((total + threads - 1) / threads, floats_per_alignment);
+            const std::size_t step = ctnn::detail::round_up((total + threads - 1) / threads, floats_per_alignment);
             const std::size_t begin = std::min(total, t * step), end = std::min(total, begin + step);
             float* out = grads.data();
             std::copy(shares_[0]->grads.data() + begin, shares_[0]->grads.data() + end, out + begin);

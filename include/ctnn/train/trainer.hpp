@@ -7,14 +7,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include "../core/aligned_buffer.hpp"
 #include "../core/check.hpp"
 #include "../core/parameter_block.hpp"
+#include "../core/thread_pool.hpp"
 #include "../core/workspace.hpp"
 #include "../init/random.hpp"
 #include "../losses/cross_entropy.hpp"
 #include "batch.hpp"
 #include "batch_sampler.hpp"
+#include "data_parallel.hpp"
 #include "dataset.hpp"
 #include "progress.hpp"
 
@@ -31,8 +34,9 @@ public:
 
     /// Trains `net` (kept by reference) on `data` (a view: the bytes must outlive the trainer).
     /// `rng` orders the samples: pass the generator that initialised the net to continue its
-    /// stream, as PyTorch's one global generator does.
-    Trainer(Net& net, Optimizer& optimizer, DatasetView data, BatchOptions options, Rng rng)
+    /// stream, as PyTorch's one global generator does. With a `pool` of more than one thread,
+    /// each batch is split across its threads (DataParallel; deterministic for a thread count).
+    Trainer(Net& net, Optimizer& optimizer, DatasetView data, BatchOptions options, Rng rng, ThreadPool* pool = nullptr)
         : net_(net),
           optimizer_(optimizer),
           data_(data),
@@ -41,6 +45,7 @@ public:
           ws_(options.batch),
           dlogits_(options.batch * classes) {
         CTNN_CHECK(data.sample_size == Net::in_size, "the data set's samples are not the model's input size");
+        if (pool && pool->size() > 1) parallel_ = std::make_unique<DataParallel<Net>>(*pool, options.batch);
     }
 
     /// One pass over the data; returns the mean of the batch losses (the study note's "cost"),
@@ -65,6 +70,11 @@ public:
 private:
     float train_batch(std::span<const std::uint32_t> indices) noexcept {
         batch_.gather(data_, indices);
+        if (parallel_) {
+            const float loss = parallel_->loss_and_gradients(net_, batch_.inputs(), batch_.labels(), grads_);
+            optimizer_.step(net_, grads_);
+            return loss;
+        }
         const std::size_t n = batch_.size();
         const auto logits = net_.train_forward(batch_.inputs(), n, ws_);
         const std::span<float> dlogits{dlogits_.data(), n * classes};
@@ -83,6 +93,7 @@ private:
     Workspace<Net> ws_;
     Gradients<Net> grads_;
     AlignedBuffer dlogits_;
+    std::unique_ptr<DataParallel<Net>> parallel_;
     std::size_t epochs_ = 0;
 };
 
