@@ -279,3 +279,28 @@ TEST_CASE("A classifier learns a synthetic 10-class data set", "[train][accuracy
     CHECK(e.accuracy() > 0.97);
     CHECK(e.total == 500);
 }
+
+TEST_CASE("Training on two threads learns the same and repeats exactly", "[train][parallel]") {
+    using Net = ctnn::Seq<ctnn::Linear<64, 32>, ctnn::ReLU, ctnn::Linear<32, 10>>;
+    const Synthetic train(10, 200, 64, 1, 90);
+    const Synthetic test(10, 50, 64, 2, 90);
+    ctnn::ThreadPool pool(2);
+    auto run = [&](ctnn::ThreadPool* p) {
+        auto net = std::make_unique<Net>();
+        ctnn::Rng rng(7);
+        ctnn::init::pytorch_default(*net, rng);
+        ctnn::optim::Adam<Net> adam({.lr = 3e-3f});
+        ctnn::train::Trainer trainer(*net, adam, train.view(), {.batch = 50}, rng, p);
+        std::vector<double> costs;
+        for (int e = 0; e < 5; ++e) costs.push_back(trainer.run_epoch());
+        return std::pair{costs, ctnn::train::evaluate(*net, test.view()).accuracy()};
+    };
+    const auto [single_costs, single_accuracy] = run(nullptr);
+    const auto [costs, accuracy] = run(&pool);
+    const auto [again_costs, again_accuracy] = run(&pool);
+    CHECK(costs == again_costs);  // deterministic for a thread count
+    CHECK(accuracy == again_accuracy);
+    CHECK(costs.front() == Approx(single_costs.front()).epsilon(1e-5));  // same data, same start
+    CHECK(accuracy > 0.97);
+    CHECK(std::abs(accuracy - single_accuracy) < 0.01);
+}
