@@ -257,7 +257,7 @@ TEST_CASE("the file is PyTorch's layout: names, [Out, In] shapes, F32, metadata 
     REQUIRE(bias1 == float(Linear<3, 2>::bias_offset + 1));
 }
 
-TEST_CASE("signatures name the layer types; equal LeakyReLU slopes share a name", "[safetensors]") {
+TEST_CASE("signatures name the layer types, and equal LeakyReLU slopes share a name", "[safetensors]") {
     REQUIRE(io::signature<Activations>() ==
             "Linear<6,8>,LeakyReLUSlope<1,5>,Linear<8,8>,Sigmoid,Linear<8,7>,ReLU,Linear<7,3>,LeakyReLU");
     using Same = Seq<Linear<2, 2>, ctnn::LeakyReLUSlope<20, 100>>;

@@ -1,0 +1,57 @@
+// libFuzzer harness for the safetensors loader: any bytes, loaded from memory into two models
+// (a tiny one that small mutations can satisfy, and the shape of the PyTorch fixture). Beyond
+// "no crash, no sanitizer report" it checks the loader's promises:
+//   - a failed load leaves the model unchanged and explains itself ("ctnn: <source>: ...");
+//   - a successful load gives finite weights, and saving them reproduces a file that loads to
+//     the same weights.
+// Built with -DCTNN_BUILD_FUZZERS=ON (clang); replay_corpus.cpp runs the committed corpus through
+// the same function in every ordinary test build.
+#include <ctnn/ctnn.hpp>
+#include <ctnn/io/safetensors.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <span>
+
+namespace {
+
+using Tiny = ctnn::Seq<ctnn::Linear<3, 2>, ctnn::ReLU, ctnn::Linear<2, 1>>;
+using Small = ctnn::Seq<ctnn::Linear<13, 17>, ctnn::Tanh, ctnn::Linear<17, 5>>;
+
+void require(bool ok) {
+    if (!ok) std::abort();
+}
+
+template <class Net>
+void load_into(std::span<const std::byte> bytes) {
+    static const auto net = std::make_unique<Net>();
+    constexpr float sentinel = 7.0f;
+    for (std::size_t i = 0; i < Net::param_count; ++i) net->parameters()[i] = sentinel;
+
+    const ctnn::io::LoadResult r = ctnn::io::try_load_safetensors(*net, bytes, "fuzz");
+    if (!r.ok()) {
+        require(r.message.rfind("ctnn: fuzz: ", 0) == 0);
+        for (std::size_t i = 0; i < Net::param_count; ++i) require(net->parameters()[i] == sentinel);
+        return;
+    }
+    for (const auto& t : Net::tensors)
+        for (std::size_t i = 0; i < t.info.size(); ++i) require(ctnn::io::detail::is_finite(net->parameters()[t.offset + i]));
+#if defined(__cpp_exceptions)
+    const auto again = ctnn::io::safetensors_bytes(*net);
+    static const auto copy = std::make_unique<Net>();
+    require(ctnn::io::try_load_safetensors(*copy, std::span<const std::byte>(again), "again").ok());
+    for (const auto& t : Net::tensors)
+        for (std::size_t i = 0; i < t.info.size(); ++i)
+            require(copy->parameters()[t.offset + i] == net->parameters()[t.offset + i]);
+#endif
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
+    load_into<Tiny>(bytes);
+    load_into<Small>(bytes);
+    return 0;
+}
