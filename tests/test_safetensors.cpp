@@ -42,7 +42,9 @@ using Bytes = std::vector<std::byte>;
 struct TempDir {
     fs::path path;
     TempDir() {
-        path = fs::temp_directory_path() / ("ctnn_test_safetensors_" + std::to_string(::getpid()));
+        static int count = 0;  // unique per process and per instance, as they may nest
+        path = fs::temp_directory_path() /
+               ("ctnn_test_safetensors_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
         fs::remove_all(path);
         fs::create_directories(path);
     }
