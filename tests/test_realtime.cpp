@@ -1,58 +1,15 @@
 // The real-time contract: single-sample and batch inference never allocate, never throw, and a
-// const model can be shared by threads. Allocations are counted by replacing the global
-// operator new in this test program (and malloc itself when no sanitizer owns it).
+// const model can be shared by threads. Allocations are counted by allocation_counter.hpp.
 #include <ctnn/ctnn.hpp>
 #include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <new>
 #include <thread>
+#include "allocation_counter.hpp"
 #include "support.hpp"
 
-namespace {
-std::atomic<long> allocations{0};
-}
-
-void* operator new(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, std::align_val_t a) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    const std::size_t al = std::size_t(a);
-    if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#if defined(__has_feature)
-#if !__has_feature(address_sanitizer)
-#define CTNN_COUNT_MALLOC 1
-#endif
-#else
-#define CTNN_COUNT_MALLOC 1
-#endif
-#endif
-
-#ifdef CTNN_COUNT_MALLOC
-// glibc lets a program interpose malloc; forward to the real one and count.
-extern "C" void* __libc_malloc(std::size_t);
-extern "C" void* malloc(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return __libc_malloc(n);
-}
-#endif
+using test::allocations;
 
 using Net = ctnn::Seq<ctnn::Linear<64, 128>, ctnn::Tanh, ctnn::Linear<128, 64>, ctnn::LeakyReLU, ctnn::Linear<64, 8>>;
 

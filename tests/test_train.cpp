@@ -21,41 +21,7 @@
 #include <vector>
 #include "support.hpp"
 
-// ---------------------------------------------------------------- counting allocations
-// Every replaceable operator new/delete, so that all of them pair with malloc/free (also under
-// AddressSanitizer, which otherwise reports its own nothrow new freed by our delete).
-namespace {
-std::atomic<long> allocations{0};
-void* allocate(std::size_t n, std::size_t align) noexcept {
-    ++allocations;
-    n = std::max<std::size_t>(n, 1);
-    return align <= alignof(std::max_align_t) ? std::malloc(n) : std::aligned_alloc(align, (n + align - 1) / align * align);
-}
-void* allocate_or_throw(std::size_t n, std::size_t align) {
-    if (void* p = allocate(n, align)) return p;
-    throw std::bad_alloc();
-}
-}  // namespace
-void* operator new(std::size_t n) { return allocate_or_throw(n, 0); }
-void* operator new[](std::size_t n) { return allocate_or_throw(n, 0); }
-void* operator new(std::size_t n, std::align_val_t a) { return allocate_or_throw(n, std::size_t(a)); }
-void* operator new[](std::size_t n, std::align_val_t a) { return allocate_or_throw(n, std::size_t(a)); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return allocate(n, 0); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return allocate(n, 0); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return allocate(n, std::size_t(a)); }
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return allocate(n, std::size_t(a)); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+#include "allocation_counter.hpp"
 
 using ctnn::train::Batch;
 using ctnn::train::BatchOptions;
@@ -250,12 +216,12 @@ TEST_CASE("An epoch allocates nothing", "[train]") {
     ctnn::train::Progress progress(f, true);
     progress.label("epoch %d", 1);
     trainer.run_epoch(&progress);  // the first epoch may let stdio set up its buffer
-    const long before = allocations.load();
+    const long before = test::allocations.load();
     for (int e = 0; e < 3; ++e) {
         progress.label("epoch %d", e + 2);
         trainer.run_epoch(&progress);
     }
-    const long during = allocations.load() - before;
+    const long during = test::allocations.load() - before;
     std::fclose(f);
     REQUIRE(during == 0);
 }

@@ -32,11 +32,16 @@ constexpr std::size_t static_extent() {
         return std::dynamic_extent;
 }
 
+/// Instantiates the error for an argument of the wrong size. Called only when the sizes are
+/// known to disagree; the decision itself never depends on the error type, so no compiler turns
+/// the one error into several.
 template <std::size_t Expected, std::size_t Given, template <std::size_t, std::size_t> class Error, class Arg>
-constexpr bool check_extent() {
-    if constexpr (Given == std::dynamic_extent) return sizeof(error::ARGUMENT_NEEDS_A_FIXED_SIZE<Arg>) == 0;
-    else if constexpr (Expected != Given) return sizeof(Error<Expected, Given>) == 0;
-    else return true;
+void report_extent() noexcept {
+    if constexpr (Given == std::dynamic_extent) {
+        [[maybe_unused]] error::ARGUMENT_NEEDS_A_FIXED_SIZE<Arg> e;
+    } else {
+        [[maybe_unused]] Error<Expected, Given> e;
+    }
 }
 
 /// One entry of a model's tensor table: the tensor PyTorch would call "<position>.<name>".
@@ -130,11 +135,14 @@ public:
     template <class X, class Y>
     void forward(const X& x, Y&& y) const noexcept {
         if constexpr (valid) {
-            constexpr bool x_ok = detail::check_extent<in_size, detail::static_extent<const X>(),
-                                                       error::INPUT_SIZE_DOES_NOT_MATCH_MODEL, X>();
-            constexpr bool y_ok = detail::check_extent<out_size, detail::static_extent<std::remove_reference_t<Y>>(),
-                                                       error::OUTPUT_SIZE_DOES_NOT_MATCH_MODEL, Y>();
-            if constexpr (x_ok && y_ok) infer(params_.data(), std::data(x), std::data(y));
+            constexpr std::size_t nx = detail::static_extent<const X>();
+            constexpr std::size_t ny = detail::static_extent<std::remove_reference_t<Y>>();
+            if constexpr (nx != in_size)
+                detail::report_extent<in_size, nx, error::INPUT_SIZE_DOES_NOT_MATCH_MODEL, X>();
+            else if constexpr (ny != out_size)
+                detail::report_extent<out_size, ny, error::OUTPUT_SIZE_DOES_NOT_MATCH_MODEL, std::remove_reference_t<Y>>();
+            else
+                infer(params_.data(), std::data(x), std::data(y));
         }
     }
 
