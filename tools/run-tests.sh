@@ -24,7 +24,8 @@ for c in "${configs[@]}"; do
     sse2)     run sse2 -DCTNN_ARCH=x86-64 ;;
     avx2)     run avx2 -DCTNN_ARCH=x86-64-v3 ;;
     clang)    run clang -DCTNN_ARCH=native -DCMAKE_CXX_COMPILER=clang++-14 ;;
-    sanitize) run sanitize -DCTNN_ARCH=native -DCTNN_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
+    # -O1: sanitizer builds compile twice as fast as at -O2 and still inline the kernels.
+    sanitize) run sanitize -DCTNN_ARCH=native -DCTNN_SANITIZE=ON -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 ;;
     *) echo "unknown configuration: $c (native, sse2, avx2, clang, sanitize)" >&2; exit 2 ;;
   esac
 done
