@@ -35,11 +35,7 @@ struct CtnnTrainer {
     explicit CtnnTrainer(std::size_t threads = 1) : pool(threads) {}
 
     float step(std::span<const float> x, std::span<const int> labels) {
-        if (pool.size() > 1) {
-            const float loss = parallel.loss_and_gradients(*net, x, labels, grads);
-            adam.step(*net, grads);
-            return loss;
-        }
+        if (pool.size() > 1) return parallel.train_step(*net, x, labels, grads, adam);
         const auto logits = net->train_forward(x, batch, ws);
         const float loss = ctnn::loss::softmax_cross_entropy<10, int>(logits, labels, dlogits);
         grads.zero();

@@ -55,3 +55,25 @@ TEST_CASE("data-parallel gradients equal single-thread gradients and are determi
         }
     }
 }
+
+TEST_CASE("a data-parallel train step updates as loss, gradients and a whole-block step do", "[parallel]") {
+    const std::size_t batch = 20;
+    const auto x = test::random_vector(batch * Net::in_size, 99);
+    std::vector<int> labels(batch);
+    for (std::size_t r = 0; r < batch; ++r) labels[r] = int((3 * r) % Net::out_size);
+    ctnn::ThreadPool pool(2);
+    ctnn::train::DataParallel<Net> dp(pool, batch);
+    auto a = std::make_unique<Net>(), b = std::make_unique<Net>();
+    ctnn::Rng ra(5), rb(5);
+    ctnn::init::pytorch_default(*a, ra);
+    ctnn::init::pytorch_default(*b, rb);
+    ctnn::optim::Adam<Net> adam_a({.lr = 1e-2f}), adam_b({.lr = 1e-2f});
+    ctnn::Gradients<Net> ga, gb;
+    for (int step = 0; step < 5; ++step) {
+        const float la = dp.train_step<int>(*a, x, labels, ga, adam_a);
+        const float lb = dp.loss_and_gradients<int>(*b, x, labels, gb);
+        adam_b.step(*b, gb);
+        REQUIRE(la == lb);
+    }
+    REQUIRE(std::equal(a->parameters(), a->parameters() + Net::param_count, b->parameters()));
+}

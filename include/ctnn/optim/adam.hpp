@@ -24,16 +24,26 @@ public:
 
     /// params -= update(grads); call after backward, then zero the gradients.
     void step(Net& net, const Gradients<Net>& grads) noexcept {
+        begin_step();
+        update(net, grads, 0, Net::param_count);
+    }
+
+    /// step() in two parts, so threads can update disjoint slices of the block: begin_step()
+    /// once, then update() on slices [begin, end) that together cover the block.
+    void begin_step() noexcept {
         ++steps_;
         const double t = double(steps_);
-        const kernels::AdamStep s{options_.lr,
-                                  options_.beta1,
-                                  options_.beta2,
-                                  options_.eps,
-                                  options_.weight_decay,
-                                  float(1.0 - std::pow(double(options_.beta1), t)),
-                                  float(std::sqrt(1.0 - std::pow(double(options_.beta2), t)))};
-        kernels::adam_update(net.parameters(), grads.data(), m_.data(), v_.data(), Net::param_count, s);
+        current_ = {options_.lr,
+                    options_.beta1,
+                    options_.beta2,
+                    options_.eps,
+                    options_.weight_decay,
+                    float(1.0 - std::pow(double(options_.beta1), t)),
+                    float(std::sqrt(1.0 - std::pow(double(options_.beta2), t)))};
+    }
+    void update(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
+        kernels::adam_update(net.parameters() + begin, grads.data() + begin, m_.data() + begin, v_.data() + begin,
+                             end - begin, current_);
     }
 
     const AdamOptions& options() const noexcept { return options_; }
@@ -43,6 +53,7 @@ public:
 private:
     AdamOptions options_;
     std::size_t steps_ = 0;
+    kernels::AdamStep current_{};
     ParameterBlock<Net> m_, v_;
 };
 

@@ -21,7 +21,14 @@ public:
     explicit Sgd(SgdOptions options = {}) : options_(options) {}
 
     void step(Net& net, const Gradients<Net>& grads) noexcept {
-        kernels::sgd_update(net.parameters(), grads.data(), momentum_.data(), Net::param_count,
+        begin_step();
+        update(net, grads, 0, Net::param_count);
+    }
+
+    /// step() in two parts, so threads can update disjoint slices [begin, end) of the block.
+    void begin_step() noexcept {}
+    void update(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
+        kernels::sgd_update(net.parameters() + begin, grads.data() + begin, momentum_.data() + begin, end - begin,
                             {options_.lr, options_.momentum, options_.weight_decay, options_.nesterov});
     }
 

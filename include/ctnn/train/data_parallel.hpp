@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 #include "../core/aligned_buffer.hpp"
 #include "../core/check.hpp"
@@ -35,6 +36,37 @@ public:
     template <class Label>
     float loss_and_gradients(const Net& net, std::span<const float> x, std::span<const Label> labels,
                              Gradients<Net>& grads) noexcept {
+        shares_forward_backward(net, x, labels);
+        auto reduce = [&](std::size_t t) {
+            const auto [begin, end] = slice(t);
+            reduce_slice(grads, begin, end);
+        };
+        pool_.run(reduce);
+        return total_loss();
+    }
+
+    /// One training step: loss_and_gradients, then the optimizer's update, each thread reducing
+    /// and updating its own slice of the parameters in one pass (for optimizers with
+    /// begin_step() and update(net, grads, begin, end), as optim::Adam and optim::Sgd).
+    template <class Label, class Optimizer>
+    float train_step(Net& net, std::span<const float> x, std::span<const Label> labels, Gradients<Net>& grads,
+                     Optimizer& optimizer) noexcept {
+        shares_forward_backward(net, x, labels);
+        optimizer.begin_step();
+        auto reduce_and_update = [&](std::size_t t) {
+            const auto [begin, end] = slice(t);
+            reduce_slice(grads, begin, end);
+            if (begin < end) optimizer.update(net, grads, begin, end);
+        };
+        pool_.run(reduce_and_update);
+        return total_loss();
+    }
+
+    std::size_t threads() const noexcept { return pool_.size(); }
+
+private:
+    template <class Label>
+    void shares_forward_backward(const Net& net, std::span<const float> x, std::span<const Label> labels) noexcept {
         const std::size_t batch = labels.size();
         CTNN_CHECK(batch <= max_batch_, "batch larger than DataParallel's max_batch");
         CTNN_CHECK(x.size() == batch * Net::in_size, "input must hold batch x Net::in_size floats");
@@ -52,27 +84,32 @@ public:
             net.backward(xs, n, dlogits, s.ws, s.grads);
         };
         pool_.run(work);
-        auto reduce = [&](std::size_t t) {
-            // Slices aligned to 64 bytes; every element summed in share order 0, 1, 2, ...
-            const std::size_t total = Net::param_count;
-            const std::size_t step = ctnn::detail::round_up((total + threads - 1) / threads, floats_per_alignment);
-            const std::size_t begin = std::min(total, t * step), end = std::min(total, begin + step);
-            float* out = grads.data();
-            std::copy(shares_[0]->grads.data() + begin, shares_[0]->grads.data() + end, out + begin);
-            for (std::size_t k = 1; k < threads; ++k) {
-                const float* g = shares_[k]->grads.data();
-                for (std::size_t i = begin; i < end; ++i) out[i] += g[i];
-            }
-        };
-        pool_.run(reduce);
+    }
+
+    /// Thread t's slice of the parameter block, 64-byte aligned.
+    std::pair<std::size_t, std::size_t> slice(std::size_t t) const noexcept {
+        const std::size_t total = Net::param_count, threads = pool_.size();
+        const std::size_t step = ctnn::detail::round_up((total + threads - 1) / threads, floats_per_alignment);
+        const std::size_t begin = std::min(total, t * step);
+        return {begin, std::min(total, begin + step)};
+    }
+
+    /// grads[begin, end) = sum of the shares' gradients, in share order 0, 1, 2, ...
+    void reduce_slice(Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
+        float* out = grads.data();
+        std::copy(shares_[0]->grads.data() + begin, shares_[0]->grads.data() + end, out + begin);
+        for (std::size_t k = 1; k < shares_.size(); ++k) {
+            const float* g = shares_[k]->grads.data();
+            for (std::size_t i = begin; i < end; ++i) out[i] += g[i];
+        }
+    }
+
+    float total_loss() const noexcept {
         float loss = 0;
         for (const auto& s : shares_) loss += s->loss;
         return loss;
     }
 
-    std::size_t threads() const noexcept { return pool_.size(); }
-
-private:
     struct Share {
         explicit Share(std::size_t n) : ws(n), dlogits(n * Net::out_size) {}
         Workspace<Net> ws;

@@ -71,9 +71,16 @@ private:
     float train_batch(std::span<const std::uint32_t> indices) noexcept {
         batch_.gather(data_, indices);
         if (parallel_) {
-            const float loss = parallel_->loss_and_gradients(net_, batch_.inputs(), batch_.labels(), grads_);
-            optimizer_.step(net_, grads_);
-            return loss;
+            if constexpr (requires(std::size_t b) {
+                              optimizer_.begin_step();
+                              optimizer_.update(net_, grads_, b, b);
+                          }) {
+                return parallel_->train_step(net_, batch_.inputs(), batch_.labels(), grads_, optimizer_);
+            } else {
+                const float loss = parallel_->loss_and_gradients(net_, batch_.inputs(), batch_.labels(), grads_);
+                optimizer_.step(net_, grads_);
+                return loss;
+            }
         }
         const std::size_t n = batch_.size();
         const auto logits = net_.train_forward(batch_.inputs(), n, ws_);
