@@ -7,6 +7,8 @@ side with ctnn's numbers from the same machine, as medians and ratios.
 It runs build/bench/bench/bench_inference and bench_training (configure with
 -DCTNN_BUILD_BENCHMARKS=ON) unless --no-ctnn. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed
 from the environment before torch loads, so OpenBLAS picks its best kernels for this CPU.
+Debian's torch calls whatever libblas.so.3 is installed: install libopenblas0-pthread first
+(without it, the reference BLAS makes PyTorch about 10x slower).
 """
 import argparse
 import json
@@ -18,6 +20,12 @@ import time
 
 for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
     os.environ.pop(var, None)
+# OpenBLAS (libopenblas0-pthread) has a thread pool of its own besides torch's: hold both to
+# --threads, read before torch loads.
+_threads = next((a.split("=")[1] for a in sys.argv if a.startswith("--threads=")), None)
+if "--threads" in sys.argv[:-1]:
+    _threads = sys.argv[sys.argv.index("--threads") + 1]
+os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = _threads or "1"
 
 import torch  # noqa: E402  (after the environment is cleaned)
 from torch import nn  # noqa: E402
