@@ -1,8 +1,11 @@
 #pragma once
 // Helpers shared by the tests: seeded data and element-wise comparison with a stated tolerance.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 #include <cmath>
 #include <cstddef>
+#include <filesystem>
+#include <string>
 #include <span>
 #include <sstream>
 #include <vector>
@@ -39,5 +42,25 @@ inline void require_close(std::span<const float> actual, std::span<const float> 
     }
     SUCCEED();
 }
+
+/// A fresh directory under the system temp dir, removed at scope exit; unique per process and
+/// per instance (they may nest).
+struct TempDir {
+    std::filesystem::path path;
+    explicit TempDir(const std::string& prefix = "ctnn_test") {
+        static int count = 0;
+        path = std::filesystem::temp_directory_path() /
+               (prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    std::filesystem::path operator/(const std::string& name) const { return path / name; }
+};
 
 }  // namespace test

@@ -62,32 +62,26 @@ void gradcheck(Loss loss, std::uint64_t seed) {
     // Numeric, in double.
     std::vector<double> p(net->parameters(), net->parameters() + Net::param_count);
     std::vector<double> xd(x.begin(), x.end());
-    const double h = 1e-6;
+    // d(loss)/d(v[i]) by central differences, v being the parameters or the input.
+    auto central_difference = [&](std::vector<double>& v, std::size_t i) {
+        const double h = 1e-6, saved = v[i];
+        v[i] = saved + h;
+        const double up = loss_of(p, xd);
+        v[i] = saved - h;
+        const double down = loss_of(p, xd);
+        v[i] = saved;
+        return float((up - down) / (2 * h));
+    };
     std::vector<float> numeric, analytic;
     for (const auto& t : Net::tensors)
         for (std::size_t j = 0; j < t.info.size(); ++j) {
-            const std::size_t i = t.offset + j;
-            const double saved = p[i];
-            p[i] = saved + h;
-            const double up = loss_of(p, xd);
-            p[i] = saved - h;
-            const double down = loss_of(p, xd);
-            p[i] = saved;
-            numeric.push_back(float((up - down) / (2 * h)));
-            analytic.push_back(grads.data()[i]);
+            numeric.push_back(central_difference(p, t.offset + j));
+            analytic.push_back(grads.data()[t.offset + j]);
         }
     test::require_close(analytic, numeric, 2e-3, 1e-4, "parameter gradients");
 
     std::vector<float> numeric_dx;
-    for (std::size_t i = 0; i < xd.size(); ++i) {
-        const double saved = xd[i];
-        xd[i] = saved + h;
-        const double up = loss_of(p, xd);
-        xd[i] = saved - h;
-        const double down = loss_of(p, xd);
-        xd[i] = saved;
-        numeric_dx.push_back(float((up - down) / (2 * h)));
-    }
+    for (std::size_t i = 0; i < xd.size(); ++i) numeric_dx.push_back(central_difference(xd, i));
     test::require_close(dx, numeric_dx, 2e-3, 1e-4, "input gradients");
 }
 

@@ -9,28 +9,16 @@
 #include <fstream>
 #include <string>
 #include <vector>
+#include "support.hpp"
 
 namespace fs = std::filesystem;
+using test::TempDir;
 using Catch::Matchers::Contains;
 
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-/// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("ctnn_test_idx_" + std::to_string(::getpid()));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path operator/(const std::string& name) const { return path / name; }
-};
 
 void put32(Bytes& b, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) b.push_back(std::uint8_t(v >> shift));

@@ -23,6 +23,7 @@
 
 namespace fs = std::filesystem;
 namespace io = ctnn::io;
+using test::TempDir;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 using ctnn::Linear;
@@ -39,21 +40,6 @@ namespace {
 
 using Bytes = std::vector<std::byte>;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static int count = 0;  // unique per process and per instance, as they may nest
-        path = fs::temp_directory_path() /
-               ("ctnn_test_safetensors_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path operator/(const std::string& name) const { return path / name; }
-};
 
 fs::path write(const fs::path& p, const Bytes& b) {
     std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
