@@ -3,61 +3,10 @@
 // epoch with the last partial batch dropped, 15 epochs, pixels scaled to [0, 1]. stdout carries
 // exactly the note's report (then the wall times); the progress bar goes to stderr, only on a
 // terminal. Run with --help for the flags.
-#include <ctnn/ctnn.hpp>
-#include <ctnn/io/idx.hpp>
-#include <ctnn/io/safetensors.hpp>
-#include <ctnn/train/dataset.hpp>
-#include <ctnn/train/evaluate.hpp>
-#include <ctnn/train/progress.hpp>
-#include <ctnn/train/trainer.hpp>
-#include <algorithm>
-#include <charconv>
-#include <chrono>
-#include <cmath>
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <map>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
+#include "mnist.hpp"
 
-#ifndef CTNN_MNIST_DEFAULT_DATA
-#define CTNN_MNIST_DEFAULT_DATA "data/mnist"
-#endif
-
+namespace mnist {
 namespace {
-
-namespace fs = std::filesystem;
-using clock_type = std::chrono::steady_clock;
-
-// ---------------------------------------------------------------- the networks
-
-template <class Activation>
-using Mlp = ctnn::Seq<ctnn::Linear<784, 256>, Activation, ctnn::Linear<256, 256>, Activation, ctnn::Linear<256, 10>>;
-
-enum class Activation { relu, sigmoid, tanh, leaky_relu };
-enum class Init { normal, pytorch_default, xavier };
-enum class Optimizer { adam, sgd };
-
-struct Options {
-    fs::path data = CTNN_MNIST_DEFAULT_DATA;
-    int epochs = 15;
-    std::size_t batch = 100;
-    float lr = 0.001f;
-    Init init = Init::normal;
-    Activation activation = Activation::relu;
-    Optimizer optimizer = Optimizer::adam;
-    std::uint64_t seed = 777;
-    int threads = 1;
-    fs::path save, load;
-    bool confusion = false;
-    std::string init_name = "normal", activation_name = "relu", optimizer_name = "adam";
-};
 
 // ---------------------------------------------------------------- command line
 
@@ -188,9 +137,7 @@ std::optional<Options> parse(int argc, char** argv) {
 
 // ---------------------------------------------------------------- data
 
-struct DataFiles {
-    fs::path train_images, train_labels, test_images, test_labels;
-};
+
 
 /// Finds the four files, or throws UsageError: a wrong --data is a usage problem (exit 2),
 /// while a file that is there but wrong is a data problem (exit 1).
@@ -214,125 +161,12 @@ DataFiles find_data(const Options& o, bool need_train) {
     }
 }
 
-ctnn::train::DatasetView view_of(const ctnn::io::IdxDataset& d) {
-    return {d.images.pixels, d.labels.labels, d.images.sample_size()};
-}
-
-/// Python's repr of a float32 widened to double (what PyTorch's accuracy.item() prints):
-/// the shortest digits that read back as the same double, e.g. 0.9465000033378601.
-std::string python_float(float value) {
-    char buf[64];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, double(value));
-    std::string s(buf, ec == std::errc{} ? end : buf);
-    if (s.find_first_of(".en") == std::string::npos) s += ".0";  // 1 -> 1.0, as Python
-    return s;
-}
-
-double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
-
-// ---------------------------------------------------------------- training and report
-
-template <class Net>
-void initialise(Net& net, ctnn::Rng& rng, Init init) {
-    switch (init) {
-        case Init::normal: ctnn::init::normal(net, rng); break;
-        case Init::pytorch_default: ctnn::init::pytorch_default(net, rng); break;
-        case Init::xavier: ctnn::init::xavier_uniform(net, rng); break;
-    }
-}
-
-template <class Net, class Opt>
-std::vector<double> train_epochs(Net& net, Opt& optimizer, ctnn::train::DatasetView data, const Options& o, ctnn::Rng& rng) {
-    ctnn::ThreadPool pool(std::size_t(o.threads));  // started once, for the whole run
-    ctnn::train::Trainer trainer(net, optimizer, data, {.batch = o.batch}, rng, &pool);
-    ctnn::train::Progress progress;  // stderr, if a terminal
-    std::vector<double> epoch_seconds;
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        progress.label("Epoch %04d/%04d", epoch, o.epochs);
-        const auto start = clock_type::now();
-        const double cost = trainer.run_epoch(&progress);
-        epoch_seconds.push_back(seconds_since(start));
-        std::printf("Epoch: %04d cost = %.9f\n", epoch, cost);
-        std::fflush(stdout);
-    }
-    return epoch_seconds;
-}
-
-template <class Net>
-int run(const Options& o, const DataFiles& files, clock_type::time_point program_start) {
-    std::optional<ctnn::io::IdxDataset> train_set;
-    ctnn::io::IdxDataset test_set;
-    try {
-        if (o.epochs > 0)
-            train_set = ctnn::io::read_idx_dataset(files.train_images, files.train_labels, Net::in_size, Net::out_size);
-        test_set = ctnn::io::read_idx_dataset(files.test_images, files.test_labels, Net::in_size, Net::out_size);
-    } catch (const ctnn::io::Error& e) {
-        std::fprintf(stderr, "mnist: %s\n", e.what());
-        return 1;
-    }
-    if (train_set && train_set->size() < o.batch) {
-        std::fprintf(stderr, "mnist: --batch %zu is larger than the %zu training samples\n", o.batch, train_set->size());
-        return 2;
-    }
-
-    auto net = std::make_unique<Net>();
-    ctnn::Rng rng(o.seed);
-    initialise(*net, rng, o.init);  // also with --load: keeps the shuffling stream independent of it
-    if (!o.load.empty()) {
-        try {
-            ctnn::io::load_safetensors(*net, o.load);
-        } catch (const ctnn::io::Error& e) {
-            std::fprintf(stderr, "mnist: %s\n", e.what());
-            return 1;
-        }
-    }
-
-    std::vector<double> epoch_seconds;
-    if (o.epochs > 0) {
-        const auto data = view_of(*train_set);
-        if (o.optimizer == Optimizer::adam) {
-            ctnn::optim::Adam<Net> adam({.lr = o.lr});
-            epoch_seconds = train_epochs(*net, adam, data, o, rng);
-        } else {
-            ctnn::optim::Sgd<Net> sgd({.lr = o.lr});
-            epoch_seconds = train_epochs(*net, sgd, data, o, rng);
-        }
-        std::printf("Learning finished\n");
-    }
-
-    const auto eval = ctnn::train::evaluate(*net, view_of(test_set));
-    std::printf("Accuracy: %s\n", python_float(eval.accuracy_f32()).c_str());
-    if (o.confusion) ctnn::train::print_confusion(stdout, eval);
-
-    if (!o.save.empty()) {
-        try {
-            ctnn::io::save_safetensors(*net, o.save,
-                                       {{"ctnn.example", "mnist"},
-                                        {"activation", o.activation_name},
-                                        {"init", o.init_name},
-                                        {"optimizer", o.optimizer_name},
-                                        {"epochs", std::to_string(o.epochs)},
-                                        {"seed", std::to_string(o.seed)},
-                                        {"test_accuracy", python_float(eval.accuracy_f32())}});
-        } catch (const ctnn::io::Error& e) {
-            std::fprintf(stderr, "mnist: %s\n", e.what());
-            return 1;
-        }
-    }
-
-    if (!epoch_seconds.empty()) {
-        double sum = 0;
-        for (double s : epoch_seconds) sum += s;
-        const auto [lo, hi] = std::minmax_element(epoch_seconds.begin(), epoch_seconds.end());
-        std::printf("Time per epoch: %.3f s (min %.3f s, max %.3f s)\n", sum / double(epoch_seconds.size()), *lo, *hi);
-    }
-    std::printf("Total time: %.3f s\n", seconds_since(program_start));
-    return 0;
-}
-
 }  // namespace
+}  // namespace mnist
+
 
 int main(int argc, char** argv) {
+    using namespace mnist;
     const auto program_start = clock_type::now();
     Options o;
     DataFiles files;

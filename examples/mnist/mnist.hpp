@@ -1,0 +1,94 @@
+#pragma once
+// What the parts of the MNIST example share: options, data files, the network types, and run<Net>,
+// the whole run for one network type. run<Net> is compiled once per activation in a translation
+// unit of its own (run_activation.cpp), so the four networks build in parallel and no single
+// translation unit carries all of them.
+#include <ctnn/ctnn.hpp>
+#include <ctnn/io/idx.hpp>
+#include <ctnn/io/safetensors.hpp>
+#include <ctnn/train/dataset.hpp>
+#include <ctnn/train/evaluate.hpp>
+#include <ctnn/train/progress.hpp>
+#include <ctnn/train/trainer.hpp>
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef CTNN_MNIST_DEFAULT_DATA
+#define CTNN_MNIST_DEFAULT_DATA "data/mnist"
+#endif
+
+
+
+namespace mnist {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------- the networks
+
+template <class Activation>
+using Mlp = ctnn::Seq<ctnn::Linear<784, 256>, Activation, ctnn::Linear<256, 256>, Activation, ctnn::Linear<256, 10>>;
+
+enum class Activation { relu, sigmoid, tanh, leaky_relu };
+enum class Init { normal, pytorch_default, xavier };
+enum class Optimizer { adam, sgd };
+
+struct Options {
+    fs::path data = CTNN_MNIST_DEFAULT_DATA;
+    int epochs = 15;
+    std::size_t batch = 100;
+    float lr = 0.001f;
+    Init init = Init::normal;
+    Activation activation = Activation::relu;
+    Optimizer optimizer = Optimizer::adam;
+    std::uint64_t seed = 777;
+    int threads = 1;
+    fs::path save, load;
+    bool confusion = false;
+    std::string init_name = "normal", activation_name = "relu", optimizer_name = "adam";
+};
+
+
+struct DataFiles {
+    fs::path train_images, train_labels, test_images, test_labels;
+};
+
+inline ctnn::train::DatasetView view_of(const ctnn::io::IdxDataset& d) {
+    return {d.images.pixels, d.labels.labels, d.images.sample_size()};
+}
+
+/// Python's repr of a float32 widened to double (what PyTorch's accuracy.item() prints):
+/// the shortest digits that read back as the same double, e.g. 0.9465000033378601.
+inline std::string python_float(float value) {
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, double(value));
+    std::string s(buf, ec == std::errc{} ? end : buf);
+    if (s.find_first_of(".en") == std::string::npos) s += ".0";  // 1 -> 1.0, as Python
+    return s;
+}
+
+inline double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+/// Trains and evaluates one network type as the options say; returns the exit code.
+template <class Net>
+int run(const Options& o, const DataFiles& files, clock_type::time_point program_start);
+
+extern template int run<Mlp<ctnn::ReLU>>(const Options&, const DataFiles&, clock_type::time_point);
+extern template int run<Mlp<ctnn::Sigmoid>>(const Options&, const DataFiles&, clock_type::time_point);
+extern template int run<Mlp<ctnn::Tanh>>(const Options&, const DataFiles&, clock_type::time_point);
+extern template int run<Mlp<ctnn::LeakyReLU>>(const Options&, const DataFiles&, clock_type::time_point);
+
+}  // namespace mnist

@@ -1,0 +1,110 @@
+// run<Net> for the activation named by MNIST_ACTIVATION (set per object by CMakeLists.txt):
+// the training and report of the MNIST example for one network type.
+#include "mnist.hpp"
+
+namespace mnist {
+
+// ---------------------------------------------------------------- training and report
+
+template <class Net>
+void initialise(Net& net, ctnn::Rng& rng, Init init) {
+    switch (init) {
+        case Init::normal: ctnn::init::normal(net, rng); break;
+        case Init::pytorch_default: ctnn::init::pytorch_default(net, rng); break;
+        case Init::xavier: ctnn::init::xavier_uniform(net, rng); break;
+    }
+}
+
+template <class Net, class Opt>
+std::vector<double> train_epochs(Net& net, Opt& optimizer, ctnn::train::DatasetView data, const Options& o, ctnn::Rng& rng) {
+    ctnn::ThreadPool pool(std::size_t(o.threads));  // started once, for the whole run
+    ctnn::train::Trainer trainer(net, optimizer, data, {.batch = o.batch}, rng, &pool);
+    ctnn::train::Progress progress;  // stderr, if a terminal
+    std::vector<double> epoch_seconds;
+    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+        progress.label("Epoch %04d/%04d", epoch, o.epochs);
+        const auto start = clock_type::now();
+        const double cost = trainer.run_epoch(&progress);
+        epoch_seconds.push_back(seconds_since(start));
+        std::printf("Epoch: %04d cost = %.9f\n", epoch, cost);
+        std::fflush(stdout);
+    }
+    return epoch_seconds;
+}
+
+template <class Net>
+int run(const Options& o, const DataFiles& files, clock_type::time_point program_start) {
+    std::optional<ctnn::io::IdxDataset> train_set;
+    ctnn::io::IdxDataset test_set;
+    try {
+        if (o.epochs > 0)
+            train_set = ctnn::io::read_idx_dataset(files.train_images, files.train_labels, Net::in_size, Net::out_size);
+        test_set = ctnn::io::read_idx_dataset(files.test_images, files.test_labels, Net::in_size, Net::out_size);
+    } catch (const ctnn::io::Error& e) {
+        std::fprintf(stderr, "mnist: %s\n", e.what());
+        return 1;
+    }
+    if (train_set && train_set->size() < o.batch) {
+        std::fprintf(stderr, "mnist: --batch %zu is larger than the %zu training samples\n", o.batch, train_set->size());
+        return 2;
+    }
+
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(o.seed);
+    initialise(*net, rng, o.init);  // also with --load: keeps the shuffling stream independent of it
+    if (!o.load.empty()) {
+        try {
+            ctnn::io::load_safetensors(*net, o.load);
+        } catch (const ctnn::io::Error& e) {
+            std::fprintf(stderr, "mnist: %s\n", e.what());
+            return 1;
+        }
+    }
+
+    std::vector<double> epoch_seconds;
+    if (o.epochs > 0) {
+        const auto data = view_of(*train_set);
+        if (o.optimizer == Optimizer::adam) {
+            ctnn::optim::Adam<Net> adam({.lr = o.lr});
+            epoch_seconds = train_epochs(*net, adam, data, o, rng);
+        } else {
+            ctnn::optim::Sgd<Net> sgd({.lr = o.lr});
+            epoch_seconds = train_epochs(*net, sgd, data, o, rng);
+        }
+        std::printf("Learning finished\n");
+    }
+
+    const auto eval = ctnn::train::evaluate(*net, view_of(test_set));
+    std::printf("Accuracy: %s\n", python_float(eval.accuracy_f32()).c_str());
+    if (o.confusion) ctnn::train::print_confusion(stdout, eval);
+
+    if (!o.save.empty()) {
+        try {
+            ctnn::io::save_safetensors(*net, o.save,
+                                       {{"ctnn.example", "mnist"},
+                                        {"activation", o.activation_name},
+                                        {"init", o.init_name},
+                                        {"optimizer", o.optimizer_name},
+                                        {"epochs", std::to_string(o.epochs)},
+                                        {"seed", std::to_string(o.seed)},
+                                        {"test_accuracy", python_float(eval.accuracy_f32())}});
+        } catch (const ctnn::io::Error& e) {
+            std::fprintf(stderr, "mnist: %s\n", e.what());
+            return 1;
+        }
+    }
+
+    if (!epoch_seconds.empty()) {
+        double sum = 0;
+        for (double s : epoch_seconds) sum += s;
+        const auto [lo, hi] = std::minmax_element(epoch_seconds.begin(), epoch_seconds.end());
+        std::printf("Time per epoch: %.3f s (min %.3f s, max %.3f s)\n", sum / double(epoch_seconds.size()), *lo, *hi);
+    }
+    std::printf("Total time: %.3f s\n", seconds_since(program_start));
+    return 0;
+}
+
+
+template int run<Mlp<MNIST_ACTIVATION>>(const Options&, const DataFiles&, clock_type::time_point);
+
+}  // namespace mnist
