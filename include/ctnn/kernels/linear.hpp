@@ -178,8 +178,8 @@ inline void axpy_rows(std::size_t K, const float* a, std::size_t a_m, std::size_
 }
 
 // Register blocks, chosen from the register file: AVX-512 has 32 vector registers, SSE2 and
-// AVX2 have 16. Measured on the MNIST layer sizes (bench/): 6x4 forward and 8x3 axpy blocks
-// reach 2.4x the throughput of 4x4 ones on AVX-512.
+// AVX2 have 16. Measured on the MNIST layer sizes (bench/, AVX-512): 6x4 forward blocks ran at
+// 209 GFLOP/s against 174 for 4x4, 8x3 axpy blocks at 235 against 186 for 4x4.
 template <class Arch>
 struct blocking {
     static constexpr bool wide = vector_registers<Arch> >= 32;
