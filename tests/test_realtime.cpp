@@ -2,9 +2,7 @@
 // const model can be shared by threads. Allocations are counted by allocation_counter.hpp.
 #include <ctnn/ctnn.hpp>
 #include <atomic>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <thread>
 #include "allocation_counter.hpp"
 #include "support.hpp"

@@ -25,10 +25,7 @@ class DataParallel {
 public:
     DataParallel(ThreadPool& pool, std::size_t max_batch) : pool_(pool), max_batch_(max_batch) {
         const std::size_t share = (max_batch + pool.size() - 1) / pool.size();
-        for (std::size_t t = 0; t < pool.size(); ++t) {
-            shares_.push_back(std::make_unique<Share>(share));
-            shares_.back()->loss = 0;
-        }
+        for (std::size_t t = 0; t < pool.size(); ++t) shares_.push_back(std::make_unique<Share>(share));
     }
 
     /// Softmax cross-entropy of `net` on the batch (x: batch x in_size, one label per row);
@@ -115,7 +112,7 @@ private:
         Workspace<Net> ws;
         Gradients<Net> grads;
         AlignedBuffer dlogits;
-        float loss;
+        float loss = 0;
     };
     ThreadPool& pool_;
     std::size_t max_batch_;

@@ -42,10 +42,11 @@ public:
           data_(data),
           sampler_(data.size(), options, rng),
           batch_(options.batch, Net::in_size),
-          ws_(options.batch),
-          dlogits_(options.batch * classes) {
+          // With a pool, DataParallel's shares hold the workspaces and loss gradients.
+          ws_(parallel(pool) ? 0 : options.batch),
+          dlogits_(parallel(pool) ? 0 : options.batch * classes) {
         CTNN_CHECK(data.sample_size == Net::in_size, "the data set's samples are not the model's input size");
-        if (pool && pool->size() > 1) parallel_ = std::make_unique<DataParallel<Net>>(*pool, options.batch);
+        if (parallel(pool)) parallel_ = std::make_unique<DataParallel<Net>>(*pool, options.batch);
     }
 
     /// One pass over the data; returns the mean of the batch losses (the study note's "cost"),
@@ -68,6 +69,8 @@ public:
     std::size_t epochs_done() const noexcept { return epochs_; }
 
 private:
+    static bool parallel(const ThreadPool* pool) noexcept { return pool && pool->size() > 1; }
+
     float train_batch(std::span<const std::uint32_t> indices) noexcept {
         batch_.gather(data_, indices);
         if (parallel_) {
