@@ -9,7 +9,7 @@
 #include <span>
 #include <sstream>
 #include <vector>
-#include <ctnn/init/random.hpp>
+#include <ctnn/util/rng.hpp>
 
 namespace test {
 

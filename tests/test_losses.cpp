@@ -1,6 +1,6 @@
 // Losses: values and gradients as torch.nn.CrossEntropyLoss / MSELoss define them.
-#include <ctnn/losses/cross_entropy.hpp>
-#include <ctnn/losses/mse.hpp>
+#include <ctnn/loss/cross_entropy.hpp>
+#include <ctnn/loss/mse.hpp>
 #include <cmath>
 #include <vector>
 #include "support.hpp"

@@ -1,7 +1,7 @@
 // ThreadPool and DataParallel: every thread runs once per task; a batch split across threads
 // gives the single-thread gradients (up to float summation order), bit for bit the same again.
 #include <ctnn/ctnn.hpp>
-#include <ctnn/core/thread_pool.hpp>
+#include <ctnn/util/thread_pool.hpp>
 #include <ctnn/train/data_parallel.hpp>
 #include <atomic>
 #include <memory>

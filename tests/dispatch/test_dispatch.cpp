@@ -1,6 +1,6 @@
 // Run-time dispatch: this program is compiled for generic x86-64, its inference for SSE2, AVX2
-// and AVX-512 (tools/cmake/CtnnDispatch.cmake); the chosen path must compute what the others do.
-#include <ctnn/kernels/dispatch.hpp>
+// and AVX-512 (cmake/CtnnDispatch.cmake); the chosen path must compute what the others do.
+#include <ctnn/model/dispatch.hpp>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>

@@ -3,7 +3,7 @@
 // built network; biases keep PyTorch's default (the study note's recipe).
 #include "for_each_linear.hpp"
 #include "pytorch_default.hpp"
-#include "random.hpp"
+#include "../util/rng.hpp"
 
 namespace ctnn::init {
 

@@ -3,7 +3,7 @@
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 #include <cmath>
 #include "for_each_linear.hpp"
-#include "random.hpp"
+#include "../util/rng.hpp"
 
 namespace ctnn::init {
 

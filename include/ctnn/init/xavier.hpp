@@ -5,7 +5,7 @@
 #include <cmath>
 #include "for_each_linear.hpp"
 #include "pytorch_default.hpp"
-#include "random.hpp"
+#include "../util/rng.hpp"
 
 namespace ctnn::init {
 

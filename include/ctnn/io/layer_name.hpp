@@ -9,7 +9,7 @@
 #include <numeric>
 #include <string>
 #include "../core/errors.hpp"
-#include "../core/seq.hpp"
+#include "../model/seq.hpp"
 #include "../layers/leaky_relu.hpp"
 #include "../layers/linear.hpp"
 #include "../layers/relu.hpp"

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include "../core/shape.hpp"
 #include "../kernels/elementwise.hpp"
-#include "tensor_info.hpp"
+#include "../core/tensor_info.hpp"
 
 namespace ctnn {
 

@@ -8,7 +8,7 @@
 #include "../core/matrix_view.hpp"
 #include "../core/shape.hpp"
 #include "../kernels/linear.hpp"
-#include "tensor_info.hpp"
+#include "../core/tensor_info.hpp"
 
 namespace ctnn {
 

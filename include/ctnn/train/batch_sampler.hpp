@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 #include "../core/check.hpp"
-#include "../init/random.hpp"
+#include "../util/rng.hpp"
 
 namespace ctnn::train {
 

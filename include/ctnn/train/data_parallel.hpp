@@ -14,9 +14,9 @@
 #include "../core/aligned_buffer.hpp"
 #include "../core/check.hpp"
 #include "../core/parameter_block.hpp"
-#include "../core/thread_pool.hpp"
+#include "../util/thread_pool.hpp"
 #include "../core/workspace.hpp"
-#include "../losses/cross_entropy.hpp"
+#include "../loss/cross_entropy.hpp"
 
 namespace ctnn::train {
 

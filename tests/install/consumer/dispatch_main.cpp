@@ -1,4 +1,4 @@
-#include <ctnn/kernels/dispatch.hpp>
+#include <ctnn/model/dispatch.hpp>
 #include <cstdio>
 #include <memory>
 #include "net.hpp"

@@ -2,7 +2,7 @@
 // The definition behind ctnn::InferOn, for the per-ISA translation units that
 // ctnn_add_dispatched_inference() generates. CTNN_INSTANTIATE_INFERENCE(Net, Arch) there
 // compiles Net's inference for one instruction set.
-#include "../core/seq.hpp"
+#include "seq.hpp"
 #include "dispatch.hpp"
 
 namespace ctnn {

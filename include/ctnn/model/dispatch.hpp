@@ -6,7 +6,7 @@
 // xsimd's AVX2 and AVX-512 code can only be compiled with those instruction sets enabled, so
 // each instruction set's inference is compiled in a translation unit of its own (with -march for
 // it) and picked at run time from the CPU's features. The CMake function
-// ctnn_add_dispatched_inference() (in cmake/ctnn_dispatch.cmake, installed with ctnn) makes
+// ctnn_add_dispatched_inference() (in cmake/CtnnDispatch.cmake, installed with ctnn) makes
 // those translation units; docs/embedding.md shows its use. This header is what the program's
 // own code includes: it declares the per-ISA entry points and chooses one.
 #include <cstddef>
@@ -18,7 +18,7 @@ namespace ctnn {
 using dispatch_archs = xsimd::arch_list<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
 
 /// infer<Arch>(params, x, y) of Net: declared here, defined and explicitly instantiated in the
-/// per-ISA translation units (kernels/dispatch_impl.hpp).
+/// per-ISA translation units (model/dispatch_impl.hpp).
 template <class Net>
 struct InferOn {
     template <class Arch>

@@ -10,13 +10,13 @@
 #include <string>
 #include <type_traits>
 #include <utility>
-#include "aligned_buffer.hpp"
-#include "check.hpp"
-#include "layer_table.hpp"
-#include "parameter_block.hpp"
-#include "workspace.hpp"
+#include "../core/aligned_buffer.hpp"
+#include "../core/check.hpp"
+#include "../core/layer_table.hpp"
+#include "../core/parameter_block.hpp"
+#include "../core/workspace.hpp"
 #include "../kernels/activation_ops.hpp"
-#include "../layers/tensor_info.hpp"
+#include "../core/tensor_info.hpp"
 
 namespace ctnn {
 
