@@ -13,7 +13,7 @@ namespace {
 void BM_weight_streaming_floor(benchmark::State& state) {
     const auto net = bench::make_net();
     using V = xsimd::batch<float>;
-    constexpr std::size_t n = bench::Net::param_count / (2 * V::size) * (2 * V::size);
+    constexpr std::size_t n = bench::Net::parameter_block_size / (2 * V::size) * (2 * V::size);
     const float* p = net->parameters();
     constexpr std::size_t half = n / 2;
     for (auto _ : state) {
@@ -62,11 +62,11 @@ BENCHMARK(BM_eigen_batch1);
 void BM_ctnn_batch(benchmark::State& state) {
     const auto batch = std::size_t(state.range(0));
     const auto net = bench::make_net();
-    ctnn::Workspace<bench::Net> ws(batch);
+    ctnn::InferenceScratch<bench::Net> scratch(batch);
     std::vector<float> x(batch * 784), y(batch * 10);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 255) / 255.0f;
     for (auto _ : state) {
-        net->forward(x, batch, y, ws);
+        net->forward(x, y, scratch);
         benchmark::DoNotOptimize(y.data());
         benchmark::ClobberMemory();
     }

@@ -36,10 +36,10 @@ struct CtnnTrainer {
 
     float step(std::span<const float> x, std::span<const int> labels) {
         if (pool.size() > 1) return parallel.train_step(*net, x, labels, grads, adam);
-        const auto logits = net->train_forward(x, batch, ws);
+        const auto logits = net->train_forward(x, ws);
         const float loss = ctnn::loss::softmax_cross_entropy<10, int>(logits, labels, dlogits);
         grads.zero();
-        net->backward(x, batch, dlogits, ws, grads);
+        net->backward(x, dlogits, ws, grads);
         adam.step(*net, grads);
         return loss;
     }

@@ -41,7 +41,7 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                             for (std::size_t i = 0; i < n_in; ++i) s += w[o * n_in + i] * cur[r * n_in + i];
                             next[r * n_out + o] = s;
                         } else {
-                            next[r * n_out + o] = activation<typename L::op>(cur[r * n_in + o]);
+                            next[r * n_out + o] = activation<typename L::epilogue_op>(cur[r * n_in + o]);
                         }
                     }
                 cur = std::move(next);
@@ -53,7 +53,7 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
 
 template <class Net>
 std::vector<float> reference_forward(const Net& net, const std::vector<float>& x, std::size_t batch) {
-    const std::vector<double> p(net.parameters(), net.parameters() + Net::param_count);
+    const std::vector<double> p(net.parameters(), net.parameters() + Net::parameter_block_size);
     const auto y = reference_forward_double<Net>(p, std::vector<double>(x.begin(), x.end()), batch);
     return {y.begin(), y.end()};
 }

@@ -51,16 +51,16 @@ void gradcheck(Loss loss, std::uint64_t seed) {
     ctnn::Workspace<Net> ws(batch);
     ctnn::Gradients<Net> grads;
     std::vector<float> dlogits(batch * Net::out_size), dx(batch * Net::in_size);
-    const auto logits = net->train_forward(x, batch, ws);
+    const auto logits = net->train_forward(x, ws);
     if (loss == Loss::cross_entropy)
         ctnn::loss::softmax_cross_entropy<Net::out_size, int>(logits, labels, dlogits);
     else
         ctnn::loss::mse(logits, target, dlogits);
     grads.zero();
-    net->backward(x, batch, dlogits, ws, grads, dx);
+    net->backward(x, dlogits, ws, grads, dx);
 
     // Numeric, in double.
-    std::vector<double> p(net->parameters(), net->parameters() + Net::param_count);
+    std::vector<double> p(net->parameters(), net->parameters() + Net::parameter_block_size);
     std::vector<double> xd(x.begin(), x.end());
     // d(loss)/d(v[i]) by central differences, v being the parameters or the input.
     auto central_difference = [&](std::vector<double>& v, std::size_t i) {

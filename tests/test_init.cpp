@@ -71,8 +71,8 @@ TEST_CASE("the same seed gives the same parameters, another seed does not", "[in
     ctnn::init::normal(*a, ra);
     ctnn::init::normal(*b, rb);
     ctnn::init::normal(*c, rc);
-    REQUIRE(std::equal(a->parameters(), a->parameters() + Net::param_count, b->parameters()));
-    REQUIRE(!std::equal(a->parameters(), a->parameters() + Net::param_count, c->parameters()));
+    REQUIRE(std::equal(a->parameters(), a->parameters() + Net::parameter_block_size, b->parameters()));
+    REQUIRE(!std::equal(a->parameters(), a->parameters() + Net::parameter_block_size, c->parameters()));
 }
 
 TEST_CASE("Rng streams are fixed: the first values of seed 0 never change", "[init]") {

@@ -60,9 +60,9 @@ TEST_CASE("Adam fits a linear regression", "[optim]") {
     ctnn::optim::Adam<Net> adam({.lr = 0.05f});
     float loss = 0;
     for (int step = 0; step < 1000; ++step) {
-        loss = ctnn::loss::mse(net->train_forward(x, batch, ws), y, dy);
+        loss = ctnn::loss::mse(net->train_forward(x, ws), y, dy);
         g.zero();
-        net->backward(x, batch, dy, ws, g);
+        net->backward(x, dy, ws, g);
         adam.step(*net, g);
     }
     REQUIRE(loss < 1e-6f);

@@ -35,10 +35,10 @@ TEST_CASE("data-parallel gradients equal single-thread gradients and are determi
         ctnn::Workspace<Net> ws(batch);
         ctnn::Gradients<Net> single;
         std::vector<float> dlogits(batch * Net::out_size);
-        const float loss = ctnn::loss::softmax_cross_entropy<Net::out_size, int>(net->train_forward(x, batch, ws), labels,
+        const float loss = ctnn::loss::softmax_cross_entropy<Net::out_size, int>(net->train_forward(x, ws), labels,
                                                                                  dlogits);
         single.zero();
-        net->backward(x, batch, dlogits, ws, single);
+        net->backward(x, dlogits, ws, single);
 
         for (std::size_t threads : {1, 2, 3}) {
             CAPTURE(threads);
@@ -75,5 +75,5 @@ TEST_CASE("a data-parallel train step updates as loss, gradients and a whole-blo
         adam_b.step(*b, gb);
         REQUIRE(la == lb);
     }
-    REQUIRE(std::equal(a->parameters(), a->parameters() + Net::param_count, b->parameters()));
+    REQUIRE(std::equal(a->parameters(), a->parameters() + Net::parameter_block_size, b->parameters()));
 }

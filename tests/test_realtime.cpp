@@ -37,15 +37,15 @@ TEST_CASE("a million single-sample inferences allocate nothing", "[realtime]") {
     REQUIRE(std::isfinite(checksum));
 }
 
-TEST_CASE("batch inference with a workspace allocates nothing", "[realtime]") {
+TEST_CASE("batch inference with a scratch allocates nothing", "[realtime]") {
     auto net = std::make_unique<Net>();
-    ctnn::Workspace<Net> ws(32);
+    ctnn::InferenceScratch<Net> scratch(32);
     std::vector<float> x(32 * 64, 0.5f), y(32 * 8);
-    STATIC_REQUIRE(noexcept(net->forward(std::span<const float>(x), 32, std::span<float>(y), ws)));
+    STATIC_REQUIRE(noexcept(net->forward(std::span<const float>(x), std::span<float>(y), scratch)));
     const long before = allocations.load();
     for (int i = 0; i < 10'000; ++i) {
         const std::size_t batch = 1 + std::size_t(i) % 32;
-        net->forward(std::span(x).first(batch * 64), batch, std::span(y).first(batch * 8), ws);
+        net->forward(std::span(x).first(batch * 64), std::span(y).first(batch * 8), scratch);
     }
     REQUIRE(allocations.load() - before == 0);
 }
@@ -59,10 +59,10 @@ TEST_CASE("training steps allocate nothing once the buffers exist", "[realtime]"
     std::vector<int> labels(16, 3);
     const long before = allocations.load();
     for (int i = 0; i < 1000; ++i) {
-        const auto logits = net->train_forward(x, 16, ws);
+        const auto logits = net->train_forward(x, ws);
         ctnn::loss::softmax_cross_entropy<8, int>(logits, labels, dlogits);
         grads.zero();
-        net->backward(x, 16, dlogits, ws, grads);
+        net->backward(x, dlogits, ws, grads);
         adam.step(*net, grads);
     }
     REQUIRE(allocations.load() - before == 0);

@@ -118,12 +118,12 @@ std::string expect_failure(const Bytes& bytes, Kind kind, std::initializer_list<
     TempDir dir;
     const fs::path file = write(dir / "case.safetensors", bytes);
     auto net = std::make_unique<Net>();
-    for (std::size_t i = 0; i < Net::param_count; ++i) net->parameters()[i] = 7.0f;
+    for (std::size_t i = 0; i < Net::parameter_block_size; ++i) net->parameters()[i] = 7.0f;
     const auto check = [&](const std::string& message, const std::string& source) {
         CAPTURE(message);
         REQUIRE_THAT(message, StartsWith("ctnn: " + source + ": "));
         for (const auto& f : fragments) REQUIRE_THAT(message, Contains(f));
-        REQUIRE(std::all_of(net->parameters(), net->parameters() + Net::param_count, [](float x) { return x == 7.0f; }));
+        REQUIRE(std::all_of(net->parameters(), net->parameters() + Net::parameter_block_size, [](float x) { return x == 7.0f; }));
     };
 
     const io::LoadResult r = io::try_load_safetensors(*net, file);
@@ -187,8 +187,8 @@ void check_torch_fixture(const std::string& stem) {
         std::copy(yi.begin(), yi.end(), y.begin() + std::ptrdiff_t(r * Net::out_size));
     }
     test::require_close(y, s.outputs, 0, 1e-5, (stem + ": single-sample forward").c_str());
-    ctnn::Workspace<Net> ws(s.rows);
-    net->forward(s.inputs, s.rows, y, ws);
+    ctnn::InferenceScratch<Net> scratch(s.rows);
+    net->forward(s.inputs, y, scratch);
     test::require_close(y, s.outputs, 0, 1e-5, (stem + ": batch forward").c_str());
 }
 
@@ -222,7 +222,7 @@ TEST_CASE("a saved model loads back bit for bit, from a file and from memory", "
 
 TEST_CASE("the file is PyTorch's layout: names, [Out, In] shapes, F32, metadata with the layer list", "[safetensors]") {
     auto net = std::make_unique<Tiny>();
-    for (std::size_t i = 0; i < Tiny::param_count; ++i) net->parameters()[i] = float(i);
+    for (std::size_t i = 0; i < Tiny::parameter_block_size; ++i) net->parameters()[i] = float(i);
     const Bytes b = io::safetensors_bytes(*net, {{"epochs", "3"}});
     const std::uint64_t n = io::detail::load_le64(b.data());
     REQUIRE((8 + n) % 8 == 0);  // data aligned, like other writers
@@ -580,8 +580,8 @@ TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-expo
     constexpr std::size_t rows = 6;
     const auto x = test::random_vector(rows * Activations::in_size, 12, 2.0);
     std::vector<float> y(rows * Activations::out_size);
-    ctnn::Workspace<Activations> ws(rows);
-    net->forward(x, rows, y, ws);
+    ctnn::InferenceScratch<Activations> scratch(rows);
+    net->forward(x, y, scratch);
     std::ofstream f(out / "ctnn_export.txt");
     f.precision(9);
     f << "# ctnn::Seq<" << io::signature<Activations>() << ">, written by test_safetensors [.torch-export]\n";

@@ -19,7 +19,13 @@ TEST_CASE("a Seq knows its shapes, sizes and layout at compile time", "[seq]") {
     STATIC_REQUIRE(Mnist::parameter_count == 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10);
     STATIC_REQUIRE(Mnist::table[1].in.size() == 256);  // activations take the size before them
     STATIC_REQUIRE(Mnist::table[1].fused);
-    STATIC_REQUIRE(Mnist::max_width == 784);
+    // Training keeps one buffer per step (a Linear and its fused ReLU share one): 256 + 256 + 16
+    // floats per sample, and two gradient buffers of the widest output (256).
+    STATIC_REQUIRE(!Mnist::table[0].stored && Mnist::table[1].stored && Mnist::table[4].stored);
+    STATIC_REQUIRE(Mnist::sizes.activations == 256 + 256 + 16);
+    STATIC_REQUIRE(Mnist::sizes.gradient_width == 256);
+    STATIC_REQUIRE(ctnn::Workspace<Mnist>::floats_per_sample == 1040);
+    STATIC_REQUIRE(Mnist::sizes.inference_width == 256);
     STATIC_REQUIRE(Odd::in_size == 13);
     STATIC_REQUIRE(Odd::out_size == 5);
     STATIC_REQUIRE(!Unfused::table[2].fused);
@@ -33,8 +39,8 @@ TEST_CASE("tensors carry PyTorch nn.Sequential names and shapes", "[seq]") {
     REQUIRE(Mnist::tensors[1].name() == "0.bias");
     REQUIRE(Mnist::tensors[2].name() == "2.weight");
     REQUIRE(Mnist::tensors[5].name() == "4.bias");
-    REQUIRE(Mnist::tensors[2].info.dims == std::array<std::size_t, 2>{256, 256});
-    REQUIRE(Mnist::tensors[4].info.dims == std::array<std::size_t, 2>{10, 256});
+    REQUIRE(Mnist::tensors[2].info.dims == std::array<std::size_t, 4>{256, 256, 0, 0});
+    REQUIRE(Mnist::tensors[4].info.dims == std::array<std::size_t, 4>{10, 256, 0, 0});
     REQUIRE(Odd::tensors[6].name() == "6.weight");
 }
 
@@ -69,15 +75,16 @@ void check_paths_agree(std::uint64_t seed) {
     }
     test::require_close(out, expected, 1e-5, 1e-5, "single-sample forward");
 
-    ctnn::Workspace<Net> ws(batch);
+    ctnn::InferenceScratch<Net> scratch(batch);
     std::vector<float> y(batch * Net::out_size);
-    net->forward(x, batch, y, ws);
+    net->forward(x, y, scratch);
     test::require_close(y, expected, 1e-5, 1e-5, "batch forward");
 
-    const auto logits = net->train_forward(x, batch, ws);
+    ctnn::Workspace<Net> ws(batch);
+    const auto logits = net->train_forward(x, ws);
     test::require_close(logits, expected, 1e-5, 1e-5, "training forward");
     // A smaller batch than the workspace holds is fine.
-    const auto two = net->train_forward(std::span(x).first(2 * Net::in_size), 2, ws);
+    const auto two = net->train_forward(std::span(x).first(2 * Net::in_size), ws);
     test::require_close(two, std::span(expected).first(2 * Net::out_size), 1e-5, 1e-5, "partial batch");
 }
 
@@ -109,10 +116,10 @@ TEST_CASE("backward accumulates gradients and can skip the input gradient", "[se
     ctnn::Workspace<Odd> ws(batch);
     ctnn::Gradients<Odd> once, twice;
     std::vector<float> dx(batch * Odd::in_size);
-    net->train_forward(x, batch, ws);
-    net->backward(x, batch, dy, ws, once, dx);
-    net->backward(x, batch, dy, ws, twice);
-    net->backward(x, batch, dy, ws, twice);
+    net->train_forward(x, ws);
+    net->backward(x, dy, ws, once, dx);
+    net->backward(x, dy, ws, twice);
+    net->backward(x, dy, ws, twice);
     std::vector<float> doubled(once.span().begin(), once.span().end());
     for (auto& v : doubled) v *= 2;
     test::require_close(twice.span(), doubled, 1e-6, 1e-7, "accumulated gradients");

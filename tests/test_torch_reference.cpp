@@ -97,10 +97,10 @@ void check_steps(const std::map<std::string, Sampled>& f, std::size_t batch, con
     auto opt = make();
     std::vector<float> dlogits(batch * Net::out_size);
     for (int step = 0; step < 3; ++step) {
-        const auto logits = net->train_forward(b.x, batch, ws);
+        const auto logits = net->train_forward(b.x, ws);
         ctnn::loss::softmax_cross_entropy<Net::out_size, int>(logits, b.labels, dlogits);
         grads.zero();
-        net->backward(b.x, batch, dlogits, ws, grads);
+        net->backward(b.x, dlogits, ws, grads);
         opt.step(*net, grads);
     }
     compare_tensors<Net>(net->parameters(), f, prefix, 1e-5, 1e-6);
@@ -118,16 +118,16 @@ void check_against_torch(const std::string& file) {
     std::vector<float> dlogits(batch * Net::out_size), dx(batch * Net::in_size);
 
     SECTION("forward and loss") {
-        const auto logits = net->train_forward(b.x, batch, ws);
+        const auto logits = net->train_forward(b.x, ws);
         test::require_close(sample(logits, f.at("logits")), f.at("logits").values, 1e-5, 1e-5, "logits");
         const float loss = ctnn::loss::softmax_cross_entropy<Net::out_size, int>(logits, b.labels);
         REQUIRE(loss == Approx(f.at("loss").values[0]).epsilon(1e-5));
     }
     SECTION("input and parameter gradients") {
-        const auto logits = net->train_forward(b.x, batch, ws);
+        const auto logits = net->train_forward(b.x, ws);
         ctnn::loss::softmax_cross_entropy<Net::out_size, int>(logits, b.labels, dlogits);
         grads.zero();
-        net->backward(b.x, batch, dlogits, ws, grads, dx);
+        net->backward(b.x, dlogits, ws, grads, dx);
         test::require_close(sample(dx, f.at("input_grad")), f.at("input_grad").values, 1e-4, 1e-6, "input_grad");
         compare_tensors<Net>(grads.data(), f, "grad.", 1e-4, 1e-6);
     }

@@ -150,7 +150,7 @@ TEST_CASE("run_epoch returns the mean of the batch losses", "[train]") {
     double sum = 0;
     for (std::size_t k = 0; k < 3; ++k) {
         b.gather(s.view(), sampler.batch(k));
-        sum += ctnn::loss::softmax_cross_entropy<3, std::uint8_t>(net->train_forward(b.inputs(), 16, ws), b.labels());
+        sum += ctnn::loss::softmax_cross_entropy<3, std::uint8_t>(net->train_forward(b.inputs(), ws), b.labels());
     }
     REQUIRE(cost == Approx(sum / 3).epsilon(1e-6));
     REQUIRE(trainer.epochs_done() == 1);

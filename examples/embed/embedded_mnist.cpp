@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <vector>
 #include "mnist_model.hpp"
 #include "mnist_net.hpp"
@@ -19,10 +18,11 @@ using Net = mnist_model::Net;
 
 namespace {
 
+// The compiled-in parameters with a model's inference API: nothing to load, nothing to allocate.
+const ctnn::ModelView<Net> model(mnist_model::parameters);
+
 int classify(const float* x) noexcept {
-    std::array<float, 10> y;
-    Net::infer(mnist_model::parameters, x, y.data());
-    return int(std::max_element(y.begin(), y.end()) - y.begin());
+    return int(model.predict(std::span<const float, Net::in_size>(x, Net::in_size)));
 }
 
 int evaluate(const char* dir) {
@@ -48,16 +48,16 @@ int evaluate(const char* dir) {
 }
 
 int compare(const char* file) {
-    auto loaded = std::make_unique<Net>();
-    ctnn::io::load_safetensors(*loaded, file);
+    Net loaded;
+    ctnn::io::load_safetensors(loaded, file);
     ctnn::Rng rng(7);
     std::array<float, Net::in_size> x;
     std::array<float, Net::out_size> a, b;
     const int samples = 1000;
     for (int s = 0; s < samples; ++s) {
         for (auto& v : x) v = float(rng.uniform01());
-        loaded->forward(x, a);
-        Net::infer(mnist_model::parameters, x.data(), b.data());
+        loaded.forward(x, a);
+        model.forward(x, b);
         if (a != b) {
             std::printf("outputs differ from %s at sample %d\n", file, s);
             return 1;

@@ -7,7 +7,6 @@
 #include <ctnn/io/safetensors.hpp>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <string>
 #include "mnist_net.hpp"
 
@@ -19,7 +18,7 @@ int main(int argc, char** argv) {
                      "Writes the MNIST network's weights as a C++ header (see docs/embedding.md).\n");
         return 2;
     }
-    auto net = std::make_unique<MnistNet>();
+    MnistNet net;
     ctnn::io::HeaderOptions options{"mnist_model", argv[1]};
     try {
         if (std::strcmp(argv[1], "--demo") == 0) {
@@ -28,14 +27,14 @@ int main(int argc, char** argv) {
                 return 2;
             }
             ctnn::Rng rng(2024);
-            ctnn::init::pytorch_default(*net, rng);
-            ctnn::io::save_safetensors(*net, argv[3]);
+            ctnn::init::pytorch_default(net, rng);
+            ctnn::io::save_safetensors(net, argv[3]);
             options.source = std::string("untrained demo weights, also in ") + argv[3];
         } else {
-            ctnn::io::load_safetensors(*net, argv[1]);
+            ctnn::io::load_safetensors(net, argv[1]);
             if (argc >= 5 && std::strcmp(argv[3], "--namespace") == 0) options.name_space = argv[4];
         }
-        ctnn::io::write_header(*net, std::filesystem::path(argv[2]), options);
+        ctnn::io::write_header(net, std::filesystem::path(argv[2]), options);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s\n", e.what());
         return 1;

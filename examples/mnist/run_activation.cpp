@@ -49,12 +49,12 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
         return 2;
     }
 
-    auto net = std::make_unique<Net>();
+    Net net;
     ctnn::Rng rng(o.seed);
-    initialise(*net, rng, o.init);  // also with --load: keeps the shuffling stream independent of it
+    initialise(net, rng, o.init);  // also with --load: keeps the shuffling stream independent of it
     if (!o.load.empty()) {
         try {
-            ctnn::io::load_safetensors(*net, o.load);
+            ctnn::io::load_safetensors(net, o.load);
         } catch (const ctnn::io::Error& e) {
             std::fprintf(stderr, "mnist: %s\n", e.what());
             return 1;
@@ -66,21 +66,21 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
         const auto data = view_of(*train_set);
         if (o.optimizer == Optimizer::adam) {
             ctnn::optim::Adam<Net> adam({.lr = o.lr});
-            epoch_seconds = train_epochs(*net, adam, data, o, rng);
+            epoch_seconds = train_epochs(net, adam, data, o, rng);
         } else {
             ctnn::optim::Sgd<Net> sgd({.lr = o.lr});
-            epoch_seconds = train_epochs(*net, sgd, data, o, rng);
+            epoch_seconds = train_epochs(net, sgd, data, o, rng);
         }
         std::printf("Learning finished\n");
     }
 
-    const auto eval = ctnn::train::evaluate(*net, view_of(test_set));
+    const auto eval = ctnn::train::evaluate(net, view_of(test_set));
     std::printf("Accuracy: %s\n", python_float(eval.accuracy_f32()).c_str());
     if (o.confusion) ctnn::train::print_confusion(stdout, eval);
 
     if (!o.save.empty()) {
         try {
-            ctnn::io::save_safetensors(*net, o.save,
+            ctnn::io::save_safetensors(net, o.save,
                                        {{"ctnn.example", "mnist"},
                                         {"activation", o.activation_name},
                                         {"init", o.init_name},

@@ -1,17 +1,21 @@
 #pragma once
-// ctnn: neural networks as C++ types. The umbrella header: every public part of the library.
+// ctnn: neural networks as C++ types. The umbrella header: every public part of the library
+// but io (whose headers need zlib: link the CMake target ctnn::io) and the per-ISA dispatch
+// (model/dispatch.hpp).
 #include "core/errors.hpp"  // first, so compile errors show a short include chain
-#include "model/seq.hpp"
-#include "util/thread_pool.hpp"
-#include "init/normal.hpp"
-#include "init/pytorch_default.hpp"
-#include "util/rng.hpp"
-#include "init/xavier.hpp"
+#include "core/layer.hpp"
+#include "layers/elu.hpp"
 #include "layers/leaky_relu.hpp"
 #include "layers/linear.hpp"
 #include "layers/relu.hpp"
 #include "layers/sigmoid.hpp"
 #include "layers/tanh.hpp"
+#include "model/model_view.hpp"
+#include "model/seq.hpp"
+#include "model/summary.hpp"
+#include "init/normal.hpp"
+#include "init/pytorch_default.hpp"
+#include "init/xavier.hpp"
 #include "loss/cross_entropy.hpp"
 #include "loss/mse.hpp"
 #include "optim/adam.hpp"
@@ -23,4 +27,5 @@
 #include "train/evaluate.hpp"
 #include "train/progress.hpp"
 #include "train/trainer.hpp"
-// io/idx.hpp is not included here: it needs zlib (link the CMake target ctnn::io).
+#include "util/rng.hpp"
+#include "util/thread_pool.hpp"

@@ -5,13 +5,15 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <vector>
 #include "dispatch_net.hpp"
 
 TEST_CASE("dispatched inference picks the CPU's best instruction set and agrees with SSE2", "[dispatch]") {
     auto net = std::make_unique<DispatchNet>();
     ctnn::Rng rng(11);
     ctnn::init::pytorch_default(*net, rng);
-    const ctnn::DispatchedInference<DispatchNet> infer;
+    const ctnn::DispatchedInference<DispatchNet> infer(*net);
+    const ctnn::ModelView<DispatchNet, xsimd::sse2> sse2(*net);
     const auto cpu = xsimd::available_architectures();
     const char* expected = cpu.avx512bw ? "avx512bw" : (cpu.fma3_avx2 ? "fma3+avx2" : "sse2");
     std::printf("dispatch chose %s\n", infer.arch_name());
@@ -21,8 +23,16 @@ TEST_CASE("dispatched inference picks the CPU's best instruction set and agrees 
     std::array<float, 5> y, y_sse2;
     for (int s = 0; s < 100; ++s) {
         for (auto& v : x) v = float(rng.uniform(-2, 2));
-        infer(net->parameters(), x.data(), y.data());
-        ctnn::InferOn<DispatchNet>{}(xsimd::sse2{}, net->parameters(), x.data(), y_sse2.data());
+        infer.forward(x, y);
+        sse2.forward(x, y_sse2);
         for (int i = 0; i < 5; ++i) REQUIRE(y[i] == Approx(y_sse2[i]).epsilon(1e-5).margin(1e-6));
     }
+    // The batch call dispatches too.
+    constexpr std::size_t batch = 9;
+    std::vector<float> xs(batch * 37), ys(batch * 5), ys_sse2(batch * 5);
+    for (auto& v : xs) v = float(rng.uniform(-2, 2));
+    ctnn::InferenceScratch<DispatchNet> scratch(batch);
+    infer.forward(xs, ys, scratch);
+    sse2.forward(xs, ys_sse2, scratch);
+    for (std::size_t i = 0; i < ys.size(); ++i) REQUIRE(ys[i] == Approx(ys_sse2[i]).epsilon(1e-5).margin(1e-6));
 }

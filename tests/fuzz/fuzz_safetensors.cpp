@@ -27,12 +27,12 @@ template <class Net>
 void load_into(std::span<const std::byte> bytes) {
     static const auto net = std::make_unique<Net>();
     constexpr float sentinel = 7.0f;
-    for (std::size_t i = 0; i < Net::param_count; ++i) net->parameters()[i] = sentinel;
+    for (std::size_t i = 0; i < Net::parameter_block_size; ++i) net->parameters()[i] = sentinel;
 
     const ctnn::io::LoadResult r = ctnn::io::try_load_safetensors(*net, bytes, "fuzz");
     if (!r.ok()) {
         require(r.message.rfind("ctnn: fuzz: ", 0) == 0);
-        for (std::size_t i = 0; i < Net::param_count; ++i) require(net->parameters()[i] == sentinel);
+        for (std::size_t i = 0; i < Net::parameter_block_size; ++i) require(net->parameters()[i] == sentinel);
         return;
     }
     for (const auto& t : Net::tensors)

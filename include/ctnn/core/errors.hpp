@@ -16,6 +16,15 @@ struct SEQ_HAS_NO_LAYERS {
     static_assert(never<Seq>, "ctnn::Seq needs at least one layer");
 };
 
+/// The type at Position of a Seq is not a layer: it lacks part of the layer protocol that
+/// core/layer.hpp documents (tensors, output_shape, cpp_name, forward, backward).
+template <std::size_t Position, class T>
+struct NOT_A_LAYER {
+    static_assert(never<T>,
+                  "ctnn::Seq: this type is not a layer (see the position and type above; the layer protocol is "
+                  "documented in ctnn/core/layer.hpp)");
+};
+
 /// The first layer takes the size of what precedes it (an activation): the Seq's input size is
 /// unknown. Start with a layer of fixed input size, such as Linear<In, Out>.
 template <class FirstLayer>
@@ -49,6 +58,12 @@ struct INPUT_SIZE_DOES_NOT_MATCH_MODEL {
 template <std::size_t ModelOutputSize, std::size_t GivenSize>
 struct OUTPUT_SIZE_DOES_NOT_MATCH_MODEL {
     static_assert(ModelOutputSize == GivenSize, "ctnn: the output array's size is not Net::out_size");
+};
+
+/// A parameter block (e.g. a compiled-in array) whose size is not Net::parameter_block_size.
+template <std::size_t ModelBlockSize, std::size_t GivenSize>
+struct PARAMETER_BLOCK_SIZE_DOES_NOT_MATCH_MODEL {
+    static_assert(ModelBlockSize == GivenSize, "ctnn: the parameter array's size is not Net::parameter_block_size");
 };
 
 /// forward called with something whose size is only known at run time (a std::vector, a

@@ -1,12 +1,14 @@
 #pragma once
 // The one compile-time fold over a Seq's layer list. It yields a constexpr table (each layer's
-// input and output shape, parameter offset, workspace offset, and whether it runs fused into the
-// layer before it) and the first problem with the declaration, if any. Everything else in ctnn
-// indexes this table; nothing re-derives shapes.
+// input and output shape, parameter offset, which layers run fused into the one before them,
+// where training keeps outputs and gradients, which buffer inference writes) and the first
+// problem with the declaration, if any. Everything else in ctnn indexes this table; nothing
+// re-derives shapes.
 #include <array>
 #include <cstddef>
 #include "aligned_buffer.hpp"
 #include "errors.hpp"
+#include "layer.hpp"
 #include "shape.hpp"
 #include "type_at.hpp"
 
@@ -16,12 +18,21 @@ struct LayerEntry {
     Shape in, out;
     std::size_t param_offset = 0;  // floats into the model's parameter block (64-byte aligned)
     std::size_t param_size = 0;    // floats the layer owns there, padding included
-    std::size_t act_offset = 0;    // floats per sample into a workspace's activation area
-    bool fused = false;            // elementwise layer computed as the epilogue of the layer before
-    std::size_t slot = 0;          // which of two ping-pong buffers holds its output in inference
+    // A step computes one layer, or a layer and the element-wise layer fused into its output pass.
+    bool fused = false;            // computed as the epilogue of the layer before
+    std::size_t step_end = 0;      // the last position computed by the step that starts here
+    // Training: only the output of a step is kept (a fused pair stores one buffer).
+    bool stored = false;
+    std::size_t act_offset = 0;    // floats per sample into a workspace's activation area, if stored
+    // Backward, per step: which of the workspace's two gradient buffers holds the gradient at
+    // the step's output (-1: the caller's dy), which takes the fused activation's gradient, and
+    // which receives the input gradient.
+    int grad_at_output = -1, grad_before_epilogue = 0, grad_at_input = 0;
+    // Inference: which of two ping-pong buffers receives the step's output.
+    std::size_t slot = 0;
 };
 
-enum class Problem { none, empty, unsized_start, zero_size, mismatch };
+enum class Problem { none, empty, not_a_layer, unsized_start, zero_size, mismatch };
 
 struct Diagnosis {
     Problem problem = Problem::none;
@@ -31,40 +42,87 @@ struct Diagnosis {
 template <class... L>
 constexpr std::array<LayerEntry, sizeof...(L)> make_layer_table() {
     std::array<LayerEntry, sizeof...(L)> t{};
-    constexpr bool elementwise[] = {L::is_elementwise..., false};
-    constexpr bool takes_epilogue[] = {L::takes_epilogue..., false};
-    Shape s{};
-    std::size_t i = 0, params = 0, acts = 0, executed = 0;
-    auto step = [&]<class Layer>() {
-        LayerEntry& e = t[i];
-        e.in = Layer::has_input_shape ? Layer::input_shape : s;
-        e.out = Layer::output_shape(e.in);
-        e.param_offset = params;
-        e.param_size = round_up(Layer::param_count, floats_per_alignment);
-        params += e.param_size;
-        e.act_offset = acts;
-        acts += round_up(e.out.size(), floats_per_alignment);
-        e.fused = i > 0 && elementwise[i] && takes_epilogue[i - 1] && !t[i - 1].fused;
-        // A fused pair is one step of inference: both share the slot that step writes.
-        e.slot = e.fused ? t[i - 1].slot : executed++ % 2;
-        s = e.out;
-        ++i;
-    };
-    (step.template operator()<L>(), ...);
+    if constexpr ((Layer<L> && ...)) {
+        constexpr std::size_t n = sizeof...(L);
+        constexpr bool epilogue[] = {is_epilogue<L>..., false};
+        constexpr bool accepts[] = {accepts_epilogue<L>..., false};
+        Shape s{};
+        std::size_t i = 0, params = 0, executed = 0;
+        auto step = [&]<class Layer>() {
+            LayerEntry& e = t[i];
+            if constexpr (has_input_shape<Layer>) e.in = Layer::input_shape;
+            else e.in = s;
+            e.out = Layer::output_shape(e.in);
+            e.param_offset = params;
+            e.param_size = block_floats(Layer::tensors);
+            params += e.param_size;
+            e.fused = i > 0 && epilogue[i] && accepts[i - 1] && !t[i - 1].fused;
+            e.slot = e.fused ? t[i - 1].slot : executed++ % 2;
+            s = e.out;
+            ++i;
+        };
+        (step.template operator()<L>(), ...);
+
+        std::size_t acts = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const bool next_fused = k + 1 < n && t[k + 1].fused;
+            t[k].step_end = next_fused ? k + 1 : k;
+            t[k].stored = !next_fused;
+            if (t[k].stored) {
+                t[k].act_offset = acts;
+                acts += round_up(t[k].out.size(), floats_per_alignment);
+            }
+        }
+        int grad = -1;  // the caller's dy
+        for (std::size_t k = n; k-- > 0;) {
+            LayerEntry& e = t[k];
+            if (e.fused) continue;
+            e.grad_at_output = grad;
+            // The fused activation's gradient goes in place, unless it would overwrite dy.
+            e.grad_before_epilogue = e.step_end != k && grad < 0 ? 0 : grad;
+            e.grad_at_input = e.grad_before_epilogue == 0 ? 1 : 0;
+            grad = e.grad_at_input;
+        }
+    }
     return t;
 }
+
+/// Sizes that follow from a table: per-sample floats of the workspaces and scratch buffers.
+template <std::size_t N>
+struct TableSizes {
+    std::size_t parameter_block = 0;  // floats in the parameter block, padding included
+    std::size_t activations = 0;      // training: the stored step outputs of one sample
+    std::size_t gradient_width = 0;   // training: the widest layer output (each gradient buffer)
+    std::size_t inference_width = 0;  // inference: the widest output a ping-pong buffer holds
+
+    constexpr explicit TableSizes(const std::array<LayerEntry, N>& t) {
+        for (std::size_t k = 0; k < N; ++k) {
+            const std::size_t width = round_up(t[k].out.size(), floats_per_alignment);
+            parameter_block = t[k].param_offset + t[k].param_size;
+            if (t[k].stored) activations = t[k].act_offset + width;
+            if (width > gradient_width) gradient_width = width;
+            // The last step writes the caller's output, not a buffer.
+            if (t[k].step_end != N - 1 && width > inference_width) inference_width = width;
+        }
+    }
+};
 
 template <class... L>
 constexpr Diagnosis diagnose() {
     if constexpr (sizeof...(L) == 0) {
         return {Problem::empty, 0};
     } else {
-        constexpr bool sized[] = {L::has_input_shape...};
-        if (!sized[0]) return {Problem::unsized_start, 0};
-        constexpr auto t = make_layer_table<L...>();
-        for (std::size_t i = 0; i < t.size(); ++i) {
-            if (t[i].in.size() == 0 || t[i].out.size() == 0) return {Problem::zero_size, i};
-            if (i > 0 && !(t[i].in == t[i - 1].out)) return {Problem::mismatch, i};
+        constexpr bool is_layer[] = {Layer<L>...};
+        for (std::size_t i = 0; i < sizeof...(L); ++i)
+            if (!is_layer[i]) return {Problem::not_a_layer, i};
+        if constexpr ((Layer<L> && ...)) {
+            constexpr bool sized[] = {has_input_shape<L>...};
+            if (!sized[0]) return {Problem::unsized_start, 0};
+            constexpr auto t = make_layer_table<L...>();
+            for (std::size_t i = 0; i < t.size(); ++i) {
+                if (t[i].in.size() == 0 || t[i].out.size() == 0) return {Problem::zero_size, i};
+                if (i > 0 && !(t[i].in == t[i - 1].out)) return {Problem::mismatch, i};
+            }
         }
         return {Problem::none, 0};
     }
@@ -78,6 +136,9 @@ struct Report {};
 
 template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::empty, Position, L...> : error::SEQ_HAS_NO_LAYERS<SeqType> {};
+
+template <class SeqType, std::size_t Position, class... L>
+struct Report<SeqType, Problem::not_a_layer, Position, L...> : error::NOT_A_LAYER<Position, type_at<Position, L...>> {};
 
 template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::unsized_start, Position, L...>

@@ -11,7 +11,7 @@ namespace ctnn {
 template <class Net>
 class ParameterBlock {
 public:
-    static constexpr std::size_t size = Net::param_count;
+    static constexpr std::size_t size = Net::parameter_block_size;
 
     ParameterBlock() : data_(size) {}
 

@@ -1,7 +1,6 @@
 #pragma once
-// A layer's input or output shape, as a compile-time value. Rank 1 is a feature vector; ranks 2
-// and 3 are there so that image layers (Conv2D: channels x height x width, pooling, Flatten) can
-// describe themselves with the same machinery without a rewrite of Seq.
+// A layer's input or output shape, as a compile-time value: rank 1 is a feature vector, rank 2 a
+// sequence (channels x time), rank 3 an image (channels x height x width).
 #include <array>
 #include <cstddef>
 
@@ -13,6 +12,7 @@ struct Shape {
 
     constexpr Shape() = default;
     constexpr explicit Shape(std::size_t n) : dims{n, 0, 0}, rank(1) {}
+    constexpr Shape(std::size_t c, std::size_t t) : dims{c, t, 0}, rank(2) {}
     constexpr Shape(std::size_t c, std::size_t h, std::size_t w) : dims{c, h, w}, rank(3) {}
 
     /// Number of floats one sample of this shape holds.

@@ -1,8 +1,10 @@
 #pragma once
-// Workspace<Net>: the memory one batch of training (or batch inference) needs, sized by the model
-// type and a maximum batch fixed at construction, allocated once on the heap. Per layer it keeps
-// the batch's outputs (batch x out_size rows) that backward reads, plus two gradient buffers of
-// the widest layer that backward ping-pongs between. forward/backward never allocate.
+// The memory a batch needs, sized by the model type and a maximum batch fixed at construction,
+// allocated once on the heap; forward and backward never allocate.
+//  - Workspace<Net>: training. The output of every step that backward reads (a fused pair keeps
+//    one buffer), and two gradient buffers of the widest layer that backward ping-pongs between.
+//  - InferenceScratch<Net>: batch inference. Two ping-pong buffers of the widest intermediate
+//    output, and room for the outputs (predict's logits).
 #include <cstddef>
 #include "aligned_buffer.hpp"
 
@@ -11,24 +13,40 @@ namespace ctnn {
 template <class Net>
 class Workspace {
 public:
-    explicit Workspace(std::size_t max_batch)
-        : max_batch_(max_batch),
-          data_(max_batch * (Net::activation_floats_per_sample + 2 * Net::padded_max_width)) {}
+    static constexpr std::size_t floats_per_sample = Net::sizes.activations + 2 * Net::sizes.gradient_width;
+
+    explicit Workspace(std::size_t max_batch) : max_batch_(max_batch), data_(max_batch * floats_per_sample) {}
 
     std::size_t max_batch() const noexcept { return max_batch_; }
     /// Floats held: the memory cost of this workspace.
     std::size_t size() const noexcept { return data_.size(); }
 
-    /// Output rows of layer `position` from the last training forward.
-    float* activations(std::size_t position) noexcept {
-        return data_.data() + max_batch_ * Net::table[position].act_offset;
-    }
+    /// Output rows of the step ending at `position` from the last training forward.
+    float* activations(std::size_t position) noexcept { return data_.data() + max_batch_ * Net::table[position].act_offset; }
     const float* activations(std::size_t position) const noexcept {
         return data_.data() + max_batch_ * Net::table[position].act_offset;
     }
-    float* gradient_buffer(std::size_t k) noexcept {
-        return data_.data() + max_batch_ * (Net::activation_floats_per_sample + k * Net::padded_max_width);
+    float* gradient_buffer(int k) noexcept {
+        return data_.data() + max_batch_ * (Net::sizes.activations + std::size_t(k) * Net::sizes.gradient_width);
     }
+
+private:
+    std::size_t max_batch_;
+    AlignedBuffer data_;
+};
+
+template <class Net>
+class InferenceScratch {
+public:
+    static constexpr std::size_t floats_per_sample =
+        2 * Net::sizes.inference_width + detail::round_up(Net::out_size, floats_per_alignment);
+
+    explicit InferenceScratch(std::size_t max_batch) : max_batch_(max_batch), data_(max_batch * floats_per_sample) {}
+
+    std::size_t max_batch() const noexcept { return max_batch_; }
+    std::size_t size() const noexcept { return data_.size(); }
+    float* buffer(std::size_t k) noexcept { return data_.data() + k * max_batch_ * Net::sizes.inference_width; }
+    float* outputs() noexcept { return buffer(2); }
 
 private:
     std::size_t max_batch_;

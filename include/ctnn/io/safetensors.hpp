@@ -156,7 +156,7 @@ template <class Net>
 LoadResult convert_tensors(std::string_view source, const Header& h,
                            const std::array<std::size_t, Net::tensors.size()>& file_index,
                            std::span<const std::byte> data, std::vector<float>& block) {
-    block.assign(Net::param_count, 0.0f);
+    block.assign(Net::parameter_block_size, 0.0f);
     for (std::size_t k = 0; k < Net::tensors.size(); ++k) {
         const auto& t = Net::tensors[k];
         const HeaderTensor& f = h.tensors[file_index[k]];

@@ -37,6 +37,21 @@ struct leaky_relu_op {
     }
 };
 
+/// alpha (e^x - 1) for x <= 0: its slope there is y + alpha, a function of the output y.
+template <int Numerator, int Denominator>
+struct elu_op {
+    static_assert(Numerator > 0 && Denominator > 0, "ctnn::ELUAlpha: alpha must be positive");
+    static constexpr float Alpha = float(Numerator) / float(Denominator);
+    static float apply(float x) noexcept { return x > 0.0f ? x : Alpha * std::expm1(x); }
+    template <class B> static B apply(const B& x) noexcept {
+        return xsimd::select(x > B(0.0f), x, B(Alpha) * xsimd::expm1(x));
+    }
+    static constexpr float derivative_from_output(float y) noexcept { return y > 0.0f ? 1.0f : y + Alpha; }
+    template <class B> static B derivative_from_output(const B& y) noexcept {
+        return xsimd::select(y > B(0.0f), B(1.0f), y + B(Alpha));
+    }
+};
+
 struct sigmoid_op {
     // 1 / (1 + e^-x) overflows gracefully: e^-x -> inf gives 0, e^-x -> 0 gives 1.
     static float apply(float x) noexcept { return 1.0f / (1.0f + std::exp(-x)); }

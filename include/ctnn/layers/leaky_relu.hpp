@@ -1,4 +1,6 @@
 #pragma once
+#include <string>
+#include "../core/layer.hpp"
 #include "../kernels/activation_ops.hpp"
 #include "elementwise.hpp"
 
@@ -9,6 +11,12 @@ namespace ctnn {
 template <int Numerator, int Denominator = 100>
 struct LeakyReLUSlope : Elementwise<kernels::leaky_relu_op<Numerator, Denominator>> {
     static constexpr float slope = float(Numerator) / float(Denominator);
+    using ratio = detail::Ratio<Numerator, Denominator>;
+    static std::string cpp_name() {
+        if constexpr (ratio::num == 1 && ratio::den == 100) return "ctnn::LeakyReLU";
+        else return template_spelling("ctnn::LeakyReLUSlope", {ratio::num, ratio::den});
+    }
+    static std::string torch_module() { return "nn.LeakyReLU(negative_slope=" + ratio::python() + ")"; }
 };
 /// PyTorch's default negative slope, 0.01.
 using LeakyReLU = LeakyReLUSlope<1, 100>;

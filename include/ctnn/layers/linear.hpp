@@ -1,14 +1,16 @@
 #pragma once
-// Linear<In, Out>: y = W x + b with W stored Out x In row-major (PyTorch's nn.Linear layout),
-// then b, each starting on a 64-byte boundary of the model's parameter block.
+// Linear<In, Out>: y = W x + b, as torch.nn.Linear(In, Out): W is Out x In row-major, then b,
+// each on a 64-byte boundary of the model's parameter block; both start as PyTorch draws them,
+// U(-1/sqrt(In), 1/sqrt(In)).
 #include <array>
 #include <cstddef>
 #include <span>
-#include "../core/aligned_buffer.hpp"
+#include <string>
+#include "../core/layer.hpp"
 #include "../core/matrix_view.hpp"
 #include "../core/shape.hpp"
-#include "../kernels/linear.hpp"
 #include "../core/tensor_info.hpp"
+#include "../kernels/linear.hpp"
 
 namespace ctnn {
 
@@ -16,15 +18,17 @@ template <std::size_t In, std::size_t Out>
 struct Linear {
     static constexpr std::size_t in_features = In, out_features = Out;
 
-    // --- the layer protocol that Seq reads (see docs/design.md) ---
-    static constexpr bool has_input_shape = true;
     static constexpr Shape input_shape{In};
     static constexpr Shape output_shape(Shape) noexcept { return Shape{Out}; }
-    static constexpr bool is_elementwise = false;
-    static constexpr bool takes_epilogue = true;
-    static constexpr std::size_t bias_offset = detail::round_up(In * Out, floats_per_alignment);
-    static constexpr std::size_t param_count = bias_offset + Out;
-    static constexpr std::array<TensorInfo, 2> tensors{{{"weight", 0, 2, {Out, In}}, {"bias", bias_offset, 1, {Out, 0}}}};
+    static constexpr auto tensors = tensor_list<2>({{
+        {"weight", TensorRole::weight, {Out, In}, DefaultInit::uniform_inv_sqrt(In)},
+        {"bias", TensorRole::bias, {Out}, DefaultInit::uniform_inv_sqrt(In)},
+    }});
+    static constexpr std::size_t bias_offset = tensors[1].offset;
+    static constexpr bool accepts_epilogue = true;
+
+    static std::string cpp_name() { return template_spelling("ctnn::Linear", {In, Out}); }
+    static std::string torch_module() { return "nn.Linear(" + std::to_string(In) + ", " + std::to_string(Out) + ")"; }
 
     /// The layer's tensors inside a parameter (or gradient) block; T is float or const float.
     template <class T>
@@ -37,13 +41,12 @@ struct Linear {
         return {MatrixView<T, Out, In>(p), std::span<T, Out>(p + bias_offset, Out)};
     }
 
-    template <std::size_t, class Epilogue, class Arch>
+    template <Shape, class Arch, class Epilogue = kernels::identity_op>
     static void forward(const float* p, const float* x, std::size_t batch, float* y) noexcept {
         kernels::linear_forward<In, Out, Epilogue, Arch>(x, batch, p, p + bias_offset, y);
     }
 
-    /// dy is the gradient at the layer's output; dx may be null (first layer: not needed).
-    template <std::size_t, class Arch>
+    template <Shape, class Arch>
     static void backward(const float* p, const float* x, const float*, const float* dy, std::size_t batch, float* dx,
                          float* dp) noexcept {
         kernels::linear_param_grad<In, Out, Arch>(x, dy, batch, dp, dp + bias_offset);

@@ -1,54 +1,67 @@
 #pragma once
-// Run-time dispatch of single-sample inference across SSE2, AVX2 and AVX-512, for a program
-// built once for generic x86-64 that must run on any x86-64 CPU and still use AVX2 or AVX-512
-// where the CPU has them.
+// Run-time dispatch of inference across SSE2, AVX2 and AVX-512, for a program built once for
+// generic x86-64 that must run on any x86-64 CPU and still use AVX2 or AVX-512 where the CPU has
+// them.
 //
 // xsimd's AVX2 and AVX-512 code can only be compiled with those instruction sets enabled, so
 // each instruction set's inference is compiled in a translation unit of its own (with -march for
 // it) and picked at run time from the CPU's features. The CMake function
-// ctnn_add_dispatched_inference() (in cmake/CtnnDispatch.cmake, installed with ctnn) makes
-// those translation units; docs/embedding.md shows its use. This header is what the program's
-// own code includes: it declares the per-ISA entry points and chooses one.
+// ctnn_add_dispatched_inference() (cmake/CtnnDispatch.cmake, installed with ctnn) makes those
+// translation units; docs/embedding.md shows its use. This header is what the program's own code
+// includes: it declares the per-ISA entry points and chooses one. DispatchedInference has the
+// inference API of a model (model/inference.hpp): forward(x, y), forward(xs, ys, scratch), ...
 #include <cstddef>
 #include <xsimd/xsimd.hpp>
+#include "inference.hpp"
+#include "model_view.hpp"
 
 namespace ctnn {
 
 /// The instruction sets a dispatched build compiles, best first; SSE2 is the x86-64 baseline.
 using dispatch_archs = xsimd::arch_list<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
 
-/// infer<Arch>(params, x, y) of Net: declared here, defined and explicitly instantiated in the
-/// per-ISA translation units (model/dispatch_impl.hpp).
+namespace detail {
+/// Net's inference for one instruction set: declared here, defined and explicitly instantiated
+/// in the per-ISA translation units (model/dispatch_impl.hpp).
 template <class Net>
 struct InferOn {
     template <class Arch>
-    void operator()(Arch, const float* params, const float* x, float* y) const noexcept;
+    static void run(const float* params, const float* x, std::size_t batch, float* y, float* slot0,
+                    float* slot1) noexcept;
 };
+}  // namespace detail
 
 template <class Net>
-class DispatchedInference {
+class DispatchedInference : public detail::InferenceApi<DispatchedInference<Net>, Net> {
 public:
-    /// Reads the CPU's features once.
-    DispatchedInference() noexcept : best_(xsimd::available_architectures().best) {}
+    /// Runs the parameters of `model` (a Seq, or a ModelView of any block); reads the CPU's
+    /// features once.
+    explicit DispatchedInference(ModelView<Net> model) noexcept
+        : params_(model.parameters()), best_(xsimd::available_architectures().best) {}
 
-    /// One sample with the best instruction set this CPU has among dispatch_archs.
-    void operator()(const float* params, const float* x, float* y) const noexcept { walk(params, x, y, dispatch_archs{}); }
-
-    /// The name of the instruction set operator() runs ("avx512bw", "fma3+avx2", "sse2").
+    /// The instruction set forward() runs: "avx512bw", "fma3+avx2" or "sse2".
     const char* arch_name() const noexcept { return name(dispatch_archs{}); }
 
 private:
+    friend detail::InferenceApi<DispatchedInference, Net>;
+    void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1) const noexcept {
+        walk(x, batch, y, slot0, slot1, dispatch_archs{});
+    }
+
     template <class Arch, class... Rest>
-    void walk(const float* params, const float* x, float* y, xsimd::arch_list<Arch, Rest...>) const noexcept {
-        if constexpr (sizeof...(Rest) == 0) InferOn<Net>{}(Arch{}, params, x, y);
-        else if (Arch::version() <= best_) InferOn<Net>{}(Arch{}, params, x, y);
-        else walk(params, x, y, xsimd::arch_list<Rest...>{});
+    void walk(const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+              xsimd::arch_list<Arch, Rest...>) const noexcept {
+        if constexpr (sizeof...(Rest) == 0) detail::InferOn<Net>::template run<Arch>(params_, x, batch, y, slot0, slot1);
+        else if (Arch::version() <= best_) detail::InferOn<Net>::template run<Arch>(params_, x, batch, y, slot0, slot1);
+        else walk(x, batch, y, slot0, slot1, xsimd::arch_list<Rest...>{});
     }
     template <class Arch, class... Rest>
     const char* name(xsimd::arch_list<Arch, Rest...>) const noexcept {
         if constexpr (sizeof...(Rest) == 0) return Arch::name();
         else return Arch::version() <= best_ ? Arch::name() : name(xsimd::arch_list<Rest...>{});
     }
+
+    const float* params_;
     unsigned best_;
 };
 

@@ -25,7 +25,7 @@ public:
     /// params -= update(grads); call after backward, then zero the gradients.
     void step(Net& net, const Gradients<Net>& grads) noexcept {
         begin_step();
-        update(net, grads, 0, Net::param_count);
+        update(net, grads, 0, Net::parameter_block_size);
     }
 
     /// step() in two parts, so threads can update disjoint slices of the block: begin_step()

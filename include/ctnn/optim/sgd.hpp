@@ -22,7 +22,7 @@ public:
 
     void step(Net& net, const Gradients<Net>& grads) noexcept {
         begin_step();
-        update(net, grads, 0, Net::param_count);
+        update(net, grads, 0, Net::parameter_block_size);
     }
 
     /// step() in two parts, so threads can update disjoint slices [begin, end) of the block.

@@ -75,17 +75,17 @@ private:
             s.loss = 0;
             if (n == 0) return;
             const auto xs = x.subspan(first * Net::in_size, n * Net::in_size);
-            const auto logits = net.train_forward(xs, n, s.ws);
+            const auto logits = net.train_forward(xs, s.ws);
             const std::span<float> dlogits{s.dlogits.data(), n * Net::out_size};
             s.loss = loss::softmax_cross_entropy<Net::out_size, Label>(logits, labels.subspan(first, n), dlogits, batch);
-            net.backward(xs, n, dlogits, s.ws, s.grads);
+            net.backward(xs, dlogits, s.ws, s.grads);
         };
         pool_.run(work);
     }
 
     /// Thread t's slice of the parameter block, 64-byte aligned.
     std::pair<std::size_t, std::size_t> slice(std::size_t t) const noexcept {
-        const std::size_t total = Net::param_count, threads = pool_.size();
+        const std::size_t total = Net::parameter_block_size, threads = pool_.size();
         const std::size_t step = ctnn::detail::round_up((total + threads - 1) / threads, floats_per_alignment);
         const std::size_t begin = std::min(total, t * step);
         return {begin, std::min(total, begin + step)};

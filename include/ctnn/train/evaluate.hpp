@@ -54,12 +54,12 @@ Evaluation evaluate(const Net& net, const DatasetView& data, std::size_t batch =
     batch = std::max<std::size_t>(1, std::min(batch, data.size()));
     Evaluation e(classes);
     Batch b(batch, Net::in_size);
-    Workspace<Net> ws(batch);
+    InferenceScratch<Net> scratch(batch);
     AlignedBuffer logits(batch * classes);
     for (std::size_t first = 0; first < data.size(); first += batch) {
         const std::size_t n = std::min(batch, data.size() - first);
         b.gather(data, first, n);
-        net.forward(b.inputs(), n, {logits.data(), n * classes}, ws);
+        net.forward(b.inputs(), {logits.data(), n * classes}, scratch);
         for (std::size_t r = 0; r < n; ++r) {
             const float* z = logits.data() + r * classes;
             const auto predicted = std::size_t(std::max_element(z, z + classes) - z);

@@ -86,11 +86,11 @@ private:
             }
         }
         const std::size_t n = batch_.size();
-        const auto logits = net_.train_forward(batch_.inputs(), n, ws_);
+        const auto logits = net_.train_forward(batch_.inputs(), ws_);
         const std::span<float> dlogits{dlogits_.data(), n * classes};
         const float loss = loss::softmax_cross_entropy<classes, std::uint8_t>(logits, batch_.labels(), dlogits);
         grads_.zero();
-        net_.backward(batch_.inputs(), n, dlogits, ws_, grads_);
+        net_.backward(batch_.inputs(), dlogits, ws_, grads_);
         optimizer_.step(net_, grads_);
         return loss;
     }

@@ -1,0 +1,101 @@
+#pragma once
+// The layer protocol: everything Seq, the initialisers, the file readers and writers, the header
+// exporter and the model summary know about a layer, declared on the layer type itself. A new
+// layer, ctnn's or a user's, is complete in its own header; nothing elsewhere names it.
+//
+//   struct MyLayer {
+//       // required
+//       static constexpr auto tensors = ctnn::tensor_list<N>({...});  // or std::array<TensorInfo, 0>{}
+//       static constexpr ctnn::Shape output_shape(ctnn::Shape in) noexcept;
+//       static std::string cpp_name();  // its C++ spelling, namespace included: "ctnn::Linear<784,256>"
+//       template <ctnn::Shape In, class Arch>  // y = layer(x) for `batch` samples, rows contiguous
+//       static void forward(const float* params, const float* x, std::size_t batch, float* y) noexcept;
+//       template <ctnn::Shape In, class Arch>  // adds to dparams; dx may be null (not needed)
+//       static void backward(const float* params, const float* x, const float* y, const float* dy,
+//                            std::size_t batch, float* dx, float* dparams) noexcept;
+//       // optional
+//       static constexpr ctnn::Shape input_shape{...};  // a fixed input (a Seq's first layer needs one)
+//       static std::string torch_module();  // the PyTorch module it mirrors: "nn.Linear(784, 256)"
+//       template <class T> static auto view(T* params) noexcept;  // named views of its tensors
+//       using epilogue_op = Op;  // element-wise op whose derivative is a function of its output:
+//                                // Seq may fuse the layer into the one before it
+//       static constexpr bool accepts_epilogue = true;  // forward<In, Arch, Op> applies an
+//                                                       // epilogue_op to its outputs
+//   };
+//
+// `params` points at the layer's tensors in the model's block, at the offsets tensor_list gave
+// them. Arch is an xsimd architecture tag: a layer may ignore it and run scalar code. In is the
+// input shape the Seq computed for this position. Rows are batch-major: sample r's input is
+// x[r * In.size() ...]. Shapes are checked by Seq before any of this is instantiated.
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include "shape.hpp"
+#include "tensor_info.hpp"
+
+namespace ctnn {
+
+namespace detail {
+template <class T>
+struct is_tensor_array : std::false_type {};
+template <std::size_t N>
+struct is_tensor_array<std::array<TensorInfo, N>> : std::true_type {};
+
+struct probe_arch {};  // stands for an xsimd arch when the concept checks the signatures
+
+template <class L>
+constexpr Shape probe_shape() noexcept {
+    if constexpr (requires { L::input_shape; }) return L::input_shape;
+    else return Shape{1};
+}
+}  // namespace detail
+
+template <class L>
+concept Layer = requires {
+    requires detail::is_tensor_array<std::remove_cv_t<decltype(L::tensors)>>::value;
+    { L::output_shape(Shape{}) } -> std::same_as<Shape>;
+    { L::cpp_name() } -> std::convertible_to<std::string>;
+} && requires(const float* p, const float* x, float* y, float* g, std::size_t batch) {
+    L::template forward<detail::probe_shape<L>(), detail::probe_arch>(p, x, batch, y);
+    L::template backward<detail::probe_shape<L>(), detail::probe_arch>(p, x, x, x, batch, y, g);
+};
+
+/// Whether L declares a fixed input shape (else it takes the shape of the layer before).
+template <class L>
+inline constexpr bool has_input_shape = requires { { L::input_shape } -> std::convertible_to<Shape>; };
+
+/// An element-wise layer Seq can fuse into the layer before it.
+template <class L>
+inline constexpr bool is_epilogue = requires { typename L::epilogue_op; };
+
+template <class L>
+inline constexpr bool accepts_epilogue = [] {
+    if constexpr (requires { L::accepts_epilogue; }) return bool(L::accepts_epilogue);
+    else return false;
+}();
+
+/// The PyTorch module L mirrors, or "" if it declares none.
+template <class L>
+std::string torch_module() {
+    if constexpr (requires { L::torch_module(); }) return L::torch_module();
+    else return {};
+}
+
+/// "ctnn::Linear<784,256>" from ("ctnn::Linear", {784, 256}): how layers spell template names.
+inline std::string template_spelling(std::string_view name, std::initializer_list<long long> args) {
+    std::string s(name);
+    s += '<';
+    bool first = true;
+    for (long long a : args) {
+        if (!first) s += ',';
+        s += std::to_string(a);
+        first = false;
+    }
+    return s + '>';
+}
+
+}  // namespace ctnn
