@@ -35,6 +35,26 @@ inline B in_register(B v) noexcept {
 #endif
 }
 
+/// The instruction sets a run-time dispatched build compiles, best first; SSE2 is the x86-64
+/// baseline (model/dispatch.hpp).
+using dispatch_archs = xsimd::arch_list<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
+
+/// The best instruction set of the CPU running this, as xsimd numbers them (Arch::version()).
+inline unsigned best_available_arch() noexcept { return xsimd::available_architectures().best; }
+
+/// f.template operator()<Arch>() for the best of dispatch_archs that a CPU whose best is `best`
+/// runs (SSE2 on any x86-64).
+template <class F, class Arch, class... Rest>
+decltype(auto) with_dispatch_arch(unsigned best, F&& f, xsimd::arch_list<Arch, Rest...>) {
+    if constexpr (sizeof...(Rest) == 0) return f.template operator()<Arch>();
+    else if (Arch::version() <= best) return f.template operator()<Arch>();
+    else return with_dispatch_arch(best, static_cast<F&&>(f), xsimd::arch_list<Rest...>{});
+}
+template <class F>
+decltype(auto) with_dispatch_arch(unsigned best, F&& f) {
+    return with_dispatch_arch(best, static_cast<F&&>(f), dispatch_archs{});
+}
+
 /// Name of the instruction set, for benchmarks and tests that report which path ran.
 template <class Arch = default_arch>
 constexpr const char* arch_name() noexcept { return Arch::name(); }

@@ -11,14 +11,11 @@
 // includes: it declares the per-ISA entry points and chooses one. DispatchedInference has the
 // inference API of a model (model/inference.hpp): forward(x, y), forward(xs, ys, scratch), ...
 #include <cstddef>
-#include <xsimd/xsimd.hpp>
+#include "../kernels/arch.hpp"
 #include "inference.hpp"
 #include "model_view.hpp"
 
 namespace ctnn {
-
-/// The instruction sets a dispatched build compiles, best first; SSE2 is the x86-64 baseline.
-using dispatch_archs = xsimd::arch_list<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
 
 namespace detail {
 /// Net's inference for one instruction set: declared here, defined and explicitly instantiated
@@ -37,28 +34,19 @@ public:
     /// Runs the parameters of `model` (a Seq, or a ModelView of any block); reads the CPU's
     /// features once.
     explicit DispatchedInference(ModelView<Net> model) noexcept
-        : params_(model.parameters()), best_(xsimd::available_architectures().best) {}
+        : params_(model.parameters()), best_(kernels::best_available_arch()) {}
 
     /// The instruction set forward() runs: "avx512bw", "fma3+avx2" or "sse2".
-    const char* arch_name() const noexcept { return name(dispatch_archs{}); }
+    const char* arch_name() const noexcept {
+        return kernels::with_dispatch_arch(best_, []<class Arch>() { return Arch::name(); });
+    }
 
 private:
     friend detail::InferenceApi<DispatchedInference, Net>;
     void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1) const noexcept {
-        walk(x, batch, y, slot0, slot1, dispatch_archs{});
-    }
-
-    template <class Arch, class... Rest>
-    void walk(const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
-              xsimd::arch_list<Arch, Rest...>) const noexcept {
-        if constexpr (sizeof...(Rest) == 0) detail::InferOn<Net>::template run<Arch>(params_, x, batch, y, slot0, slot1);
-        else if (Arch::version() <= best_) detail::InferOn<Net>::template run<Arch>(params_, x, batch, y, slot0, slot1);
-        else walk(x, batch, y, slot0, slot1, xsimd::arch_list<Rest...>{});
-    }
-    template <class Arch, class... Rest>
-    const char* name(xsimd::arch_list<Arch, Rest...>) const noexcept {
-        if constexpr (sizeof...(Rest) == 0) return Arch::name();
-        else return Arch::version() <= best_ ? Arch::name() : name(xsimd::arch_list<Rest...>{});
+        kernels::with_dispatch_arch(best_, [&]<class Arch>() {
+            detail::InferOn<Net>::template run<Arch>(params_, x, batch, y, slot0, slot1);
+        });
     }
 
     const float* params_;
