@@ -1,11 +1,12 @@
 #pragma once
 // A plain, double-precision evaluation of a Seq's layer list, straight from the definitions of
-// Linear and the activations: the tests' independent statement of what a network computes.
+// Linear, the activations and the tests' user layer: the tests' independent statement of what a network computes.
 #include <cmath>
 #include <cstddef>
 #include <type_traits>
 #include <vector>
 #include <ctnn/ctnn.hpp>
+#include "user_layer/user_layer.hpp"
 
 namespace test {
 
@@ -15,8 +16,14 @@ double activation(double x) {
     if constexpr (std::is_same_v<Op, k::relu_op>) return x > 0 ? x : 0;
     else if constexpr (std::is_same_v<Op, k::sigmoid_op>) return 1.0 / (1.0 + std::exp(-x));
     else if constexpr (std::is_same_v<Op, k::tanh_op>) return std::tanh(x);
+    else if constexpr (requires { Op::Alpha; }) return x > 0 ? x : double(Op::Alpha) * std::expm1(x);  // elu_op
     else return x > 0 ? x : double(Op::Slope) * x;  // leaky_relu_op
 }
+
+template <class Layer>
+inline constexpr bool is_user_scale = false;
+template <std::size_t N>
+inline constexpr bool is_user_scale<user::Scale<N>> = true;
 
 template <class Layer>
 inline constexpr bool is_linear = requires { Layer::in_features; };
@@ -40,6 +47,8 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                             double s = w[L::bias_offset + o];
                             for (std::size_t i = 0; i < n_in; ++i) s += w[o * n_in + i] * cur[r * n_in + i];
                             next[r * n_out + o] = s;
+                        } else if constexpr (is_user_scale<L>) {
+                            next[r * n_out + o] = params[e.param_offset + o] * cur[r * n_in + o];
                         } else {
                             next[r * n_out + o] = activation<typename L::epilogue_op>(cur[r * n_in + o]);
                         }

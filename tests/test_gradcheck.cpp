@@ -5,6 +5,7 @@
 #include <memory>
 #include "reference_net.hpp"
 #include "support.hpp"
+#include "user_layer/user_layer.hpp"
 
 using ctnn::Linear;
 using ctnn::Seq;
@@ -110,6 +111,15 @@ TEST_CASE("Sigmoid gradients match finite differences", "[gradcheck]") {
 TEST_CASE("Tanh gradients match finite differences", "[gradcheck]") {
     gradcheck<Seq<Linear<6, 9>, ctnn::Tanh, Linear<9, 4>>>(Loss::cross_entropy, 9);
     gradcheck<Seq<Linear<6, 9>, ctnn::Tanh, ctnn::Sigmoid, Linear<9, 4>>>(Loss::mse, 10);
+}
+
+TEST_CASE("ELU gradients match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<6, 9>, ctnn::ELU, Linear<9, 4>>>(Loss::cross_entropy, 13);
+    gradcheck<Seq<Linear<6, 9>, ctnn::ELUAlpha<1, 2>, ctnn::ELU, Linear<9, 4>>>(Loss::mse, 14);
+}
+
+TEST_CASE("a user's layer's gradients match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<5, 4>, user::Scale<4>, ctnn::Tanh, Linear<4, 3>>>(Loss::mse, 15);
 }
 
 TEST_CASE("a deep mixed network's gradients match finite differences", "[gradcheck]") {

@@ -75,6 +75,7 @@ TEMPLATE_LIST_TEST_CASE("linear forward fuses every activation as its epilogue",
     check_fused_epilogue<TestType, k::relu_op>();
     check_fused_epilogue<TestType, k::leaky_relu_op<1, 100>>();
     check_fused_epilogue<TestType, k::sigmoid_op>();
+    check_fused_epilogue<TestType, k::elu_op<1, 1>>();
     check_fused_epilogue<TestType, k::tanh_op>();
 }
 
@@ -98,6 +99,8 @@ TEMPLATE_LIST_TEST_CASE("activation maps and derivatives match the scalar refere
         check_activation<TestType, k::leaky_relu_op<1, 100>>(n);
         check_activation<TestType, k::leaky_relu_op<1, 5>>(n);
         check_activation<TestType, k::sigmoid_op>(n);
+        check_activation<TestType, k::elu_op<1, 1>>(n);
+        check_activation<TestType, k::elu_op<1, 2>>(n);
         check_activation<TestType, k::tanh_op>(n);
     }
 }

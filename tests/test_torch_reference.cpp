@@ -148,6 +148,11 @@ TEST_CASE("the MNIST network matches PyTorch", "[torch]") {
         "torch_mnist_net.txt");
 }
 
+TEST_CASE("an ELU network matches PyTorch", "[torch]") {
+    check_against_torch<Seq<Linear<7, 6>, ctnn::ELU, Linear<6, 5>, ctnn::ELUAlpha<1, 2>, Linear<5, 3>>>(
+        "torch_elu_net.txt");
+}
+
 TEST_CASE("a Sigmoid/Tanh/LeakyReLU network with odd sizes matches PyTorch", "[torch]") {
     check_against_torch<Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU,
                             Linear<6, 5>>>("torch_odd_net.txt");

@@ -96,6 +96,9 @@ def main():
             lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(), nn.Linear(9, 6),
                                   nn.LeakyReLU(), nn.Linear(6, 5)),
             batch=5)
+    fixture(f"{out_dir}/torch_elu_net.txt",
+            lambda: nn.Sequential(nn.Linear(7, 6), nn.ELU(), nn.Linear(6, 5), nn.ELU(alpha=0.5), nn.Linear(5, 3)),
+            batch=4)
 
 
 if __name__ == "__main__":

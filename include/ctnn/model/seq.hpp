@@ -88,10 +88,11 @@ public:
     template <std::size_t I>
     auto layer() const noexcept { return layer_view<I>(params_.data()); }
     /// The same views into any block of this model's layout (gradients, optimizer state, an
-    /// embedded constant array).
+    /// embedded constant array); a pointer to the layer's first tensor for a layer without view().
     template <std::size_t I, class T>
     static auto layer_view(T* block) noexcept {
-        return layer_type<I>::view(block + table[I].param_offset);
+        if constexpr (requires { layer_type<I>::view(block); }) return layer_type<I>::view(block + table[I].param_offset);
+        else return block + table[I].param_offset;
     }
 
     /// This model's inference API for another instruction set: view<xsimd::sse2>().forward(x, y).
