@@ -1,12 +1,19 @@
 #pragma once
-// ThreadPool: a fixed set of threads, created once, that run one task on every thread and join.
-// Training splits each batch across them (train/data_parallel.hpp); nothing creates a thread per
-// batch. Waiting uses C++20 atomic wait/notify (a short spin, then a futex), so a hand-off costs
-// microseconds against the hundreds a training step takes. Not for the real-time inference path:
-// that is single-threaded and lock-free by design.
+// ThreadPool: a fixed set of threads, created once, that run one task on every thread and join
+// (fork-join). Training splits each batch across them (train/data_parallel.hpp); nothing creates
+// a thread per batch. Waiting uses C++20 atomic wait/notify (a short spin, then a futex), so a
+// hand-off costs microseconds against the hundreds a training step takes. Not for the real-time
+// inference path: that is single-threaded and lock-free by design.
+//
+// run() may be called from several threads at once: calls are served one after another (a
+// mutex), each with all the pool's threads. A task must not call run() on the pool running it;
+// that would wait for itself forever, so it aborts with a message instead.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -35,6 +42,12 @@ public:
     /// all have returned. The task must not throw.
     template <class Task>
     void run(Task& task) noexcept {
+        if (running_here() == this) {
+            std::fputs("ctnn: ThreadPool::run called from a task of the same pool; it would wait for itself\n", stderr);
+            std::abort();
+        }
+        const std::lock_guard<std::mutex> one_run_at_a_time(run_mutex_);
+        const RunningHere mark(this);
         if (workers_.empty()) {
             task(std::size_t{0});
             return;
@@ -49,18 +62,33 @@ public:
     }
 
 private:
+    // The pool whose task this thread is running, if any: the guard against a nested run().
+    static const ThreadPool*& running_here() noexcept {
+        thread_local const ThreadPool* pool = nullptr;
+        return pool;
+    }
+    struct RunningHere {
+        const ThreadPool* previous;
+        explicit RunningHere(const ThreadPool* p) noexcept : previous(running_here()) { running_here() = p; }
+        ~RunningHere() { running_here() = previous; }
+    };
+
     void work(std::size_t index) {
         std::uint64_t seen = 0;
         for (;;) {
             generation_.wait(seen);
             seen = generation_.load();
             if (stop_.load()) return;
-            call_(task_, index);
+            {
+                const RunningHere mark(this);
+                call_(task_, index);
+            }
             if (pending_.fetch_sub(1) == 1) pending_.notify_one();
         }
     }
 
     std::vector<std::thread> workers_;
+    std::mutex run_mutex_;
     std::atomic<std::uint64_t> generation_{0};
     std::atomic<std::size_t> pending_{0};
     std::atomic<bool> stop_{false};
