@@ -16,23 +16,22 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PROGRAM = """#include <ctnn/ctnn.hpp>
-#include <memory>
 using Net = ctnn::Seq<{layers}>;
 int main() {{
-    auto net = std::make_unique<Net>();
+    Net net;
     ctnn::Rng rng(1);
-    ctnn::init::pytorch_default(*net, rng);
+    ctnn::init::pytorch_default(net, rng);
     std::array<float, Net::in_size> x{{}};
     std::array<float, Net::out_size> y{{}};
-    net->forward(x, y);
+    net.forward(x, y);
     ctnn::Workspace<Net> ws(8);
     ctnn::Gradients<Net> grads;
     ctnn::optim::Adam<Net> adam;
     std::array<float, 8 * Net::in_size> xb{{}};
     std::array<float, 8 * Net::out_size> dy{{}};
-    net->train_forward(xb, 8, ws);
-    net->backward(xb, 8, dy, ws, grads);
-    adam.step(*net, grads);
+    net.train_forward(xb, ws);
+    net.backward(xb, dy, ws, grads);
+    adam.step(net, grads);
     return int(y[0]);
 }}
 """
