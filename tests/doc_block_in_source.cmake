@@ -1,0 +1,16 @@
+# Checks that the code block of DOC that begins with the line FIRST_LINE appears verbatim in
+# SOURCE, a file the tests compile: documentation examples cannot drift from tested code.
+file(READ "${DOC}" doc)
+string(FIND "${doc}" "```cpp\n${FIRST_LINE}\n" start)
+if(start EQUAL -1)
+  message(FATAL_ERROR "${DOC} has no ```cpp block starting with '${FIRST_LINE}'")
+endif()
+math(EXPR start "${start} + 7")
+string(SUBSTRING "${doc}" ${start} -1 rest)
+string(FIND "${rest}" "```" end)
+string(SUBSTRING "${rest}" 0 ${end} block)
+file(READ "${SOURCE}" source)
+string(FIND "${source}" "${block}" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "the block of ${DOC} starting with '${FIRST_LINE}' is not in ${SOURCE}; copy it from there")
+endif()
