@@ -5,6 +5,7 @@
 // names: cpp_name() and torch_module().
 #include <array>
 #include <cstddef>
+#include "../core/layer.hpp"
 #include "../core/shape.hpp"
 #include "../core/tensor_info.hpp"
 #include "../kernels/elementwise.hpp"
@@ -38,6 +39,11 @@ struct Ratio {
     static constexpr long long g = gcd(Numerator, Denominator), sign = Denominator < 0 ? -1 : 1;
     static constexpr long long num = sign * Numerator / g, den = sign * Denominator / g;
     static std::string python() { return std::to_string(num) + "/" + std::to_string(den); }
+    /// `plain` for PyTorch's default ratio, else "templated<num,den>".
+    static std::string spelling(const char* plain, long long default_num, long long default_den, const char* templated) {
+        if (num == default_num && den == default_den) return plain;
+        return template_spelling(templated, {num, den});
+    }
 };
 }  // namespace detail
 

@@ -11,10 +11,7 @@ template <int Numerator, int Denominator = 1>
 struct ELUAlpha : Elementwise<kernels::elu_op<Numerator, Denominator>> {
     static constexpr float alpha = float(Numerator) / float(Denominator);
     using ratio = detail::Ratio<Numerator, Denominator>;
-    static std::string cpp_name() {
-        if constexpr (ratio::num == 1 && ratio::den == 1) return "ctnn::ELU";
-        else return template_spelling("ctnn::ELUAlpha", {ratio::num, ratio::den});
-    }
+    static std::string cpp_name() { return ratio::spelling("ctnn::ELU", 1, 1, "ctnn::ELUAlpha"); }
     static std::string torch_module() { return "nn.ELU(alpha=" + ratio::python() + ")"; }
 };
 /// PyTorch's default alpha, 1.

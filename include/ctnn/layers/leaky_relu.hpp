@@ -12,10 +12,7 @@ template <int Numerator, int Denominator = 100>
 struct LeakyReLUSlope : Elementwise<kernels::leaky_relu_op<Numerator, Denominator>> {
     static constexpr float slope = float(Numerator) / float(Denominator);
     using ratio = detail::Ratio<Numerator, Denominator>;
-    static std::string cpp_name() {
-        if constexpr (ratio::num == 1 && ratio::den == 100) return "ctnn::LeakyReLU";
-        else return template_spelling("ctnn::LeakyReLUSlope", {ratio::num, ratio::den});
-    }
+    static std::string cpp_name() { return ratio::spelling("ctnn::LeakyReLU", 1, 100, "ctnn::LeakyReLUSlope"); }
     static std::string torch_module() { return "nn.LeakyReLU(negative_slope=" + ratio::python() + ")"; }
 };
 /// PyTorch's default negative slope, 0.01.
