@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Builds and runs every test: g++ for the host's best instruction set, g++ for generic x86-64
-# (SSE2), clang 14, and g++ with AddressSanitizer + UndefinedBehaviorSanitizer. Installs missing
-# Debian packages first.
-# Usage: tools/run-tests.sh [native|sse2|avx2|clang|sanitize ...]   (default: native sse2 clang sanitize)
+# (SSE2), clang 14, g++ with AddressSanitizer + UndefinedBehaviorSanitizer, and g++ with
+# ThreadSanitizer. Installs missing Debian packages first.
+# Usage: tools/run-tests.sh [native|sse2|avx2|clang|sanitize|tsan ...]   (default: all but avx2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 jobs=$(nproc)
 configs=("$@")
-((${#configs[@]})) || configs=(native sse2 clang sanitize)
+((${#configs[@]})) || configs=(native sse2 clang sanitize tsan)
 
 run() {  # run NAME CMAKE_ARGS...
   local name=$1; shift
@@ -26,7 +26,10 @@ for c in "${configs[@]}"; do
     clang)    run clang -DCTNN_ARCH=native -DCMAKE_CXX_COMPILER=clang++-14 ;;
     # -O1: sanitizer builds compile twice as fast as at -O2 and still inline the kernels.
     sanitize) run sanitize -DCTNN_ARCH=native -DCTNN_SANITIZE=ON -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 ;;
-    *) echo "unknown configuration: $c (native, sse2, avx2, clang, sanitize)" >&2; exit 2 ;;
+    # Any data race fails the test that ran into it (ThreadSanitizer exits non-zero).
+    tsan)     run tsan -DCTNN_ARCH=native -DCMAKE_BUILD_TYPE=None "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread" \
+                  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread ;;
+    *) echo "unknown configuration: $c (native, sse2, avx2, clang, sanitize, tsan)" >&2; exit 2 ;;
   esac
 done
 echo "=== all ctnn test configurations passed: ${configs[*]} ==="
