@@ -191,7 +191,7 @@ inline LoadResult layout(std::string_view source, const Header& h, std::uint64_t
 /// each shape and tile the data section exactly.
 inline LoadResult parse_header(std::string_view source, std::string_view text, std::uint64_t data_bytes, Header& h) {
     json::Reader r(text);
-    if (!r.validate())
+    if (!json::validate(r))
         return failure(LoadErrorKind::invalid_json, source, "the header is not valid JSON: " + r.error());
     if (text.empty() || text[0] != '{')
         return failure(LoadErrorKind::invalid_header, source,
