@@ -4,6 +4,7 @@
 // tools/make_safetensors_fixtures.sh) giving PyTorch's outputs within 1e-5.
 #include <ctnn/ctnn.hpp>
 #include <ctnn/io/safetensors.hpp>
+#include <ctnn/io/tensor_file.hpp>
 #include <catch2/catch.hpp>
 #include <unistd.h>
 #include <algorithm>
@@ -16,8 +17,10 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 #include "support.hpp"
 
@@ -253,19 +256,60 @@ TEST_CASE("signatures name the layer types, and equal LeakyReLU slopes share a n
     REQUIRE(io::model_name<Tiny>() == "ctnn::Seq<Linear<3,2>,ReLU,Linear<2,1>>");
 }
 
+namespace {
+
+/// Saves through try_save_safetensors and save_safetensors: both must fail with `kind`, the same
+/// message (naming the file and containing every fragment), and leave neither the file nor
+/// its ".partial" behind.
+template <class Net>
+void expect_save_failure(const Net& net, const fs::path& file, const std::map<std::string, std::string>& metadata,
+                         io::SaveErrorKind kind, std::initializer_list<std::string> fragments) {
+    const io::SaveResult r = io::try_save_safetensors(net, file, metadata);
+    CAPTURE(r.message);
+    REQUIRE_FALSE(r.ok());
+    REQUIRE(r.kind == kind);
+    REQUIRE_THAT(r.message, StartsWith("ctnn: " + file.string() + ": "));
+    for (const auto& f : fragments) REQUIRE_THAT(r.message, Contains(f));
+    try {
+        io::save_safetensors(net, file, metadata);
+        FAIL("save_safetensors did not throw");
+    } catch (const io::Error& e) {
+        REQUIRE(std::string(e.what()) == r.message);
+    }
+    fs::path partial = file;
+    partial += ".partial";
+    REQUIRE_FALSE(fs::exists(partial));
+}
+
+}  // namespace
+
 TEST_CASE("saving refuses NaN weights, the reserved metadata key and an unwritable path", "[safetensors]") {
     TempDir dir;
     auto net = std::make_unique<Tiny>();
     net->layer<2>().weight(0, 1) = std::numeric_limits<float>::quiet_NaN();
-    REQUIRE_THROWS_WITH(io::save_safetensors(*net, dir / "nan.safetensors"),
-                        Contains("nan.safetensors") && Contains("\"2.weight\"") && Contains("NaN"));
+    expect_save_failure(*net, dir / "nan.safetensors", {}, io::SaveErrorKind::not_finite,
+                        {"tensor \"2.weight\": element [0, 1] is NaN; refusing to write a file that could not be "
+                         "loaded back"});
     REQUIRE_FALSE(fs::exists(dir / "nan.safetensors"));
+    net->layer<2>().weight(0, 1) = -std::numeric_limits<float>::infinity();
+    REQUIRE_THROWS_WITH(io::safetensors_bytes(*net), "ctnn: tensor \"2.weight\": element [0, 1] is -Inf; refusing to "
+                                                     "write a file that could not be loaded back");
     net->layer<2>().weight(0, 1) = 1;
-    REQUIRE_THROWS_WITH(io::save_safetensors(*net, dir / "m.safetensors", {{"ctnn.signature", "x"}}),
-                        Contains("reserved"));
-    REQUIRE_THROWS_WITH(io::save_safetensors(*net, dir / "no" / "such" / "dir.safetensors"),
-                        Contains("dir.safetensors") && Contains("cannot open"));
-    REQUIRE_THROWS_WITH(io::save_safetensors(*net, dir / "m.safetensors", {{"k", "\xff"}}), Contains("UTF-8"));
+    expect_save_failure(*net, dir / "m.safetensors", {{"ctnn.signature", "x"}}, io::SaveErrorKind::invalid_metadata,
+                        {"metadata key \"ctnn.signature\" is reserved"});
+    expect_save_failure(*net, dir / "m.safetensors", {{"k", "\xff"}}, io::SaveErrorKind::invalid_metadata,
+                        {"metadata \"k\" is not valid UTF-8"});
+    expect_save_failure(*net, dir / "no" / "such" / "dir.safetensors", {}, io::SaveErrorKind::file,
+                        {"cannot open", "dir.safetensors.partial for writing", "No such file or directory"});
+    // The temporary is written, but cannot replace a directory: it is removed again.
+    fs::create_directories(dir / "taken" / "inside");
+    expect_save_failure(*net, dir / "taken", {}, io::SaveErrorKind::file, {"cannot rename the written file into place"});
+    REQUIRE(fs::is_directory(dir / "taken" / "inside"));
+
+    const io::SaveResult ok = io::try_save_safetensors(*net, dir / "m.safetensors", {{"k", "v"}});
+    REQUIRE(ok.ok());
+    REQUIRE(ok.message.empty());
+    REQUIRE(read_all(dir / "m.safetensors") == io::safetensors_bytes(*net, {{"k", "v"}}));
 }
 
 TEST_CASE("a hand-made file in the documented layout loads", "[safetensors]") {
@@ -499,6 +543,178 @@ TEST_CASE("JSON that is not a safetensors header says what is wrong", "[safetens
     expect_failure(file_of(json_of(entries), f32_data(11)), Kind::invalid_header, {"tensor \"0.weight\" appears twice"});
     // Names from the file are quoted with odd bytes escaped.
     expect_failure(header_only("{\"a\\n\\\"b\":{}}"), Kind::invalid_header, {"tensor \"a\\x0a\\\"b\""});
+}
+
+// ---------------------------------------------------------------- tensor tables
+
+namespace {
+
+/// A training checkpoint's shape: a model's weights and one more block of the same layout.
+struct Checkpoint {
+    std::unique_ptr<Tiny> net = std::make_unique<Tiny>();
+    std::vector<float> moment = std::vector<float>(Tiny::param_count, 0.0f);
+
+    std::vector<io::TensorBlock<float>> blocks() {
+        return {io::model_tensors<Tiny>(net->parameters()), io::model_tensors<Tiny>(moment.data(), "adam.m.")};
+    }
+    std::vector<io::TensorBlock<const float>> blocks() const {
+        return {io::model_tensors<Tiny>(std::as_const(*net).parameters()),
+                io::model_tensors<Tiny>(std::as_const(moment).data(), "adam.m.")};
+    }
+    void fill(float first) {
+        for (std::size_t i = 0; i < Tiny::param_count; ++i) {
+            net->parameters()[i] = first + float(i);
+            moment[i] = first - float(i);
+        }
+    }
+    std::vector<float> values() const {
+        auto v = tensor_values(*net);
+        for (const auto& t : Tiny::tensors) v.insert(v.end(), moment.begin() + long(t.offset), moment.begin() + long(t.offset + t.info.size()));
+        return v;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a model's tensor table names, shapes and places Net::tensors", "[safetensors][tables]") {
+    std::vector<float> block(Tiny::param_count);
+    const auto table = io::model_tensors<Tiny>(block.data(), "grad.");
+    REQUIRE(table.prefix == "grad.");
+    REQUIRE(table.owner == "ctnn::Seq<Linear<3,2>,ReLU,Linear<2,1>>");
+    REQUIRE(table.tensors.size() == 4);
+    REQUIRE(table.tensors[2].name == "2.weight");
+    REQUIRE(table.tensors[2].shape == std::vector<std::size_t>{1, 2});
+    REQUIRE(table.tensors[2].data == block.data() + Tiny::tensors[2].offset);
+    REQUIRE(table.tensors[2].owner == "ctnn::Linear<2,1> at position 2");
+    REQUIRE(table.tensors[3].size() == 1);
+}
+
+TEST_CASE("several tensor blocks save to one file and load back bit for bit", "[safetensors][tables]") {
+    TempDir dir;
+    Checkpoint saved;
+    saved.fill(0.5f);
+    const fs::path file = dir / "checkpoint.safetensors";
+    REQUIRE(io::try_save_tensors(file, std::as_const(saved).blocks(), {{"step", "42"}}).ok());
+    REQUIRE(read_all(file) == io::tensors_bytes(std::as_const(saved).blocks(), {{"step", "42"}}));
+
+    Checkpoint loaded;
+    io::Metadata metadata;
+    io::LoadOptions options;
+    options.metadata = &metadata;
+    const io::LoadResult r = io::try_load_tensors(file, loaded.blocks(), options);
+    INFO(r.message);
+    REQUIRE(r.ok());
+    REQUIRE(loaded.values() == saved.values());
+    REQUIRE(metadata == io::Metadata{{"format", "pt"}, {"step", "42"}});
+
+    Checkpoint from_memory;
+    const Bytes bytes = read_all(file);
+    io::load_tensors(std::span<const std::byte>(bytes), "checkpoint", from_memory.blocks());
+    REQUIRE(from_memory.values() == saved.values());
+
+    // A model alone does not load from it: the second block's tensors have no place there.
+    auto net = std::make_unique<Tiny>();
+    const io::LoadResult alone = io::try_load_safetensors(*net, file);
+    REQUIRE(alone.kind == Kind::unexpected_tensor);
+    REQUIRE_THAT(alone.message, Contains("unexpected tensor \"adam.m.0.weight\" [2, 3] (F32): ctnn::Seq<Linear<3,2>,"
+                                         "ReLU,Linear<2,1>> has no such tensor; it expects \"0.weight\""));
+}
+
+TEST_CASE("loading tensor blocks names what is missing or unexpected, and touches nothing on failure",
+          "[safetensors][tables]") {
+    Checkpoint saved;
+    saved.fill(1.0f);
+    Checkpoint target;
+    target.fill(7.0f);
+    const auto before = target.values();
+    const auto expect = [&](const Bytes& bytes, Kind kind, const std::string& fragment,
+                            const io::LoadOptions& options = {}) {
+        const io::LoadResult r = io::try_load_tensors(std::span<const std::byte>(bytes), "ckpt", target.blocks(), options);
+        CAPTURE(r.message);
+        REQUIRE(r.kind == kind);
+        REQUIRE_THAT(r.message, StartsWith("ctnn: ckpt: ") && Contains(fragment));
+        REQUIRE(target.values() == before);
+    };
+    // The model's file alone: the second block is missing, named with its prefix and owner.
+    expect(io::safetensors_bytes(*saved.net), Kind::missing_tensor,
+           "tensor \"adam.m.0.weight\" is missing: ctnn::Linear<3,2> at position 0 expects it with shape [2, 3]");
+    // A tensor under the second block's prefix that Tiny has no place for: the model explains.
+    std::vector<float> extra(1, 1.0f);
+    auto blocks = std::as_const(saved).blocks();
+    blocks.push_back({"adam.m.", {{"7.weight", {1}, extra.data(), "test"}}, "test", {}});
+    expect(io::tensors_bytes(blocks), Kind::unexpected_tensor,
+           "unexpected tensor \"adam.m.7.weight\" [1] (F32): ctnn::Seq<Linear<3,2>,ReLU,Linear<2,1>> has 3 layers");
+    // A NaN in the last block's last tensor: no block is touched.
+    Bytes bytes = io::tensors_bytes(std::as_const(saved).blocks());
+    const std::uint64_t n = io::detail::load_le64(bytes.data());
+    const std::uint32_t nan = std::bit_cast<std::uint32_t>(std::numeric_limits<float>::quiet_NaN());
+    for (int i = 0; i < 4; ++i) bytes[bytes.size() - 4 + std::size_t(i)] = std::byte(nan >> (8 * i));
+    REQUIRE(bytes.size() > 8 + n);
+    expect(bytes, Kind::not_finite, "tensor \"adam.m.2.bias\": element [0] is NaN");
+    // The caller's metadata check runs before the data is read.
+    io::LoadOptions options;
+    options.check_metadata = [](const io::Metadata& m) {
+        return m.count("step") ? std::string() : std::string("not a checkpoint: no \"step\" in the metadata");
+    };
+    expect(io::tensors_bytes(std::as_const(saved).blocks()), Kind::wrong_model, "not a checkpoint: no \"step\"", options);
+    // A file whose tensor carries no block's prefix.
+    std::vector<io::TensorBlock<float>> prefixed{io::model_tensors<Tiny>(target.moment.data(), "adam.m.")};
+    const io::LoadResult r = io::try_load_tensors(std::span<const std::byte>(io::safetensors_bytes(*saved.net)), "ckpt",
+                                                  prefixed);
+    REQUIRE(r.kind == Kind::missing_tensor);
+    Bytes both = io::tensors_bytes(std::as_const(saved).blocks());
+    const io::LoadResult u = io::try_load_tensors(std::span<const std::byte>(both), "ckpt", prefixed);
+    REQUIRE(u.kind == Kind::unexpected_tensor);
+    REQUIRE_THAT(u.message, Contains("\"0.weight\" [2, 3] (F32): no tensor of that name is expected; the expected "
+                                     "tensors are \"adam.m.0.weight\""));
+}
+
+TEST_CASE("a table of any shapes round-trips, and saving refuses what a file cannot hold", "[safetensors][tables]") {
+    std::vector<float> embedding(12), scale{2.5f};
+    for (std::size_t i = 0; i < embedding.size(); ++i) embedding[i] = float(i) / 8;
+    const std::vector<io::TensorBlock<const float>> table{
+        {"", {{"embedding", {2, 2, 3}, embedding.data(), "the embedding"}, {"scale", {}, scale.data(), "the scale"}},
+         "my model", {}}};
+    const Bytes bytes = io::tensors_bytes(table);
+
+    std::vector<float> embedding_back(12), scale_back(1);
+    const std::vector<io::TensorBlock<float>> into{
+        {"", {{"embedding", {2, 2, 3}, embedding_back.data(), "the embedding"}, {"scale", {}, scale_back.data(), "the scale"}},
+         "my model", {}}};
+    io::load_tensors(std::span<const std::byte>(bytes), "mine", into);
+    REQUIRE(embedding_back == embedding);
+    REQUIRE(scale_back == scale);
+    // A shape differing in one dimension, and the generic "no such tensor" hint.
+    std::vector<io::TensorBlock<float>> other = into;
+    other[0].tensors[0].shape = {2, 3, 2};
+    const io::LoadResult r = io::try_load_tensors(std::span<const std::byte>(bytes), "mine", other);
+    REQUIRE(r.kind == Kind::wrong_shape);
+    REQUIRE_THAT(r.message, Contains("tensor \"embedding\": expected shape [2, 3, 2] (F32) for the embedding, found "
+                                     "[2, 2, 3]"));
+    other = into;
+    other[0].tensors.pop_back();
+    REQUIRE_THAT(io::try_load_tensors(std::span<const std::byte>(bytes), "mine", other).message,
+                 Contains("unexpected tensor \"scale\" [] (F32): my model has no such tensor; it expects \"embedding\""));
+
+    TempDir dir;
+    const auto refused = [&](const std::vector<io::TensorBlock<const float>>& blocks, io::SaveErrorKind kind,
+                             const std::string& fragment) {
+        const io::SaveResult s = io::try_save_tensors(dir / "t.safetensors", blocks);
+        CAPTURE(s.message);
+        REQUIRE(s.kind == kind);
+        REQUIRE_THAT(s.message, Contains(fragment));
+        REQUIRE_THROWS_WITH(io::save_tensors(dir / "t.safetensors", blocks), s.message);
+        REQUIRE(fs::is_empty(dir.path));
+    };
+    embedding[7] = std::numeric_limits<float>::infinity();
+    refused(table, io::SaveErrorKind::not_finite, "tensor \"embedding\": element [1, 0, 1] is +Inf");
+    embedding[7] = 0;
+    auto twice = table;
+    twice.push_back(table[0]);
+    refused(twice, io::SaveErrorKind::invalid_table, "two tensors to save are named \"embedding\"");
+    auto reserved = table;
+    reserved[0].tensors[1].name = "__metadata__";
+    refused(reserved, io::SaveErrorKind::invalid_table, "tensor name \"__metadata__\" cannot be saved");
 }
 
 // ---------------------------------------------------------------- dtypes

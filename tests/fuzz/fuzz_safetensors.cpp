@@ -1,13 +1,16 @@
 // libFuzzer harness for the safetensors loader: any bytes, loaded from memory into two models
-// (a tiny one that small mutations can satisfy, and the shape of the PyTorch fixture). Beyond
-// "no crash, no sanitizer report" it checks the loader's promises:
-//   - a failed load leaves the model unchanged and explains itself ("ctnn: <source>: ...");
+// (a tiny one that small mutations can satisfy, and the shape of the PyTorch fixture) and into a
+// table of two blocks (the tiny model's weights and a second block under the prefix "m.", as a
+// training checkpoint has). Beyond "no crash, no sanitizer report" it checks the loader's promises:
+//   - a failed load leaves every destination unchanged and explains itself ("ctnn: <source>: ...");
 //   - a successful load gives finite weights, and saving them reproduces a file that loads to
 //     the same weights.
 // Built with -DCTNN_BUILD_FUZZERS=ON (clang); replay_corpus.cpp runs the committed corpus through
 // the same function in every ordinary test build.
 #include <ctnn/ctnn.hpp>
 #include <ctnn/io/safetensors.hpp>
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -47,11 +50,31 @@ void load_into(std::span<const std::byte> bytes) {
 #endif
 }
 
+/// The same for a two-block table: all of both blocks, or nothing.
+void load_blocks(std::span<const std::byte> bytes) {
+    static std::array<std::vector<float>, 2> blocks{std::vector<float>(Tiny::param_count),
+                                                   std::vector<float>(Tiny::param_count)};
+    constexpr float sentinel = 7.0f;
+    for (auto& b : blocks) std::fill(b.begin(), b.end(), sentinel);
+    const std::vector<ctnn::io::TensorBlock<float>> table{ctnn::io::model_tensors<Tiny>(blocks[0].data()),
+                                                          ctnn::io::model_tensors<Tiny>(blocks[1].data(), "m.")};
+    const ctnn::io::LoadResult r = ctnn::io::try_load_tensors(bytes, "fuzz", table);
+    if (!r.ok()) {
+        require(r.message.rfind("ctnn: fuzz: ", 0) == 0);
+        for (const auto& b : blocks) require(std::all_of(b.begin(), b.end(), [](float x) { return x == sentinel; }));
+        return;
+    }
+    for (const auto& b : blocks)
+        for (const auto& t : Tiny::tensors)
+            for (std::size_t i = 0; i < t.info.size(); ++i) require(ctnn::io::detail::is_finite(b[t.offset + i]));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
     load_into<Tiny>(bytes);
     load_into<Small>(bytes);
+    load_blocks(bytes);
     return 0;
 }

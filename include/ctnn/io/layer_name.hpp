@@ -31,14 +31,18 @@ std::array<std::string, Net::depth> layer_names() {
     }(std::make_index_sequence<Net::depth>{});
 }
 
+/// The layers' C++ spellings, by position: "ctnn::Linear<17,5>", "user::Scale<4>".
+template <class Net>
+std::array<std::string, Net::depth> layer_cpp_names() {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<std::string, Net::depth>{Net::template layer_type<I>::cpp_name()...};
+    }(std::make_index_sequence<Net::depth>{});
+}
+
 /// "ctnn::Linear<17,5> at position 2", for messages.
 template <class Net>
 std::string layer_at(std::size_t position) {
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        std::string s;
-        ((I == position ? void(s = Net::template layer_type<I>::cpp_name()) : void()), ...);
-        return s + " at position " + std::to_string(position);
-    }(std::make_index_sequence<Net::depth>{});
+    return layer_cpp_names<Net>()[position] + " at position " + std::to_string(position);
 }
 
 /// The layer list of a Seq type, as saved in "ctnn.signature": "Linear<13,17>,Tanh,Linear<17,5>".

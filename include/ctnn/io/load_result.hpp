@@ -1,7 +1,7 @@
 #pragma once
 // The outcome of a no-throw load (try_load_safetensors): ok, or what went wrong, with the same
 // message the throwing variant puts in ctnn::io::Error.
-#include <string>
+#include "result.hpp"
 
 namespace ctnn::io {
 
@@ -22,12 +22,6 @@ enum class LoadErrorKind {
     out_of_memory,
 };
 
-struct [[nodiscard]] LoadResult {
-    LoadErrorKind kind = LoadErrorKind::none;
-    std::string message;  // empty when ok
-
-    bool ok() const noexcept { return kind == LoadErrorKind::none; }
-    explicit operator bool() const noexcept { return ok(); }
-};
+using LoadResult = Result<LoadErrorKind>;
 
 }  // namespace ctnn::io

@@ -1,12 +1,15 @@
 #pragma once
 // A small strict JSON reader (RFC 8259) for safetensors headers, and the string escaping their
-// writer needs. It is a pull parser: the caller walks the header against its schema and keeps
-// only what it needs, so a hostile 100 MB header costs no more memory than its text. validate()
-// checks the whole text first, so "not JSON" and "JSON of the wrong shape" get different
-// messages, and caps nesting so that recursion stays bounded. Every byte access is
-// bounds-checked and errors are returned, never thrown (the loader has a no-throw variant).
+// writer needs. It is a pull reader: the caller walks the header against its schema and keeps
+// only what it needs, so a hostile 100 MB header costs no more memory than its text. There is one
+// implementation of each grammar rule, in Reader's primitives; validate() is a client of them
+// (skip_value over the whole text), run first so that "not JSON" and "JSON of the wrong shape"
+// get different messages. Nesting is capped, so skip_value's recursion stays bounded; every byte
+// access is bounds-checked, and errors are returned, never thrown (the loader has a no-throw
+// variant).
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -64,7 +67,7 @@ inline void append_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
-enum class Kind { object, array, string, number, boolean, null, end };
+enum class Kind { object, array, string, number, boolean, null, none };
 
 inline const char* kind_name(Kind k) noexcept {
     switch (k) {
@@ -74,56 +77,59 @@ inline const char* kind_name(Kind k) noexcept {
         case Kind::number: return "a number";
         case Kind::boolean: return "a boolean";
         case Kind::null: return "null";
-        case Kind::end: break;
+        case Kind::none: break;
     }
     return "nothing";
 }
 
+/// Reads one value at a time. Each primitive checks the syntax of what it reads and, on an
+/// error, records the first one (what was expected, what was found, at which byte) and returns
+/// false; after that, primitives keep returning false. Containers nest at most max_depth deep.
 class Reader {
 public:
-    explicit Reader(std::string_view text) noexcept : s_(text) {}
+    static constexpr int default_max_depth = 64;
 
-    /// True if the text is exactly one JSON value, with whitespace around it only, nested at most
-    /// max_depth arrays/objects deep. Rewinds to the start. On false, error() says what and where.
-    bool validate(int max_depth = 64) {
+    explicit Reader(std::string_view text, int max_depth = default_max_depth) noexcept
+        : s_(text), max_depth_(max_depth) {}
+
+    /// Back to the start of the text, with no error.
+    void rewind() noexcept {
         pos_ = 0;
+        depth_ = 0;
+        first_item_ = false;
         error_.clear();
-        max_depth_ = max_depth;
-        if (!value(max_depth)) return false;
-        skip_ws();
-        if (pos_ != s_.size()) return fail("unexpected " + found() + " after the JSON value");
-        pos_ = 0;
-        return true;
     }
 
-    // The walk below assumes validate() returned true: it reads values, not syntax. It still
-    // checks every bound, so misuse gives a wrong answer at worst, never a bad access.
-
-    /// The kind of the next value.
+    /// The kind of the next value, from its first byte (the value itself is checked when read);
+    /// none at the end of the text or before a byte that starts no value.
     Kind peek() noexcept {
         skip_ws();
-        switch (next()) {
+        const int c = next();
+        switch (c) {
             case '{': return Kind::object;
             case '[': return Kind::array;
             case '"': return Kind::string;
             case 't':
             case 'f': return Kind::boolean;
             case 'n': return Kind::null;
-            case -1: return Kind::end;
-            default: return Kind::number;
+            default: return c == '-' || is_digit(c) ? Kind::number : Kind::none;
         }
     }
 
-    /// Enters an object; then `while (r.next_member(key)) { read the value }` walks it.
-    bool begin_object() { return open('{', "expected an object"); }
-    bool begin_array() { return open('[', "expected an array"); }
+    /// Enters an object; then `while (r.next_member(key)) { read the value }` walks it, and
+    /// r.failed() afterwards tells its end from an error.
+    bool begin_object() { return open('{'); }
+    bool begin_array() { return open('['); }
 
-    /// Reads the next member's key, or returns false at the end of the object (or on error).
+    /// Reads the next member's key and the ':' after it; false at the end of the object (or on error).
     bool next_member(std::string& key) {
         if (!next_item('}')) return false;
-        if (!read_string(key)) return false;
         skip_ws();
-        if (next() != ':') return fail("expected ':' after an object key");
+        if (next() != '"') return reject("a string key");
+        key.clear();
+        if (!string(&key)) return false;
+        skip_ws();
+        if (next() != ':') return reject("':'");
         ++pos_;
         return true;
     }
@@ -133,26 +139,72 @@ public:
 
     bool read_string(std::string& out) {
         out.clear();
-        skip_ws();
-        if (next() != '"') return fail("expected a string");
-        return string(&out);
+        return string_value(&out);
     }
+    bool skip_string() { return string_value(nullptr); }
 
-    /// A non-negative integer written without fraction or exponent, up to 2^64 - 1.
-    bool read_uint(std::uint64_t& out) {
+    /// A number, strictly as RFC 8259 writes it. `is_uint` says whether it is a non-negative
+    /// integer without fraction or exponent that fits 64 bits; `value` then holds it.
+    bool read_number(std::uint64_t& value, bool& is_uint) {
+        value = 0;
+        is_uint = false;
+        if (failed()) return false;
         skip_ws();
-        out = 0;
-        if (!is_digit(next())) return fail("expected a non-negative integer");
-        while (is_digit(next())) {
-            const auto d = static_cast<std::uint64_t>(s_[pos_] - '0');
-            if (out > (UINT64_MAX - d) / 10) return fail("integer larger than 2^64 - 1");
-            out = out * 10 + d;
+        is_uint = true;
+        std::uint64_t ignored = 0;
+        bool ignored_fits = true;
+        if (next() == '-') {
             ++pos_;
+            is_uint = false;
         }
-        const int c = next();
-        if (c == '.' || c == 'e' || c == 'E') return fail("expected an integer, found a fraction or exponent");
+        if (next() == '0') ++pos_;  // no leading zeros: "01" is the number 0, then a stray '1'
+        else if (!digits(value, is_uint)) return false;
+        if (next() == '.') {
+            ++pos_;
+            is_uint = false;
+            if (!digits(ignored, ignored_fits)) return false;
+        }
+        if (next() == 'e' || next() == 'E') {
+            ++pos_;
+            is_uint = false;
+            if (next() == '+' || next() == '-') ++pos_;
+            if (!digits(ignored, ignored_fits)) return false;
+        }
         return true;
     }
+
+    /// A number that must be a non-negative integer up to 2^64 - 1.
+    bool read_uint(std::uint64_t& out) {
+        const std::size_t start = pos_;
+        bool is_uint = false;
+        if (!read_number(out, is_uint)) return false;
+        if (is_uint) return true;
+        pos_ = start;
+        return reject("a non-negative integer below 2^64");
+    }
+
+    /// true, false or null.
+    bool read_literal() {
+        if (failed()) return false;
+        skip_ws();
+        for (const std::string_view word : {"true", "false", "null"}) {
+            if (s_.substr(pos_, word.size()) == word) {
+                pos_ += word.size();
+                return true;
+            }
+        }
+        return reject("a value");
+    }
+
+    /// True if nothing but whitespace is left.
+    bool finish() {
+        if (failed()) return false;
+        skip_ws();
+        return pos_ == s_.size() || fail("unexpected " + found() + " after the JSON value");
+    }
+
+    /// Records "expected <what>, found <the next byte>" as the error; returns false.
+    bool reject(std::string_view what) { return fail("expected " + std::string(what) + ", found " + found()); }
 
     bool failed() const noexcept { return !error_.empty(); }
     const std::string& error() const noexcept { return error_; }
@@ -162,8 +214,9 @@ private:
     std::string_view s_;
     std::size_t pos_ = 0;
     std::string error_;
+    int max_depth_;
+    int depth_ = 0;            // containers entered and not yet left
     bool first_item_ = false;  // just entered a container: no ',' before its first item
-    int max_depth_ = 0;
 
     int next() const noexcept { return pos_ < s_.size() ? static_cast<unsigned char>(s_[pos_]) : -1; }
     static bool is_digit(int c) noexcept { return c >= '0' && c <= '9'; }
@@ -186,102 +239,42 @@ private:
         return std::string("byte 0x") + hex[c >> 4] + hex[c & 15];
     }
 
-    bool open(char c, const char* what) {
+    bool open(char c) {
+        if (failed()) return false;
         skip_ws();
-        if (next() != c) return fail(what);
+        if (next() != c) return reject(c == '{' ? "an object" : "an array");
+        if (depth_ == max_depth_)
+            return fail("nested too deeply (the limit is " + std::to_string(max_depth_) + " levels)");
         ++pos_;
+        ++depth_;
         first_item_ = true;
         return true;
     }
 
     bool next_item(char close) {
+        if (failed()) return false;
         skip_ws();
         if (next() == close) {
             ++pos_;
+            --depth_;
             first_item_ = false;
             return false;
         }
         if (!first_item_) {
-            if (next() != ',') return fail(std::string("expected ',' or '") + close + "'");
+            if (next() != ',') return reject(std::string("',' or '") + close + "'");
             ++pos_;
         }
         first_item_ = false;
         return true;
     }
 
-    // ---------------------------------------------------------------- validation
-
-    bool value(int depth) {
-        skip_ws();
-        switch (next()) {
-            case '{': return container(depth, '}');
-            case '[': return container(depth, ']');
-            case '"': return string(nullptr);
-            case 't': return literal("true");
-            case 'f': return literal("false");
-            case 'n': return literal("null");
-            case -1: return fail("expected a value, found end of text");
-            default:
-                if (next() == '-' || is_digit(next())) return number();
-                return fail("expected a value, found " + found());
-        }
-    }
-
-    bool container(int depth, char close) {
-        if (depth <= 0) return fail("nested too deeply (the limit is " + std::to_string(max_depth_) + " levels)");
-        ++pos_;
-        skip_ws();
-        if (next() == close) {
-            ++pos_;
-            return true;
-        }
-        for (;;) {
-            if (close == '}') {
-                skip_ws();
-                if (next() != '"') return fail("expected a string key, found " + found());
-                if (!string(nullptr)) return false;
-                skip_ws();
-                if (next() != ':') return fail("expected ':', found " + found());
-                ++pos_;
-            }
-            if (!value(depth - 1)) return false;
-            skip_ws();
-            if (next() == ',') {
-                ++pos_;
-                continue;
-            }
-            if (next() == close) {
-                ++pos_;
-                return true;
-            }
-            return fail(std::string("expected ',' or '") + close + "', found " + found());
-        }
-    }
-
-    bool literal(std::string_view word) {
-        if (s_.substr(pos_, word.size()) != word) return fail("expected a value, found " + found());
-        pos_ += word.size();
-        return true;
-    }
-
-    bool digits() {
-        if (!is_digit(next())) return fail("expected a digit, found " + found());
-        while (is_digit(next())) ++pos_;
-        return true;
-    }
-
-    bool number() {
-        if (next() == '-') ++pos_;
-        if (next() == '0') ++pos_;
-        else if (!digits()) return false;
-        if (next() == '.') {
-            ++pos_;
-            if (!digits()) return false;
-        }
-        if (next() == 'e' || next() == 'E') {
-            ++pos_;
-            if (next() == '+' || next() == '-') ++pos_;
-            if (!digits()) return false;
+    // One or more digits, accumulated into `value` while it fits 64 bits (else `fits` is cleared).
+    bool digits(std::uint64_t& value, bool& fits) {
+        if (!is_digit(next())) return reject("a digit");
+        for (; is_digit(next()); ++pos_) {
+            const auto d = static_cast<std::uint64_t>(s_[pos_] - '0');
+            if (value > (UINT64_MAX - d) / 10) fits = false;
+            else value = value * 10 + d;
         }
         return true;
     }
@@ -317,6 +310,13 @@ private:
             out += char(0x80 | ((cp >> 6) & 0x3F));
             out += char(0x80 | (cp & 0x3F));
         }
+    }
+
+    bool string_value(std::string* out) {
+        if (failed()) return false;
+        skip_ws();
+        if (next() != '"') return reject("a string");
+        return string(out);
     }
 
     // At the opening quote; decodes into *out when out is not null.
@@ -377,5 +377,41 @@ private:
         }
     }
 };
+
+/// Skips one value of any kind, checking its syntax: every grammar rule is the reader's own.
+inline bool skip_value(Reader& r, std::string& scratch) {
+    switch (r.peek()) {
+        case Kind::object:
+            if (!r.begin_object()) return false;
+            while (r.next_member(scratch))
+                if (!skip_value(r, scratch)) return false;
+            return !r.failed();
+        case Kind::array:
+            if (!r.begin_array()) return false;
+            while (r.next_element())
+                if (!skip_value(r, scratch)) return false;
+            return !r.failed();
+        case Kind::string: return r.skip_string();
+        case Kind::number: {
+            std::uint64_t value;
+            bool is_uint;
+            return r.read_number(value, is_uint);
+        }
+        case Kind::boolean:
+        case Kind::null: return r.read_literal();
+        case Kind::none: break;
+    }
+    return r.reject("a value");
+}
+
+/// True if the whole text is exactly one JSON value, with whitespace around it only; then
+/// rewinds, so the caller walks a text known to be JSON. On false, r.error() says what and where.
+inline bool validate(Reader& r) {
+    r.rewind();
+    std::string scratch;
+    if (!skip_value(r, scratch) || !r.finish()) return false;
+    r.rewind();
+    return true;
+}
 
 }  // namespace ctnn::io::detail::json

@@ -1,6 +1,6 @@
 #pragma once
-// The safetensors container, checked against the format alone (the model comes later, in
-// safetensors.hpp): an 8-byte little-endian header length, a JSON header
+// The safetensors container, checked against the format alone (what the file must hold comes
+// later, in tensor_match.hpp): an 8-byte little-endian header length, a JSON header
 //   {"__metadata__": {"k": "v", ...}, "<name>": {"dtype": "F32", "shape": [..], "data_offsets": [b, e]}, ...}
 // and a data section whose bytes [b, e) belong to exactly one tensor each: no overlaps, no
 // holes, nothing past the end. Returns errors; never throws (but for allocation).
@@ -39,7 +39,7 @@ struct HeaderTensor {
 struct Header {
     std::vector<HeaderTensor> tensors;                      // in file order
     std::map<std::string, std::size_t, std::less<>> index;  // name -> position in tensors
-    std::map<std::string, std::string, std::less<>> metadata;
+    std::map<std::string, std::string> metadata;             // "__metadata__"
 };
 
 inline std::string offsets_text(const HeaderTensor& t) {
@@ -191,7 +191,7 @@ inline LoadResult layout(std::string_view source, const Header& h, std::uint64_t
 /// each shape and tile the data section exactly.
 inline LoadResult parse_header(std::string_view source, std::string_view text, std::uint64_t data_bytes, Header& h) {
     json::Reader r(text);
-    if (!r.validate())
+    if (!json::validate(r))
         return failure(LoadErrorKind::invalid_json, source, "the header is not valid JSON: " + r.error());
     if (text.empty() || text[0] != '{')
         return failure(LoadErrorKind::invalid_header, source,

@@ -1,0 +1,81 @@
+#pragma once
+// safetensors files of any tensor table (tensor_table.hpp): the functions the model API
+// (safetensors.hpp) is built from, for files that hold more than one model's weights, such as a
+// training checkpoint. Loading is as strict as for a model: every expected tensor with its exact
+// shape, nothing else, finite values, all or nothing. See docs/io.md.
+//
+//   std::vector<ctnn::io::TensorBlock<float>> blocks{...};
+//   if (auto r = ctnn::io::try_load_tensors("run.safetensors", blocks); !r) log(r.message);
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string_view>
+#include <vector>
+#include "detail/no_throw.hpp"
+#include "detail/safetensors_reader.hpp"
+#include "detail/safetensors_writer.hpp"
+#include "error.hpp"
+#include "load_result.hpp"
+#include "save_result.hpp"
+#include "tensor_table.hpp"
+
+namespace ctnn::io {
+
+/// Loads every tensor of `blocks` from the file, or returns why not and touches none. Never throws.
+inline LoadResult try_load_tensors(const std::filesystem::path& path, std::span<const TensorBlock<float>> blocks,
+                                   const LoadOptions& options = {}) noexcept {
+    return detail::no_throw<LoadResult>(detail::loading,
+                                        [&] { return detail::load_tensors_from_file(path, blocks, options); });
+}
+
+/// The same from bytes in memory; `source` names them in messages.
+inline LoadResult try_load_tensors(std::span<const std::byte> bytes, std::string_view source,
+                                   std::span<const TensorBlock<float>> blocks, const LoadOptions& options = {}) noexcept {
+    return detail::no_throw<LoadResult>(detail::loading,
+                                        [&] { return detail::load_tensors_from_bytes(bytes, source, blocks, options); });
+}
+
+/// Writes `blocks` as F32 tensors named prefix + name, in block order, with `metadata` (and
+/// "format": "pt"), through `path.partial` renamed into place. Never throws.
+inline SaveResult try_save_tensors(const std::filesystem::path& path, std::span<const TensorBlock<const float>> blocks,
+                                   const Metadata& metadata = {}) noexcept {
+    return detail::no_throw<SaveResult>(detail::saving,
+                                        [&] { return detail::save_tensors_to_file(path, blocks, metadata); });
+}
+
+#if defined(__cpp_exceptions)
+
+namespace detail {
+template <class Result>
+void throw_on_failure(const Result& r) {
+    if (!r) throw Error(r.message);
+}
+}  // namespace detail
+
+/// The throwing variants: ctnn::io::Error with the message of the result above.
+inline void load_tensors(const std::filesystem::path& path, std::span<const TensorBlock<float>> blocks,
+                         const LoadOptions& options = {}) {
+    detail::throw_on_failure(detail::load_tensors_from_file(path, blocks, options));
+}
+
+inline void load_tensors(std::span<const std::byte> bytes, std::string_view source,
+                         std::span<const TensorBlock<float>> blocks, const LoadOptions& options = {}) {
+    detail::throw_on_failure(detail::load_tensors_from_bytes(bytes, source, blocks, options));
+}
+
+inline void save_tensors(const std::filesystem::path& path, std::span<const TensorBlock<const float>> blocks,
+                         const Metadata& metadata = {}) {
+    detail::throw_on_failure(detail::save_tensors_to_file(path, blocks, metadata));
+}
+
+/// The file try_save_tensors writes, in memory.
+inline std::vector<std::byte> tensors_bytes(std::span<const TensorBlock<const float>> blocks,
+                                            const Metadata& metadata = {}) {
+    std::vector<std::byte> out;
+    detail::throw_on_failure(detail::serialize({}, blocks, metadata, out));
+    return out;
+}
+
+#endif
+
+}  // namespace ctnn::io
