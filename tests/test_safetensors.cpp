@@ -552,7 +552,7 @@ namespace {
 /// A training checkpoint's shape: a model's weights and one more block of the same layout.
 struct Checkpoint {
     std::unique_ptr<Tiny> net = std::make_unique<Tiny>();
-    std::vector<float> moment = std::vector<float>(Tiny::param_count, 0.0f);
+    std::vector<float> moment = std::vector<float>(Tiny::parameter_block_size, 0.0f);
 
     std::vector<io::TensorBlock<float>> blocks() {
         return {io::model_tensors<Tiny>(net->parameters()), io::model_tensors<Tiny>(moment.data(), "adam.m.")};
@@ -562,7 +562,7 @@ struct Checkpoint {
                 io::model_tensors<Tiny>(std::as_const(moment).data(), "adam.m.")};
     }
     void fill(float first) {
-        for (std::size_t i = 0; i < Tiny::param_count; ++i) {
+        for (std::size_t i = 0; i < Tiny::parameter_block_size; ++i) {
             net->parameters()[i] = first + float(i);
             moment[i] = first - float(i);
         }
@@ -577,7 +577,7 @@ struct Checkpoint {
 }  // namespace
 
 TEST_CASE("a model's tensor table names, shapes and places Net::tensors", "[safetensors][tables]") {
-    std::vector<float> block(Tiny::param_count);
+    std::vector<float> block(Tiny::parameter_block_size);
     const auto table = io::model_tensors<Tiny>(block.data(), "grad.");
     REQUIRE(table.prefix == "grad.");
     REQUIRE(table.owner == "ctnn::Seq<Linear<3,2>,ReLU,Linear<2,1>>");

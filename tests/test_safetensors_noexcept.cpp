@@ -47,7 +47,7 @@ int main() {
     const ctnn::io::LoadResult reloaded = ctnn::io::try_load_safetensors(*back, saved);
     std::filesystem::remove_all(dir, ec);
     if (!reloaded) return fail("the saved file did not load", reloaded.message);
-    for (std::size_t i = 0; i < Small::param_count; ++i)
+    for (std::size_t i = 0; i < Small::parameter_block_size; ++i)
         if (back->parameters()[i] != net->parameters()[i]) return fail("the saved file loaded other weights", "");
 
     const ctnn::io::SaveResult refused = ctnn::io::try_save_safetensors(*net, dir / "no" / "dir.safetensors");

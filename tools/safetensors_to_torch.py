@@ -18,7 +18,9 @@ tensor present with its shape, no others (load_state_dict(strict=True)), offsets
 data exactly.
 """
 import argparse
+import ast
 import json
+import operator
 import re
 import struct
 import sys
@@ -71,6 +73,43 @@ def read_safetensors(path):
     return tensors, metadata
 
 
+ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+def module_from_text(text):
+    """One layer of "ctnn.torch", e.g. "nn.LeakyReLU(negative_slope=1/5)", without eval: a call of
+    a torch.nn class with numbers (and their ratios) as arguments, nothing else."""
+    def value(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, bool)):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -value(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
+            return ARITHMETIC[type(node.op)](value(node.left), value(node.right))
+        raise ValueError("only numbers are allowed as arguments")
+    try:
+        call = ast.parse(text, mode="eval").body
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and isinstance(call.func.value, ast.Name) and call.func.value.id == "nn"
+                and isinstance(getattr(nn, call.func.attr, None), type)):
+            raise ValueError("expected nn.<Module>(...)")
+        return getattr(nn, call.func.attr)(*[value(a) for a in call.args],
+                                           **{k.arg: value(k.value) for k in call.keywords})
+    except (SyntaxError, ValueError, TypeError, ZeroDivisionError) as e:
+        sys.exit(f"error: cannot build the PyTorch module {text!r}: {e}")
+
+
+def build_from_modules(spec):
+    """nn.Sequential from ctnn's "ctnn.torch" metadata: "nn.Linear(13, 17);nn.Tanh();...", the
+    module each layer declares it mirrors."""
+    layers = []
+    for position, text in enumerate(spec.split(";")):
+        if not text:
+            sys.exit(f"error: the layer at position {position} declares no PyTorch module")
+        layers.append(module_from_text(text))
+    return nn.Sequential(*layers)
+
+
 def build(signature):
     """nn.Sequential from ctnn's signature "Linear<13,17>,Tanh,LeakyReLUSlope<1,5>,Linear<17,5>"."""
     layers = []
@@ -118,10 +157,14 @@ def main():
     args = ap.parse_args()
 
     tensors, metadata = read_safetensors(args.file)
-    signature = args.layers or metadata.get("ctnn.signature")
-    if not signature:
-        sys.exit('error: the file has no "ctnn.signature" metadata; give --layers "Linear<In,Out>,ReLU,..."')
-    model = build(signature)
+    if not args.layers and metadata.get("ctnn.torch"):
+        model = build_from_modules(metadata["ctnn.torch"])
+    else:
+        signature = args.layers or metadata.get("ctnn.signature")
+        if not signature:
+            sys.exit('error: the file has no "ctnn.torch" or "ctnn.signature" metadata; '
+                     'give --layers "Linear<In,Out>,ReLU,..."')
+        model = build(signature)
     model.load_state_dict(tensors, strict=True)
     model.eval()
     if not args.inputs:

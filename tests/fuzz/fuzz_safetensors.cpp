@@ -52,8 +52,8 @@ void load_into(std::span<const std::byte> bytes) {
 
 /// The same for a two-block table: all of both blocks, or nothing.
 void load_blocks(std::span<const std::byte> bytes) {
-    static std::array<std::vector<float>, 2> blocks{std::vector<float>(Tiny::param_count),
-                                                   std::vector<float>(Tiny::param_count)};
+    static std::array<std::vector<float>, 2> blocks{std::vector<float>(Tiny::parameter_block_size),
+                                                   std::vector<float>(Tiny::parameter_block_size)};
     constexpr float sentinel = 7.0f;
     for (auto& b : blocks) std::fill(b.begin(), b.end(), sentinel);
     const std::vector<ctnn::io::TensorBlock<float>> table{ctnn::io::model_tensors<Tiny>(blocks[0].data()),
