@@ -14,7 +14,7 @@ the safetensors format is written by hand, no `safetensors` package.
     /usr/bin/python3 tools/torch_to_safetensors.py --layers "Linear(13,17),Tanh,Linear(17,5)" --seed 1 \\
         --samples 8 --outputs small.txt small.safetensors
 
-Supported layers: Linear, ReLU, Tanh, Sigmoid, LeakyReLU. Dropout, Identity and Flatten compute
+Supported layers: Linear, ReLU, Tanh, Sigmoid, LeakyReLU, ELU. Dropout, Identity and Flatten compute
 nothing at inference on flat inputs and are dropped (later positions are renumbered, as ctnn
 sees them). A Linear without bias is exported with a zero bias (ctnn's Linear always has one).
 
@@ -41,17 +41,18 @@ def f32(x):
     return struct.unpack("<f", struct.pack("<f", x))[0]
 
 
-def leaky_relu_name(slope):
-    """ctnn spells a slope as a ratio: LeakyReLUSlope<N, D>, with the smallest D whose float
-    N/D equals the float slope (the ratio ctnn's LayerName prints, in lowest terms)."""
-    target = f32(slope)
+def ratio_name(value, plain, default, templated, what):
+    """ctnn spells a float parameter as a ratio in the type: templated<N,D>, with the smallest D
+    whose float N/D equals the float value (in lowest terms, as the layer's cpp_name() prints
+    it), or the plain name for PyTorch's default."""
+    target = f32(value)
     for d in range(1, 100001):
-        n = round(slope * d)
+        n = round(value * d)
         if f32(f32(n) / f32(d)) == target:
-            if (n, d) == (1, 100):
-                return "LeakyReLU", "ctnn::LeakyReLU"
-            return f"LeakyReLUSlope<{n},{d}>", f"ctnn::LeakyReLUSlope<{n}, {d}>"
-    sys.exit(f"error: LeakyReLU slope {slope} is not a ratio N/D with D <= 100000")
+            if (n, d) == default:
+                return plain, f"ctnn::{plain}"
+            return f"{templated}<{n},{d}>", f"ctnn::{templated}<{n}, {d}>"
+    sys.exit(f"error: {what} {value} is not a ratio N/D with D <= 100000")
 
 
 def ctnn_layers(model):
@@ -72,14 +73,15 @@ def ctnn_layers(model):
         elif isinstance(m, nn.Sigmoid):
             out.append(("Sigmoid", "ctnn::Sigmoid", None))
         elif isinstance(m, nn.LeakyReLU):
-            token, cpp = leaky_relu_name(m.negative_slope)
-            out.append((token, cpp, None))
+            out.append((*ratio_name(m.negative_slope, "LeakyReLU", (1, 100), "LeakyReLUSlope", "LeakyReLU slope"), None))
+        elif isinstance(m, nn.ELU):
+            out.append((*ratio_name(m.alpha, "ELU", (1, 1), "ELUAlpha", "ELU alpha"), None))
         elif isinstance(m, DROPPED):
             print(f"note: layer {i} ({type(m).__name__}) does nothing at inference; dropped, "
                   f"later layers renumbered", file=sys.stderr)
         else:
             sys.exit(f"error: layer {i} is {type(m).__name__}; ctnn supports Linear, ReLU, Tanh, Sigmoid, "
-                     f"LeakyReLU (and drops Dropout, Identity, Flatten)")
+                     f"LeakyReLU, ELU (and drops Dropout, Identity, Flatten)")
     if not out or not isinstance(out[0][2], nn.Linear):
         sys.exit("error: a ctnn::Seq starts with a Linear layer")
     return out
@@ -97,8 +99,10 @@ def build(spec):
             layers.append(getattr(nn, name)())
         elif name == "LeakyReLU" and len(args) <= 1:
             layers.append(nn.LeakyReLU(float(args[0]) if args else 0.01))
+        elif name == "ELU" and len(args) <= 1:
+            layers.append(nn.ELU(float(args[0]) if args else 1.0))
         else:
-            sys.exit(f"error: cannot build {item!r} (Linear(in,out), ReLU, Tanh, Sigmoid, LeakyReLU(slope))")
+            sys.exit(f"error: cannot build {item!r} (Linear(in,out), ReLU, Tanh, Sigmoid, LeakyReLU(slope), ELU(alpha))")
     return nn.Sequential(*layers)
 
 
