@@ -1,0 +1,15 @@
+// Links ctnn::io (zlib): the IDX reader refuses a missing file with a message naming it.
+#include <ctnn/io/idx.hpp>
+#include <cstdio>
+#include <cstring>
+
+int main() {
+    try {
+        ctnn::io::read_idx_labels("no-such-file-idx1-ubyte.gz");
+    } catch (const ctnn::io::Error& e) {
+        const bool named = std::strstr(e.what(), "no-such-file-idx1-ubyte.gz") != nullptr;
+        std::printf("consumer io %s: %s\n", named ? "ok" : "MISSING FILE NAME", e.what());
+        return named ? 0 : 1;
+    }
+    return 1;
+}
