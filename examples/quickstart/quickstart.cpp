@@ -12,18 +12,12 @@ int main() {
 
     const std::array<float, 8> x{0, 0, 0, 1, 1, 0, 1, 1};  // 4 samples x 2 features
     const std::array<int, 4> label{0, 1, 1, 0};
-    ctnn::Workspace<Net> ws(4);  // activations for a batch of up to 4, allocated once
-    ctnn::Gradients<Net> grads;
+    ctnn::train::StepBuffers<Net> buffers(4);  // workspace and gradients for batches of up to 4, allocated once
     ctnn::optim::Adam<Net> adam({.lr = 0.05f});
-    std::array<float, 8> dlogits;
+    const ctnn::loss::SoftmaxCrossEntropy loss_fn;  // 2 classes: Net::out_size
     float loss = 0;
-    for (int step = 0; step < 300; ++step) {
-        auto logits = net->train_forward(x, 4, ws);
-        loss = ctnn::loss::softmax_cross_entropy<2, int>(logits, label, dlogits);
-        grads.zero();
-        net->backward(x, 4, dlogits, ws, grads);
-        adam.step(*net, grads);
-    }
+    for (int step = 0; step < 300; ++step)  // forward, loss, zero gradients, backward, Adam
+        loss = ctnn::train::step(*net, adam, loss_fn, x, label, buffers);
 
     bool all_right = true;
     for (int i = 0; i < 4; ++i) {
