@@ -507,3 +507,49 @@ TEST_CASE("A classifier trains on float features with 64-bit labels", "[train][a
     const double validation_loss = ctnn::train::mean_loss(net, ctnn::loss::SoftmaxCrossEntropy{}, test);
     CHECK(validation_loss < 0.3);
 }
+
+namespace user {
+// A loss written outside the library (docs/training.md shows it): the mean absolute error,
+// torch.nn.L1Loss(), with the protocol of ctnn/loss/loss.hpp.
+struct MeanAbsoluteError {
+    static constexpr std::size_t targets_per_sample(std::size_t outputs) noexcept { return outputs; }
+
+    template <std::size_t Outputs>
+    float value_and_gradient(std::span<const float> y, std::span<const float> t, std::span<float> grad,
+                             std::size_t mean_over = 0) const noexcept {
+        const double n = double(mean_over ? mean_over * Outputs : y.size());
+        double total = 0;
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            const double d = double(y[i]) - t[i];
+            total += std::abs(d);
+            if (!grad.empty()) grad[i] = float((d > 0) - (d < 0)) / float(n);
+        }
+        return float(total / n);
+    }
+};
+}  // namespace user
+
+TEST_CASE("A loss written by the user trains through the Trainer, on one thread and two", "[train][regression]") {
+    using Net = ctnn::Seq<ctnn::Linear<3, 1>>;
+    STATIC_REQUIRE(ctnn::loss::LossFor<user::MeanAbsoluteError, 1, float>);
+    ctnn::Rng data_rng(3);
+    std::vector<float> x(600 * 3), y(600);
+    for (std::size_t i = 0; i < 600; ++i) {
+        for (std::size_t j = 0; j < 3; ++j) x[3 * i + j] = float(data_rng.uniform(-1, 1));
+        y[i] = 0.5f * x[3 * i] - x[3 * i + 1] + 2.0f * x[3 * i + 2] + 0.25f;
+    }
+    const DataView data(x, y, 3, 1);
+    ctnn::ThreadPool pool(2);
+    for (ctnn::ThreadPool* p : {static_cast<ctnn::ThreadPool*>(nullptr), &pool}) {
+        Net net;
+        ctnn::Rng rng(5);
+        ctnn::optim::Sgd<Net> sgd({.lr = 0.05f, .momentum = 0.9f});
+        ctnn::train::Trainer trainer(net, sgd, user::MeanAbsoluteError{}, data, {.batch = 20}, rng, p);
+        trainer.set_lr_schedule(ctnn::optim::CosineLr{.t_max = 40});  // L1's gradient does not shrink: anneal
+        double last = 0;
+        for (int e = 0; e < 40; ++e) last = trainer.run_epoch();
+        INFO("L1 loss " << last);
+        CHECK(last < 0.02);
+        CHECK(net.layer<0>().weight(0, 2) == Approx(2.0f).margin(0.05));
+    }
+}
