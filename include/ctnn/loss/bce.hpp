@@ -38,15 +38,6 @@ inline float bce_with_logits(std::span<const float> logits, std::span<const floa
 }
 
 /// bce_with_logits as a loss object (loss.hpp): one float target in [0, 1] per output.
-struct BceWithLogits {
-    static constexpr std::size_t targets_per_sample(std::size_t outputs) noexcept { return outputs; }
-
-    template <std::size_t Outputs>
-    float value_and_gradient(std::span<const float> logits, std::span<const float> targets, std::span<float> grad,
-                             std::size_t mean_over = 0) const noexcept {
-        return detail::binary_cross_entropy_with_logits(logits, targets, grad,
-                                                        detail::elements_divisor(logits.size(), Outputs, mean_over));
-    }
-};
+struct BceWithLogits : detail::ElementwiseLoss<detail::binary_cross_entropy_with_logits> {};
 
 }  // namespace ctnn::loss

@@ -30,10 +30,19 @@ concept LossFor = std::copy_constructible<L> &&
                   };
 
 namespace detail {
-/// The divisor of an element-wise loss: every element of `mean_over` samples (0: of all rows).
-constexpr std::size_t elements_divisor(std::size_t elements, std::size_t outputs, std::size_t mean_over) noexcept {
-    return mean_over ? mean_over * outputs : elements;
-}
+/// An element-wise loss object (one target per output, the mean over every element of
+/// `mean_over` samples) from its function over rows: value = Rows(outputs, targets, grad, divisor),
+/// the divisor counting elements.
+template <float (*Rows)(std::span<const float>, std::span<const float>, std::span<float>, std::size_t) noexcept>
+struct ElementwiseLoss {
+    static constexpr std::size_t targets_per_sample(std::size_t outputs) noexcept { return outputs; }
+
+    template <std::size_t Outputs>
+    float value_and_gradient(std::span<const float> outputs, std::span<const float> targets, std::span<float> grad,
+                             std::size_t mean_over = 0) const noexcept {
+        return Rows(outputs, targets, grad, mean_over ? mean_over * Outputs : outputs.size());
+    }
+};
 }  // namespace detail
 
 }  // namespace ctnn::loss

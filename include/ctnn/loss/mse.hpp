@@ -29,15 +29,6 @@ inline float mse(std::span<const float> prediction, std::span<const float> targe
 }
 
 /// mse as a loss object (loss.hpp): one float target per output.
-struct MeanSquaredError {
-    static constexpr std::size_t targets_per_sample(std::size_t outputs) noexcept { return outputs; }
-
-    template <std::size_t Outputs>
-    float value_and_gradient(std::span<const float> prediction, std::span<const float> target, std::span<float> grad,
-                             std::size_t mean_over = 0) const noexcept {
-        return detail::squared_error(prediction, target, grad,
-                                     detail::elements_divisor(prediction.size(), Outputs, mean_over));
-    }
-};
+struct MeanSquaredError : detail::ElementwiseLoss<detail::squared_error> {};
 
 }  // namespace ctnn::loss

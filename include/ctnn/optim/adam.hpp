@@ -15,47 +15,55 @@
 
 namespace ctnn::optim {
 
-struct AdamOptions {
-    float lr = 1e-3f;
-    float beta1 = 0.9f;
-    float beta2 = 0.999f;
-    float eps = 1e-8f;
-    float weight_decay = 0.0f;
+namespace detail {
+struct L2WeightDecay {  // Adam: g += weight_decay * p
+    static constexpr float default_weight_decay = 0.0f;
+    static constexpr bool decoupled = false;
 };
+struct DecoupledWeightDecay {  // AdamW: p *= 1 - lr * weight_decay
+    static constexpr float default_weight_decay = 1e-2f;
+    static constexpr bool decoupled = true;
+};
+}  // namespace detail
 
-struct AdamWOptions {
+template <class WeightDecay>
+struct AdamFamilyOptions {
     float lr = 1e-3f;
     float beta1 = 0.9f;
     float beta2 = 0.999f;
     float eps = 1e-8f;
-    float weight_decay = 1e-2f;
+    float weight_decay = WeightDecay::default_weight_decay;
 };
+/// Adam's options; weight_decay defaults to 0 (torch.optim.Adam).
+using AdamOptions = AdamFamilyOptions<detail::L2WeightDecay>;
+/// AdamW's options; weight_decay defaults to 0.01 (torch.optim.AdamW).
+using AdamWOptions = AdamFamilyOptions<detail::DecoupledWeightDecay>;
 
 namespace detail {
 
-template <class Net, class Options, bool DecoupledWeightDecay>
-class AdamFamily : public OptimizerBase<AdamFamily<Net, Options, DecoupledWeightDecay>, Net> {
+template <class Net, class WeightDecay>
+class AdamFamily : public OptimizerBase<AdamFamily<Net, WeightDecay>, Net, AdamFamilyOptions<WeightDecay>> {
+    using Base = OptimizerBase<AdamFamily<Net, WeightDecay>, Net, AdamFamilyOptions<WeightDecay>>;
+
 public:
-    explicit AdamFamily(const Options& options) : options_(options) {}
+    using Base::Base;
 
     void prepare_step(std::size_t step) noexcept {
+        const auto& o = this->options_;
         const double t = double(step);
-        current_ = {options_.lr,
-                    options_.beta1,
-                    options_.beta2,
-                    options_.eps,
-                    options_.weight_decay,
-                    float(1.0 - std::pow(double(options_.beta1), t)),
-                    float(std::sqrt(1.0 - std::pow(double(options_.beta2), t))),
-                    DecoupledWeightDecay};
+        current_ = {o.lr,
+                    o.beta1,
+                    o.beta2,
+                    o.eps,
+                    o.weight_decay,
+                    float(1.0 - std::pow(double(o.beta1), t)),
+                    float(std::sqrt(1.0 - std::pow(double(o.beta2), t))),
+                    WeightDecay::decoupled};
     }
     void update(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
         kernels::adam_update(net.parameters() + begin, grads.data() + begin, m_.data() + begin, v_.data() + begin,
                              end - begin, current_);
     }
-
-    const Options& options() const noexcept { return options_; }
-    Options& options() noexcept { return options_; }
 
     /// The first and second moments, as torch.optim names them.
     std::array<StateBlock<Net>, 2> state_blocks() noexcept { return {{{"exp_avg", m_.span()}, {"exp_avg_sq", v_.span()}}}; }
@@ -64,7 +72,6 @@ public:
     }
 
 private:
-    Options options_;
     kernels::AdamStep current_{};
     ParameterBlock<Net> m_, v_;
 };
@@ -72,23 +79,15 @@ private:
 }  // namespace detail
 
 template <class Net>
-class Adam : public detail::AdamFamily<Net, AdamOptions, false> {
+class Adam : public detail::AdamFamily<Net, detail::L2WeightDecay> {
 public:
-    // The options constructor is a template and the default constructor separate, so that
-    // Adam({}) is not ambiguous with the copy constructor (g++ 12 and clang 14).
-    Adam() : Adam(AdamOptions{}) {}
-    template <class O = AdamOptions>
-        requires std::same_as<O, AdamOptions>
-    explicit Adam(const O& options) : detail::AdamFamily<Net, AdamOptions, false>(options) {}
+    using detail::AdamFamily<Net, detail::L2WeightDecay>::AdamFamily;
 };
 
 template <class Net>
-class AdamW : public detail::AdamFamily<Net, AdamWOptions, true> {
+class AdamW : public detail::AdamFamily<Net, detail::DecoupledWeightDecay> {
 public:
-    AdamW() : AdamW(AdamWOptions{}) {}  // as Adam's constructors
-    template <class O = AdamWOptions>
-        requires std::same_as<O, AdamWOptions>
-    explicit AdamW(const O& options) : detail::AdamFamily<Net, AdamWOptions, true>(options) {}
+    using detail::AdamFamily<Net, detail::DecoupledWeightDecay>::AdamFamily;
 };
 
 }  // namespace ctnn::optim

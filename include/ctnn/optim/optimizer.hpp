@@ -20,8 +20,9 @@
 //
 // Saving the parameters, every state block and steps(), and restoring them into a fresh model
 // and optimizer, continues training bit for bit (tests/test_train.cpp shows it).
-// OptimizerBase gives every optimizer step(), begin_step() and the step count, so an optimizer
-// writes only its per-step scalars (prepare_step) and its vectorised update.
+// OptimizerBase gives every optimizer its constructors, options(), step(), begin_step() and the
+// step count, so an optimizer writes only its per-step scalars (prepare_step(t), called by
+// begin_step), its vectorised update and its state_blocks().
 #include <concepts>
 #include <cstddef>
 #include <span>
@@ -44,9 +45,17 @@ struct StateBlock {
     std::span<T, Net::param_count> values;
 };
 
-template <class Derived, class Net>
+template <class Derived, class Net, class Options>
 class OptimizerBase {
 public:
+    // The options constructor is a template and the default constructor separate, so that
+    // Adam<Net>({}) is not ambiguous with the copy constructor (g++ 12 and clang 14). Optimizers
+    // inherit both (using OptimizerBase::OptimizerBase).
+    OptimizerBase() : OptimizerBase(Options{}) {}
+    template <class O = Options>
+        requires std::same_as<O, Options>
+    explicit OptimizerBase(const O& options) : options_(options) {}
+
     /// params -= update(grads) over the whole block; call after backward.
     void step(Net& net, const Gradients<Net>& grads) noexcept {
         begin_step();
@@ -59,9 +68,15 @@ public:
         derived().prepare_step(steps_);
     }
 
+    const Options& options() const noexcept { return options_; }
+    Options& options() noexcept { return options_; }
+
     std::size_t steps() const noexcept { return steps_; }
     /// Restores the count of a saved run (with the state blocks), before its next step.
     void set_steps(std::size_t steps) noexcept { steps_ = steps; }
+
+protected:
+    Options options_;
 
 private:
     Derived& derived() noexcept { return static_cast<Derived&>(*this); }

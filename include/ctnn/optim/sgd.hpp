@@ -19,23 +19,16 @@ struct SgdOptions {
 };
 
 template <class Net>
-class Sgd : public OptimizerBase<Sgd<Net>, Net> {
+class Sgd : public OptimizerBase<Sgd<Net>, Net, SgdOptions> {
 public:
-    // The options constructor is a template and the default constructor separate, so that
-    // Sgd({}) is not ambiguous with the copy constructor (g++ 12 and clang 14).
-    Sgd() : Sgd(SgdOptions{}) {}
-    template <class O = SgdOptions>
-        requires std::same_as<O, SgdOptions>
-    explicit Sgd(const O& options) : options_(options) {}
+    using OptimizerBase<Sgd<Net>, Net, SgdOptions>::OptimizerBase;
 
     void prepare_step(std::size_t /*step*/) noexcept {}
     void update(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
+        const SgdOptions& o = this->options_;
         kernels::sgd_update(net.parameters() + begin, grads.data() + begin, momentum_.data() + begin, end - begin,
-                            {options_.lr, options_.momentum, options_.weight_decay, options_.nesterov});
+                            {o.lr, o.momentum, o.weight_decay, o.nesterov});
     }
-
-    const SgdOptions& options() const noexcept { return options_; }
-    SgdOptions& options() noexcept { return options_; }
 
     /// The velocity (zero until the first step with momentum), as torch.optim names it.
     std::array<StateBlock<Net>, 1> state_blocks() noexcept { return {{{"momentum_buffer", momentum_.span()}}}; }
@@ -44,7 +37,6 @@ public:
     }
 
 private:
-    SgdOptions options_;
     ParameterBlock<Net> momentum_;
 };
 
