@@ -19,13 +19,14 @@ int main() {
         y[i] = float(std::sin(double(x[i])));
     }
     // One feature and one float target per sample; the last 500 samples validate.
-    const auto [train, validation] = ctnn::train::split(ctnn::train::DataView(x, y, 1, 1), 500);
+    const auto data = ctnn::train::split(ctnn::train::DataView(x, y, 1, 1), 500);
+    const auto& validation = data.validation;
 
     Net net;
     ctnn::init::pytorch_default(net, rng);
     ctnn::optim::Adam<Net> adam({.lr = 1e-2f});
     const ctnn::loss::MeanSquaredError mse;
-    ctnn::train::Trainer trainer(net, adam, mse, train, {.batch = 32}, rng);
+    ctnn::train::Trainer trainer(net, adam, mse, data.train, {.batch = 32}, rng);
     constexpr std::size_t epochs = 60;
     trainer.set_lr_schedule(ctnn::optim::CosineLr{.t_max = epochs, .eta_min = 1e-4f});
     trainer.on_epoch_end([&](const ctnn::train::EpochEnd<Net>& e) {
