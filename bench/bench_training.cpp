@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 #include <ctnn/train/data_parallel.hpp>
+#include <ctnn/train/step.hpp>
 #include "mnist_models.hpp"
 
 namespace {
@@ -25,23 +26,17 @@ struct Data {
 
 struct CtnnTrainer {
     std::unique_ptr<bench::Net> net = bench::make_net();
-    ctnn::Workspace<bench::Net> ws{batch};
-    ctnn::Gradients<bench::Net> grads;
+    ctnn::train::StepBuffers<bench::Net> buffers{batch};
     ctnn::optim::Adam<bench::Net> adam;
-    std::vector<float> dlogits = std::vector<float>(batch * 10);
+    ctnn::loss::SoftmaxCrossEntropy loss;
     ctnn::ThreadPool pool;
     ctnn::train::DataParallel<bench::Net> parallel{pool, batch};
 
     explicit CtnnTrainer(std::size_t threads = 1) : pool(threads) {}
 
     float step(std::span<const float> x, std::span<const int> labels) {
-        if (pool.size() > 1) return parallel.train_step(*net, x, labels, grads, adam);
-        const auto logits = net->train_forward(x, ws);
-        const float loss = ctnn::loss::softmax_cross_entropy<10, int>(logits, labels, dlogits);
-        grads.zero();
-        net->backward(x, dlogits, ws, grads);
-        adam.step(*net, grads);
-        return loss;
+        if (pool.size() > 1) return parallel.train_step(*net, adam, loss, x, labels, buffers.gradients);
+        return ctnn::train::step(*net, adam, loss, x, labels, buffers);
     }
 };
 

@@ -119,20 +119,22 @@ TEMPLATE_LIST_TEST_CASE("activations saturate cleanly at extreme inputs", "[kern
     for (std::size_t i = 0; i < x.size(); ++i) REQUIRE(std::abs(y[i]) <= 1.0f);
 }
 
-TEMPLATE_LIST_TEST_CASE("Adam and SGD updates match the scalar reference", "[kernels][optim]", Archs) {
+TEMPLATE_LIST_TEST_CASE("Adam, AdamW and SGD updates match the scalar reference", "[kernels][optim]", Archs) {
     for (std::size_t n : {1, 3, 5, 17, 33, 1000}) {
         CAPTURE(n);
         const auto g = test::random_vector(n, 11);
         for (float wd : {0.0f, 0.01f}) {
-            auto p = test::random_vector(n, 12), m = test::random_vector(n, 13, 0.1), v = test::random_vector(n, 14, 0.1);
-            for (auto& e : v) e = std::abs(e);
-            auto p_ref = p, m_ref = m, v_ref = v;
-            const k::AdamStep s{1e-3f, 0.9f, 0.999f, 1e-8f, wd, 0.271f, 0.0447f};
-            k::adam_update<TestType>(p.data(), g.data(), m.data(), v.data(), n, s);
-            k::reference::adam_update(p_ref.data(), g.data(), m_ref.data(), v_ref.data(), n, s);
-            test::require_close(p, p_ref, 1e-6, 1e-7, "adam params");
-            test::require_close(m, m_ref, 1e-6, 1e-7, "adam m");
-            test::require_close(v, v_ref, 1e-6, 1e-7, "adam v");
+            for (bool decoupled : {false, true}) {  // Adam's L2 decay, AdamW's decoupled decay
+                auto p = test::random_vector(n, 12), m = test::random_vector(n, 13, 0.1), v = test::random_vector(n, 14, 0.1);
+                for (auto& e : v) e = std::abs(e);
+                auto p_ref = p, m_ref = m, v_ref = v;
+                const k::AdamStep s{1e-3f, 0.9f, 0.999f, 1e-8f, wd, 0.271f, 0.0447f, decoupled};
+                k::adam_update<TestType>(p.data(), g.data(), m.data(), v.data(), n, s);
+                k::reference::adam_update(p_ref.data(), g.data(), m_ref.data(), v_ref.data(), n, s);
+                test::require_close(p, p_ref, 1e-6, 1e-7, "adam params");
+                test::require_close(m, m_ref, 1e-6, 1e-7, "adam m");
+                test::require_close(v, v_ref, 1e-6, 1e-7, "adam v");
+            }
             for (bool nesterov : {false, true}) {
                 auto q = test::random_vector(n, 15), buf = test::random_vector(n, 16);
                 auto q_ref = q, buf_ref = buf;

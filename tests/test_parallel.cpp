@@ -1,5 +1,6 @@
 // ThreadPool and DataParallel: every thread runs once per task; a batch split across threads
-// gives the single-thread gradients (up to float summation order), bit for bit the same again.
+// gives the single-thread gradients of train::loss_and_gradients (up to float summation order),
+// bit for bit the same again, for class labels and for float targets.
 #include <ctnn/ctnn.hpp>
 #include <ctnn/util/thread_pool.hpp>
 #include <ctnn/train/data_parallel.hpp>
@@ -32,13 +33,10 @@ TEST_CASE("data-parallel gradients equal single-thread gradients and are determi
         std::vector<int> labels(batch);
         for (std::size_t r = 0; r < batch; ++r) labels[r] = int(r % Net::out_size);
 
-        ctnn::Workspace<Net> ws(batch);
-        ctnn::Gradients<Net> single;
-        std::vector<float> dlogits(batch * Net::out_size);
-        const float loss = ctnn::loss::softmax_cross_entropy<Net::out_size, int>(net->train_forward(x, ws), labels,
-                                                                                 dlogits);
-        single.zero();
-        net->backward(x, dlogits, ws, single);
+        ctnn::train::StepBuffers<Net> buffers(batch);
+        const ctnn::loss::SoftmaxCrossEntropy ce;
+        const float loss = ctnn::train::loss_and_gradients(*net, ce, x, labels, buffers);
+        const auto& single = buffers.gradients;
 
         for (std::size_t threads : {1, 2, 3}) {
             CAPTURE(threads);
@@ -46,8 +44,8 @@ TEST_CASE("data-parallel gradients equal single-thread gradients and are determi
             ctnn::train::DataParallel<Net> dp(pool, 64);
             ctnn::Gradients<Net> a, b;
             a.fill(123.0f);  // overwritten, not accumulated
-            const float la = dp.loss_and_gradients<int>(*net, x, labels, a);
-            const float lb = dp.loss_and_gradients<int>(*net, x, labels, b);
+            const float la = dp.loss_and_gradients(*net, ce, x, labels, a);
+            const float lb = dp.loss_and_gradients(*net, ce, x, labels, b);
             REQUIRE(la == Approx(loss).epsilon(1e-6));
             test::require_close(a.span(), single.span(), 1e-5, 1e-7, "gradients");
             REQUIRE(la == lb);
@@ -69,11 +67,29 @@ TEST_CASE("a data-parallel train step updates as loss, gradients and a whole-blo
     ctnn::init::pytorch_default(*b, rb);
     ctnn::optim::Adam<Net> adam_a({.lr = 1e-2f}), adam_b({.lr = 1e-2f});
     ctnn::Gradients<Net> ga, gb;
+    const ctnn::loss::SoftmaxCrossEntropy ce;
     for (int step = 0; step < 5; ++step) {
-        const float la = dp.train_step<int>(*a, x, labels, ga, adam_a);
-        const float lb = dp.loss_and_gradients<int>(*b, x, labels, gb);
+        const float la = dp.train_step(*a, adam_a, ce, x, labels, ga);
+        const float lb = dp.loss_and_gradients(*b, ce, x, labels, gb);
         adam_b.step(*b, gb);
         REQUIRE(la == lb);
     }
     REQUIRE(std::equal(a->parameters(), a->parameters() + Net::parameter_block_size, b->parameters()));
+}
+
+TEST_CASE("data-parallel regression: float targets split by rows give the single-thread MSE gradients", "[parallel]") {
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(8);
+    ctnn::init::pytorch_default(*net, rng);
+    const std::size_t batch = 9;  // not a multiple of the thread count
+    const auto x = test::random_vector(batch * Net::in_size, 3);
+    const auto y = test::random_vector(batch * Net::out_size, 4);
+    const ctnn::loss::MeanSquaredError mse;
+    ctnn::train::StepBuffers<Net> buffers(batch);
+    const float loss = ctnn::train::loss_and_gradients(*net, mse, x, y, buffers);
+    ctnn::ThreadPool pool(2);
+    ctnn::train::DataParallel<Net> dp(pool, batch);
+    ctnn::Gradients<Net> g;
+    REQUIRE(dp.loss_and_gradients(*net, mse, x, y, g) == Approx(loss).epsilon(1e-6));
+    test::require_close(g.span(), buffers.gradients.span(), 1e-5, 1e-7, "gradients");
 }

@@ -68,9 +68,10 @@ TEST_CASE("a shared const model serves inference threads while others load and t
             ctnn::optim::Adam<Net> adam({.lr = 0.01f});
             std::vector<int> labels(8);
             for (std::size_t r = 0; r < 8; ++r) labels[r] = int(r % 4);
-            const float first = parallel.train_step(net, x, std::span<const int>(labels), grads, adam);
+            const ctnn::loss::SoftmaxCrossEntropy loss;
+            const float first = parallel.train_step(net, adam, loss, x, labels, grads);
             float last = first;
-            for (int i = 0; i < rounds / 10; ++i) last = parallel.train_step(net, x, std::span<const int>(labels), grads, adam);
+            for (int i = 0; i < rounds / 10; ++i) last = parallel.train_step(net, adam, loss, x, labels, grads);
             if (!(last < first)) wrong.fetch_add(1);
         });
     for (auto& t : threads) t.join();

@@ -1,6 +1,8 @@
 // ctnn::train: the batch order (every sample once per epoch, drop_last, a seed reproduces it),
-// byte-to-float batches, the epoch loop's mean cost, evaluation, the progress bar, no allocation
-// per batch, and a classifier that learns a small synthetic data set in well under a second.
+// data sets of bytes and of floats, batches, the epoch loop's mean cost, callbacks, schedules,
+// evaluation of classifiers and regressions, the progress bar, no allocation per batch, a run
+// resumed from saved state equal to an uninterrupted one, and classifiers and a regression that
+// learn small synthetic data sets in well under a second.
 #include <ctnn/ctnn.hpp>
 #include <ctnn/train/batch.hpp>
 #include <ctnn/train/batch_sampler.hpp>
@@ -9,6 +11,7 @@
 #include <ctnn/train/progress.hpp>
 #include <ctnn/train/trainer.hpp>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -18,6 +21,7 @@
 #include <new>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 #include "support.hpp"
 
@@ -26,7 +30,8 @@
 using ctnn::train::Batch;
 using ctnn::train::BatchOptions;
 using ctnn::train::BatchSampler;
-using ctnn::train::DatasetView;
+using ctnn::train::ByteImageView;
+using ctnn::train::DataView;
 
 namespace {
 
@@ -60,14 +65,15 @@ struct Synthetic {
                 }
             }
     }
-    DatasetView view() const { return {pixels, labels, size}; }
+    ByteImageView view() const { return {pixels, labels, size}; }
 };
 
 }  // namespace
 
 TEST_CASE("Every sample is in exactly one batch per epoch; the last batch is short without drop_last",
           "[train][batches]") {
-    BatchSampler s(103, {.batch = 10, .shuffle = true, .drop_last = false}, ctnn::Rng(5));
+    ctnn::Rng rng(5);
+    BatchSampler s(103, {.batch = 10, .shuffle = true, .drop_last = false}, rng);
     REQUIRE(s.batches() == 11);
     for (int epoch = 0; epoch < 3; ++epoch) {
         auto all = epoch_order(s);
@@ -79,7 +85,8 @@ TEST_CASE("Every sample is in exactly one batch per epoch; the last batch is sho
 }
 
 TEST_CASE("drop_last drops the partial batch; samples are distinct and the dropped ones vary", "[train][batches]") {
-    BatchSampler s(103, {.batch = 10}, ctnn::Rng(5));  // defaults: shuffle, drop_last
+    ctnn::Rng rng(5);
+    BatchSampler s(103, {.batch = 10}, rng);  // defaults: shuffle, drop_last
     REQUIRE(s.batches() == 10);
     std::set<std::uint32_t> seen_over_epochs;
     for (int epoch = 0; epoch < 20; ++epoch) {
@@ -92,14 +99,14 @@ TEST_CASE("drop_last drops the partial batch; samples are distinct and the dropp
         seen_over_epochs.insert(all.begin(), all.end());
     }
     REQUIRE(seen_over_epochs.size() == 103);  // a fresh order each epoch, so no sample is always dropped
-    BatchSampler small(7, {.batch = 10}, ctnn::Rng(1));
+    BatchSampler small(7, {.batch = 10}, rng);
     REQUIRE(small.batches() == 0);
 }
 
 TEST_CASE("A seed reproduces every epoch's order; another seed gives another; no shuffle is the identity",
           "[train][batches]") {
-    BatchSampler a(1000, {.batch = 32}, ctnn::Rng(42)), b(1000, {.batch = 32}, ctnn::Rng(42)),
-        c(1000, {.batch = 32}, ctnn::Rng(43));
+    ctnn::Rng ra(42), rb(42), rc(43);
+    BatchSampler a(1000, {.batch = 32}, ra), b(1000, {.batch = 32}, rb), c(1000, {.batch = 32}, rc);
     std::vector<std::uint32_t> previous;
     for (int epoch = 0; epoch < 3; ++epoch) {
         const auto oa = epoch_order(a);
@@ -108,27 +115,55 @@ TEST_CASE("A seed reproduces every epoch's order; another seed gives another; no
         REQUIRE(oa != previous);  // epochs differ from each other
         previous = oa;
     }
-    BatchSampler plain(50, {.batch = 8, .shuffle = false, .drop_last = false}, ctnn::Rng(0));
+    ctnn::Rng r0(0);
+    BatchSampler plain(50, {.batch = 8, .shuffle = false, .drop_last = false}, r0);
     const auto order = epoch_order(plain);
     for (std::uint32_t i = 0; i < 50; ++i) REQUIRE(order[i] == i);
 }
 
-TEST_CASE("A batch holds the chosen samples as bytes / 255 and their labels", "[train][batches]") {
+TEST_CASE("A batch of byte images holds the chosen samples as bytes / 255 and their labels", "[train][batches]") {
     const std::vector<std::uint8_t> pixels{0, 255, 1, 2, 128, 3, 4, 5, 6};
     const std::vector<std::uint8_t> labels{7, 8, 9};
-    const DatasetView data(pixels, labels, 3);
-    Batch b(4, 3);
+    const ByteImageView data(pixels, labels, 3);
+    STATIC_REQUIRE(ctnn::train::Dataset<ByteImageView>);
+    Batch b(data, 4);
+    STATIC_REQUIRE(std::is_same_v<decltype(b), Batch<std::uint8_t>>);
     const std::uint32_t idx[] = {2, 0};
     b.gather(data, idx);
     REQUIRE(b.size() == 2);
     const std::vector<float> expected{4 / 255.0f, 5 / 255.0f, 6 / 255.0f, 0.0f, 1.0f, 1 / 255.0f};
     REQUIRE(std::vector<float>(b.inputs().begin(), b.inputs().end()) == expected);
-    REQUIRE(b.labels()[0] == 9);
-    REQUIRE(b.labels()[1] == 7);
+    REQUIRE(b.targets()[0] == 9);
+    REQUIRE(b.targets()[1] == 7);
     b.gather(data, 1, 2);
     REQUIRE(b.inputs()[1] == 128 / 255.0f);
-    REQUIRE(b.labels()[1] == 9);
-    REQUIRE(data.slice(1, 2).sample(0)[1] == 128);
+    REQUIRE(b.targets()[1] == 9);
+    REQUIRE(data.slice(1, 2).pixels(0)[1] == 128);
+    REQUIRE(data.slice(1, 2).label(1) == 9);
+}
+
+TEST_CASE("A float data set gives rows of features and targets; slices and splits copy nothing", "[train][batches]") {
+    const std::vector<float> features{0, 1, 10, 11, 20, 21, 30, 31, 40, 41};
+    const std::vector<float> targets{0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 3.5f, -3.5f, 4.5f, -4.5f};
+    const DataView data(features, targets, 2, 2);  // five samples of two features and two targets
+    STATIC_REQUIRE(std::is_same_v<decltype(data), const DataView<float>>);
+    STATIC_REQUIRE(ctnn::train::Dataset<DataView<float>>);
+    REQUIRE(data.size() == 5);
+    Batch<float> b(3, 2, 2);
+    const std::uint32_t idx[] = {4, 1};
+    b.gather(data, idx);
+    REQUIRE(std::vector<float>(b.inputs().begin(), b.inputs().end()) == std::vector<float>{40, 41, 10, 11});
+    REQUIRE(std::vector<float>(b.targets().begin(), b.targets().end()) == std::vector<float>{4.5f, -4.5f, 1.5f, -1.5f});
+    const auto [train, validation] = ctnn::train::split(data, 2);
+    REQUIRE(train.size() == 3);
+    REQUIRE(validation.size() == 2);
+    REQUIRE(validation.features(0).data() == features.data() + 6);  // a view, not a copy
+    REQUIRE(validation.targets(1)[1] == -4.5f);
+    const std::vector<std::int64_t> labels{3, 1};
+    const std::span<const float> two_samples(features.data(), 4);
+    const DataView classes(two_samples, labels, 2);
+    STATIC_REQUIRE(std::is_same_v<decltype(classes), const DataView<std::int64_t>>);
+    REQUIRE(classes.targets(1)[0] == 1);
 }
 
 TEST_CASE("run_epoch returns the mean of the batch losses", "[train]") {
@@ -139,21 +174,29 @@ TEST_CASE("run_epoch returns the mean of the batch losses", "[train]") {
     ctnn::init::pytorch_default(*net, rng);
     ctnn::optim::Sgd<Net> frozen({.lr = 0.0f});  // the net does not change: losses are comparable
     const BatchOptions opt{.batch = 16};         // 3 full batches, 12 samples dropped
-    ctnn::train::Trainer trainer(*net, frozen, s.view(), opt, ctnn::Rng(77));
+    ctnn::Rng order(77);
+    const ctnn::loss::SoftmaxCrossEntropy ce;
+    ctnn::train::Trainer trainer(*net, frozen, ce, s.view(), opt, order);
     REQUIRE(trainer.batches_per_epoch() == 3);
+    std::vector<float> batch_losses;
+    trainer.on_batch_end([&](const ctnn::train::BatchEnd<Net>& e) { batch_losses.push_back(e.loss); });
     const double cost = trainer.run_epoch();
 
-    BatchSampler sampler(60, opt, ctnn::Rng(77));  // the same order as the trainer's
+    ctnn::Rng same(77);
+    BatchSampler sampler(60, opt, same);  // the same order as the trainer's
     sampler.start_epoch();
-    Batch b(16, 8);
-    ctnn::Workspace<Net> ws(16);
+    Batch b(s.view(), 16);
+    ctnn::train::StepBuffers<Net> buffers(16);
     double sum = 0;
     for (std::size_t k = 0; k < 3; ++k) {
         b.gather(s.view(), sampler.batch(k));
-        sum += ctnn::loss::softmax_cross_entropy<3, std::uint8_t>(net->train_forward(b.inputs(), ws), b.labels());
+        const float loss = ctnn::train::loss_and_gradients(*net, ce, b.inputs(), b.targets(), buffers);
+        REQUIRE(loss == batch_losses[k]);
+        sum += loss;
     }
     REQUIRE(cost == Approx(sum / 3).epsilon(1e-6));
     REQUIRE(trainer.epochs_done() == 1);
+    REQUIRE(order.state() == same.state());  // the trainer continued the caller's generator
 }
 
 TEST_CASE("Evaluation: accuracy, confusion matrix, first largest logit wins", "[train]") {
@@ -163,7 +206,7 @@ TEST_CASE("Evaluation: accuracy, confusion matrix, first largest logit wins", "[
     for (int i = 0; i < 3; ++i) net.layer<0>().weight(i, i) = 1.0f;
     const std::vector<std::uint8_t> pixels{9, 0, 0, /**/ 0, 9, 0, /**/ 0, 0, 9, /**/ 5, 5, 0, /**/ 0, 1, 0};
     const std::vector<std::uint8_t> labels{0, 1, 1, 1, 1};
-    const auto e = ctnn::train::evaluate(net, DatasetView(pixels, labels, 3), 2);  // batches of 2, 2, 1
+    const auto e = ctnn::train::evaluate(net, ByteImageView(pixels, labels, 3), 2);  // batches of 2, 2, 1
     REQUIRE(e.total == 5);
     REQUIRE(e.correct == 3);  // sample 2 predicted 2; sample 3 is a tie, predicted 0
     REQUIRE(e.accuracy() == Approx(0.6));
@@ -211,19 +254,27 @@ TEST_CASE("An epoch allocates nothing", "[train]") {
     ctnn::Rng rng(1);
     ctnn::init::pytorch_default(*net, rng);
     ctnn::optim::Adam<Net> adam;
-    ctnn::train::Trainer trainer(*net, adam, s.view(), {.batch = 10}, rng);
+    ctnn::train::Trainer trainer(*net, adam, ctnn::loss::SoftmaxCrossEntropy{}, s.view(), {.batch = 10}, rng);
     std::FILE* f = std::tmpfile();
     ctnn::train::Progress progress(f, true);
+    progress.attach(trainer);
+    double sum = 0;
+    trainer.on_batch_end([&](const auto& e) { sum += e.loss; });  // a callback per batch costs no allocation
+    trainer.set_lr_schedule(ctnn::optim::CosineLr{.t_max = 4});
     progress.label("epoch %d", 1);
-    trainer.run_epoch(&progress);  // the first epoch may let stdio set up its buffer
+    trainer.run_epoch();  // the first epoch may let stdio set up its buffer
     const long before = test::allocations.load();
     for (int e = 0; e < 3; ++e) {
         progress.label("epoch %d", e + 2);
-        trainer.run_epoch(&progress);
+        trainer.run_epoch();
     }
     const long during = test::allocations.load() - before;
+    std::rewind(f);
+    char text[64] = {};
+    REQUIRE(std::fread(text, 1, sizeof text - 1, f) > 0);  // the bar was drawn through the callbacks
     std::fclose(f);
     REQUIRE(during == 0);
+    REQUIRE(sum > 0);
 }
 
 TEST_CASE("A classifier learns a synthetic 10-class data set", "[train][accuracy]") {
@@ -234,7 +285,7 @@ TEST_CASE("A classifier learns a synthetic 10-class data set", "[train][accuracy
     ctnn::Rng rng(7);
     ctnn::init::pytorch_default(*net, rng);
     ctnn::optim::Adam<Net> adam({.lr = 3e-3f});
-    ctnn::train::Trainer trainer(*net, adam, train.view(), {.batch = 50}, rng);
+    ctnn::train::Trainer trainer(*net, adam, ctnn::loss::SoftmaxCrossEntropy{}, train.view(), {.batch = 50}, rng);
     const double untrained = ctnn::train::evaluate(*net, test.view()).accuracy();
     std::vector<double> costs;
     for (int e = 0; e < 5; ++e) costs.push_back(trainer.run_epoch());
@@ -256,7 +307,7 @@ TEST_CASE("Training on two threads learns the same and repeats exactly", "[train
         ctnn::Rng rng(7);
         ctnn::init::pytorch_default(*net, rng);
         ctnn::optim::Adam<Net> adam({.lr = 3e-3f});
-        ctnn::train::Trainer trainer(*net, adam, train.view(), {.batch = 50}, rng, p);
+        ctnn::train::Trainer trainer(*net, adam, ctnn::loss::SoftmaxCrossEntropy{}, train.view(), {.batch = 50}, rng, p);
         std::vector<double> costs;
         for (int e = 0; e < 5; ++e) costs.push_back(trainer.run_epoch());
         return std::pair{costs, ctnn::train::evaluate(*net, test.view()).accuracy()};
@@ -269,4 +320,253 @@ TEST_CASE("Training on two threads learns the same and repeats exactly", "[train
     CHECK(costs.front() == Approx(single_costs.front()).epsilon(1e-5));  // same data, same start
     CHECK(accuracy > 0.97);
     CHECK(std::abs(accuracy - single_accuracy) < 0.01);
+}
+
+TEST_CASE("Callbacks see every epoch and batch, in order, with the batch's loss and gradients", "[train][callbacks]") {
+    using Net = ctnn::Seq<ctnn::Linear<8, 6>, ctnn::Tanh, ctnn::Linear<6, 3>>;
+    const Synthetic s(3, 20, 8, 9, 60);
+    Net net;
+    ctnn::Rng rng(3);
+    ctnn::init::pytorch_default(net, rng);
+    ctnn::optim::Sgd<Net> sgd({.lr = 0.1f});
+    ctnn::train::Trainer trainer(net, sgd, ctnn::loss::SoftmaxCrossEntropy{}, s.view(), {.batch = 16}, rng);
+    trainer.set_lr_schedule(ctnn::optim::StepLr{.step_size = 1, .gamma = 0.5f});
+    std::vector<std::string> log;
+    std::vector<float> lrs;
+    double batch_sum = 0;
+    trainer.on_epoch_begin([&](const ctnn::train::EpochBegin& e) {
+        log.push_back("begin " + std::to_string(e.epoch) + " of " + std::to_string(e.batches) + "x" +
+                      std::to_string(e.batch_size));
+        lrs.push_back(e.learning_rate);
+        batch_sum = 0;
+    });
+    trainer.on_batch_end([&](const ctnn::train::BatchEnd<Net>& e) {
+        log.push_back("batch " + std::to_string(e.epoch) + "." + std::to_string(e.batch) + "/" + std::to_string(e.batches));
+        batch_sum += e.loss;
+        REQUIRE(&e.net == &net);
+        REQUIRE(e.samples == 16);
+        double norm = 0;
+        for (float g : e.gradients.span()) norm += double(g) * g;
+        REQUIRE(norm > 0);  // this batch's gradients, not a zeroed block
+    });
+    double reported = 0;
+    trainer.on_epoch_end([&](const ctnn::train::EpochEnd<Net>& e) {
+        log.push_back("end " + std::to_string(e.epoch));
+        REQUIRE(e.mean_loss == Approx(batch_sum / double(e.batches)));
+        reported = e.mean_loss;
+        REQUIRE(trainer.epochs_done() == e.epoch + 1);
+    });
+    const double first = trainer.run_epoch();
+    REQUIRE(first == reported);
+    trainer.run_epoch();
+    const std::vector<std::string> expected{"begin 0 of 3x16", "batch 0.0/3", "batch 0.1/3", "batch 0.2/3", "end 0",
+                                            "begin 1 of 3x16", "batch 1.0/3", "batch 1.1/3", "batch 1.2/3", "end 1"};
+    REQUIRE(log == expected);
+    REQUIRE(lrs == std::vector<float>{0.1f, 0.05f});  // the schedule, applied before each epoch
+    REQUIRE(sgd.options().lr == 0.05f);
+}
+
+namespace {
+/// Copies a model's parameters and an optimizer's state (blocks and step count) into others,
+/// through the documented state interface, as a checkpoint file would.
+template <class Net, class Opt>
+void copy_training_state(const Net& net, const Opt& opt, Net& net_copy, Opt& opt_copy) {
+    std::copy(net.parameters(), net.parameters() + Net::parameter_block_size, net_copy.parameters());
+    const auto from = opt.state_blocks();
+    auto to = opt_copy.state_blocks();
+    for (std::size_t k = 0; k < from.size(); ++k) std::copy(from[k].values.begin(), from[k].values.end(), to[k].values.begin());
+    opt_copy.set_steps(opt.steps());
+}
+}  // namespace
+
+TEST_CASE("Training resumed from saved state equals training straight through, bit for bit", "[train][resume]") {
+    using Net = ctnn::Seq<ctnn::Linear<16, 12>, ctnn::ReLU, ctnn::Linear<12, 4>>;
+    const Synthetic s(4, 50, 16, 2, 40);
+    const ctnn::loss::SoftmaxCrossEntropy ce;
+    for (std::size_t threads : {1, 2}) {
+        CAPTURE(threads);
+        ctnn::ThreadPool pool(threads);
+        const ctnn::optim::CosineLr schedule{.t_max = 3, .eta_min = 1e-4f};
+
+        Net straight;
+        ctnn::Rng rng(11);
+        ctnn::init::pytorch_default(straight, rng);
+        ctnn::optim::Adam<Net> adam({.lr = 5e-3f});
+        ctnn::train::Trainer trainer(straight, adam, ce, s.view(), {.batch = 10}, rng, &pool);
+        trainer.set_lr_schedule(schedule);
+        trainer.run_epoch();
+        trainer.run_epoch();
+        // Saved after 2 epochs: parameters, optimizer state, the sampling generator's state.
+        Net resumed;
+        ctnn::optim::Adam<Net> adam2({.lr = 5e-3f});
+        copy_training_state(straight, adam, resumed, adam2);
+        ctnn::Rng rng2;
+        rng2.restore(rng.state());
+        const double third = trainer.run_epoch();
+
+        ctnn::train::Trainer again(resumed, adam2, ce, s.view(), {.batch = 10}, rng2, &pool);
+        again.set_lr_schedule(schedule);
+        again.set_epochs_done(2);
+        REQUIRE(again.run_epoch() == third);
+        REQUIRE(std::equal(straight.parameters(), straight.parameters() + Net::parameter_block_size, resumed.parameters()));
+        REQUIRE(adam2.steps() == adam.steps());
+        REQUIRE(rng2.state() == rng.state());
+    }
+}
+
+TEST_CASE("A regression learns float targets with MSE; evaluate reports its error", "[train][regression]") {
+    // y = (x0 - 2 x1, x0 x1) on [-1, 1]^2: a linear and a non-linear output.
+    using Net = ctnn::Seq<ctnn::Linear<2, 16>, ctnn::Tanh, ctnn::Linear<16, 2>>;
+    ctnn::Rng data_rng(5);
+    std::vector<float> x(1200 * 2), y(1200 * 2);
+    for (std::size_t i = 0; i < 1200; ++i) {
+        x[2 * i] = float(data_rng.uniform(-1, 1));
+        x[2 * i + 1] = float(data_rng.uniform(-1, 1));
+        y[2 * i] = x[2 * i] - 2 * x[2 * i + 1];
+        y[2 * i + 1] = x[2 * i] * x[2 * i + 1];
+    }
+    const auto parts = ctnn::train::split(DataView(x, y, 2, 2), 200);
+    const auto& train = parts.train;
+    const auto& validation = parts.validation;  // a reference, not a structured binding: lambdas capture it
+    Net net;
+    ctnn::Rng rng(1);
+    ctnn::init::pytorch_default(net, rng);
+    ctnn::optim::AdamW<Net> adamw({.lr = 1e-2f, .weight_decay = 1e-4f});
+    const ctnn::loss::MeanSquaredError mse;
+    ctnn::train::Trainer trainer(net, adamw, mse, train, {.batch = 20}, rng);
+    const double before = ctnn::train::evaluate(net, validation).mse();
+    std::vector<double> validation_losses;
+    trainer.on_epoch_end([&](const auto& e) { validation_losses.push_back(ctnn::train::mean_loss(e.net, mse, validation)); });
+    for (int e = 0; e < 30; ++e) trainer.run_epoch();
+    const auto result = ctnn::train::evaluate(net, validation, 64);
+    INFO("validation MSE " << before << " -> " << result.mse());
+    CHECK(result.total == 200);
+    CHECK(result.outputs == 2);
+    CHECK(result.mse() < before / 50);
+    CHECK(result.mse() < 2e-3);
+    CHECK(result.max_abs_error < 0.3);
+    // mean_loss of MSE is the same quantity as evaluate's mse, by another path.
+    CHECK(validation_losses.back() == Approx(result.mse()).epsilon(1e-5));
+}
+
+TEST_CASE("Binary cross-entropy trains two independent yes/no outputs", "[train][bce]") {
+    // Output 0: x0 > 0; output 1: x0 + x1 > 0.5 (targets 0 or 1, as floats).
+    using Net = ctnn::Seq<ctnn::Linear<2, 8>, ctnn::ReLU, ctnn::Linear<8, 2>>;
+    ctnn::Rng data_rng(9);
+    std::vector<float> x(800 * 2), t(800 * 2);
+    for (std::size_t i = 0; i < 800; ++i) {
+        x[2 * i] = float(data_rng.uniform(-1, 1));
+        x[2 * i + 1] = float(data_rng.uniform(-1, 1));
+        t[2 * i] = x[2 * i] > 0 ? 1.0f : 0.0f;
+        t[2 * i + 1] = x[2 * i] + x[2 * i + 1] > 0.5f ? 1.0f : 0.0f;
+    }
+    const DataView data(x, t, 2, 2);
+    Net net;
+    ctnn::Rng rng(2);
+    ctnn::init::pytorch_default(net, rng);
+    ctnn::optim::Adam<Net> adam({.lr = 1e-2f});
+    const ctnn::loss::BceWithLogits bce;
+    ctnn::train::Trainer trainer(net, adam, bce, data, {.batch = 40}, rng);
+    const double first = trainer.run_epoch();
+    double last = first;
+    for (int e = 0; e < 20; ++e) last = trainer.run_epoch();
+    INFO("BCE " << first << " -> " << last);
+    CHECK(last < first / 4);
+    std::size_t right = 0;
+    for (std::size_t i = 0; i < 800; ++i) {
+        std::array<float, 2> in{x[2 * i], x[2 * i + 1]}, logits;
+        net.forward(in, logits);
+        right += (logits[0] > 0) == (t[2 * i] > 0.5f);
+        right += (logits[1] > 0) == (t[2 * i + 1] > 0.5f);
+    }
+    CHECK(double(right) / 1600 > 0.97);
+}
+
+TEST_CASE("A classifier trains on float features with 64-bit labels", "[train][accuracy]") {
+    using Net = ctnn::Seq<ctnn::Linear<2, 16>, ctnn::Tanh, ctnn::Linear<16, 3>>;
+    // Three classes by angle sector around the origin.
+    ctnn::Rng data_rng(4);
+    std::vector<float> x;
+    std::vector<std::int64_t> labels;
+    for (int i = 0; i < 900; ++i) {
+        const double a = data_rng.uniform(0, 2 * 3.14159265358979), r = data_rng.uniform(0.2, 1);
+        x.push_back(float(r * std::cos(a)));
+        x.push_back(float(r * std::sin(a)));
+        labels.push_back(std::int64_t(a / (2 * 3.14159265358979 / 3)));
+    }
+    const auto [train, test] = ctnn::train::split(DataView(x, labels, 2), 300);
+    Net net;
+    ctnn::Rng rng(3);
+    ctnn::init::pytorch_default(net, rng);
+    ctnn::optim::Adam<Net> adam({.lr = 2e-2f});
+    ctnn::train::Trainer trainer(net, adam, ctnn::loss::SoftmaxCrossEntropy{}, train, {.batch = 30}, rng);
+    for (int e = 0; e < 30; ++e) trainer.run_epoch();
+    const auto e = ctnn::train::evaluate(net, test);
+    INFO("accuracy " << e.accuracy());
+    CHECK(e.total == 300);
+    CHECK(e.classes == 3);
+    CHECK(e.accuracy() > 0.95);
+    const double validation_loss = ctnn::train::mean_loss(net, ctnn::loss::SoftmaxCrossEntropy{}, test);
+    CHECK(validation_loss < 0.3);
+}
+
+namespace user {
+// A loss written outside the library (docs/training.md shows it): the mean absolute error,
+// torch.nn.L1Loss(), with the protocol of ctnn/loss/loss.hpp.
+struct MeanAbsoluteError {
+    static constexpr std::size_t targets_per_sample(std::size_t outputs) noexcept { return outputs; }
+
+    template <std::size_t Outputs>
+    float value_and_gradient(std::span<const float> y, std::span<const float> t, std::span<float> grad,
+                             std::size_t mean_over = 0) const noexcept {
+        const double n = double(mean_over ? mean_over * Outputs : y.size());
+        double total = 0;
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            const double d = double(y[i]) - t[i];
+            total += std::abs(d);
+            if (!grad.empty()) grad[i] = float((d > 0) - (d < 0)) / float(n);
+        }
+        return float(total / n);
+    }
+};
+}  // namespace user
+
+TEST_CASE("A loss written by the user trains through the Trainer, on one thread and two", "[train][regression]") {
+    using Net = ctnn::Seq<ctnn::Linear<3, 1>>;
+    STATIC_REQUIRE(ctnn::loss::LossFor<user::MeanAbsoluteError, 1, float>);
+    ctnn::Rng data_rng(3);
+    std::vector<float> x(600 * 3), y(600);
+    for (std::size_t i = 0; i < 600; ++i) {
+        for (std::size_t j = 0; j < 3; ++j) x[3 * i + j] = float(data_rng.uniform(-1, 1));
+        y[i] = 0.5f * x[3 * i] - x[3 * i + 1] + 2.0f * x[3 * i + 2] + 0.25f;
+    }
+    const DataView data(x, y, 3, 1);
+    ctnn::ThreadPool pool(2);
+    for (ctnn::ThreadPool* p : {static_cast<ctnn::ThreadPool*>(nullptr), &pool}) {
+        Net net;
+        ctnn::Rng rng(5);
+        ctnn::optim::Sgd<Net> sgd({.lr = 0.05f, .momentum = 0.9f});
+        ctnn::train::Trainer trainer(net, sgd, user::MeanAbsoluteError{}, data, {.batch = 20}, rng, p);
+        trainer.set_lr_schedule(ctnn::optim::CosineLr{.t_max = 40});  // L1's gradient does not shrink: anneal
+        double last = 0;
+        for (int e = 0; e < 40; ++e) last = trainer.run_epoch();
+        INFO("L1 loss " << last);
+        CHECK(last < 0.02);
+        CHECK(net.layer<0>().weight(0, 2) == Approx(2.0f).margin(0.05));
+    }
+}
+
+TEST_CASE("An Rng restored from a saved state continues the same stream, Box-Muller spare included", "[train][rng]") {
+    ctnn::Rng a(99);
+    a.normal();  // leaves the second Box-Muller value pending
+    const ctnn::Rng::State saved = a.state();
+    REQUIRE(saved.has_spare);
+    ctnn::Rng b(1);
+    b.restore(saved);
+    REQUIRE(b.state() == saved);
+    for (int i = 0; i < 10; ++i) {
+        REQUIRE(a.normal() == b.normal());
+        REQUIRE(a.next() == b.next());
+    }
+    REQUIRE_FALSE(ctnn::Rng(1).state() == ctnn::Rng(2).state());
 }

@@ -66,7 +66,8 @@ struct DataFiles {
     fs::path train_images, train_labels, test_images, test_labels;
 };
 
-inline ctnn::train::DatasetView view_of(const ctnn::io::IdxDataset& d) {
+/// The IDX files' bytes as a data set: pixels / 255 as features, the byte labels as targets.
+inline ctnn::train::ByteImageView view_of(const ctnn::io::IdxDataset& d) {
     return {d.images.pixels, d.labels.labels, d.images.sample_size()};
 }
 

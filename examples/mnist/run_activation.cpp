@@ -16,15 +16,18 @@ void initialise(Net& net, ctnn::Rng& rng, Init init) {
 }
 
 template <class Net, class Opt>
-std::vector<double> train_epochs(Net& net, Opt& optimizer, ctnn::train::DatasetView data, const Options& o, ctnn::Rng& rng) {
+std::vector<double> train_epochs(Net& net, Opt& optimizer, ctnn::train::ByteImageView data, const Options& o,
+                                 ctnn::Rng& rng) {
     ctnn::ThreadPool pool(std::size_t(o.threads));  // started once, for the whole run
-    ctnn::train::Trainer trainer(net, optimizer, data, {.batch = o.batch}, rng, &pool);
+    // rng continues the initialisation's stream: it orders the samples of every epoch.
+    ctnn::train::Trainer trainer(net, optimizer, ctnn::loss::SoftmaxCrossEntropy{}, data, {.batch = o.batch}, rng, &pool);
     ctnn::train::Progress progress;  // stderr, if a terminal
+    progress.attach(trainer);
     std::vector<double> epoch_seconds;
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
         progress.label("Epoch %04d/%04d", epoch, o.epochs);
         const auto start = clock_type::now();
-        const double cost = trainer.run_epoch(&progress);
+        const double cost = trainer.run_epoch();
         epoch_seconds.push_back(seconds_since(start));
         std::printf("Epoch: %04d cost = %.9f\n", epoch, cost);
         std::fflush(stdout);

@@ -1,33 +1,28 @@
 // The README's example: declare a network as a type, train it on XOR, use it.
 #include <ctnn/ctnn.hpp>
 #include <cstdio>
+#include <memory>
 
 using Net = ctnn::Seq<ctnn::Linear<2, 8>, ctnn::Tanh, ctnn::Linear<8, 2>>;
 
 int main() {
-    Net net;
+    auto net = std::make_unique<Net>();
     ctnn::Rng rng(1);
-    ctnn::init::pytorch_default(net, rng);
+    ctnn::init::pytorch_default(*net, rng);
 
     const std::array<float, 8> x{0, 0, 0, 1, 1, 0, 1, 1};  // 4 samples x 2 features
     const std::array<int, 4> label{0, 1, 1, 0};
-    ctnn::Workspace<Net> ws(4);  // activations for a batch of up to 4, allocated once
-    ctnn::Gradients<Net> grads;
+    ctnn::train::StepBuffers<Net> buffers(4);  // workspace and gradients for batches of up to 4, allocated once
     ctnn::optim::Adam<Net> adam({.lr = 0.05f});
-    std::array<float, 8> dlogits;
+    const ctnn::loss::SoftmaxCrossEntropy loss_fn;  // 2 classes: Net::out_size
     float loss = 0;
-    for (int step = 0; step < 300; ++step) {
-        auto logits = net.train_forward(x, ws);
-        loss = ctnn::loss::softmax_cross_entropy<2, int>(logits, label, dlogits);
-        grads.zero();
-        net.backward(x, dlogits, ws, grads);
-        adam.step(net, grads);
-    }
+    for (int step = 0; step < 300; ++step)  // forward, loss, zero gradients, backward, Adam
+        loss = ctnn::train::step(*net, adam, loss_fn, x, label, buffers);
 
     bool all_right = true;
     for (int i = 0; i < 4; ++i) {
         std::array<float, 2> in{x[2 * i], x[2 * i + 1]}, out;
-        net.forward(in, out);  // one sample: no allocation, sizes checked at compile time
+        net->forward(in, out);  // one sample: no allocation, sizes checked at compile time
         const int predicted = out[1] > out[0] ? 1 : 0;
         std::printf("%g xor %g -> %d\n", in[0], in[1], predicted);
         all_right = all_right && predicted == label[i];

@@ -54,7 +54,11 @@ void activation_backward(const float* y, const float* dy, std::size_t n, float* 
 
 inline void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, const AdamStep& s) {
     for (std::size_t i = 0; i < n; ++i) {
-        const float gi = g[i] + s.weight_decay * p[i];
+        float gi = g[i];
+        if (s.decoupled_weight_decay)
+            p[i] *= 1.0f - s.lr * s.weight_decay;
+        else
+            gi += s.weight_decay * p[i];
         m[i] = s.beta1 * m[i] + (1.0f - s.beta1) * gi;
         v[i] = s.beta2 * v[i] + (1.0f - s.beta2) * gi * gi;
         const float denom = std::sqrt(v[i]) / s.bias_correction2_sqrt + s.eps;

@@ -2,10 +2,11 @@
 // Softmax cross-entropy on logits and integer class labels, fused and numerically stable (the
 // max is subtracted before exp), mean over the batch: torch.nn.CrossEntropyLoss().
 #include <cmath>
+#include <concepts>
 #include <cstddef>
-#include <cstdint>
 #include <span>
 #include "../core/check.hpp"
+#include "loss.hpp"
 
 namespace ctnn::loss {
 
@@ -41,5 +42,17 @@ float softmax_cross_entropy(std::span<const float> logits, std::span<const Label
     }
     return float(total / double(divisor));
 }
+
+/// softmax_cross_entropy as a loss object (loss.hpp): the number of classes is the network's
+/// output size, the label type any integer type of the data set.
+struct SoftmaxCrossEntropy {
+    static constexpr std::size_t targets_per_sample(std::size_t /*outputs*/) noexcept { return 1; }
+
+    template <std::size_t Outputs, std::integral Label>
+    float value_and_gradient(std::span<const float> logits, std::span<const Label> labels, std::span<float> grad,
+                             std::size_t mean_over = 0) const noexcept {
+        return softmax_cross_entropy<Outputs, Label>(logits, labels, grad, mean_over);
+    }
+};
 
 }  // namespace ctnn::loss

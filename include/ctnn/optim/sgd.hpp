@@ -1,10 +1,13 @@
 #pragma once
 // Stochastic gradient descent with PyTorch's semantics (torch.optim.SGD, dampening 0):
 // d = g + weight_decay * p; buf = momentum * buf + d; d = nesterov ? d + momentum * buf : buf;
-// p -= lr * d.
+// p -= lr * d. The protocol and the state interface are in optimizer.hpp.
+#include <array>
+#include <concepts>
 #include <cstddef>
 #include "../core/parameter_block.hpp"
 #include "../kernels/optimizer.hpp"
+#include "optimizer.hpp"
 
 namespace ctnn::optim {
 
@@ -16,27 +19,24 @@ struct SgdOptions {
 };
 
 template <class Net>
-class Sgd {
+class Sgd : public OptimizerBase<Sgd<Net>, Net, SgdOptions> {
 public:
-    explicit Sgd(SgdOptions options = {}) : options_(options) {}
+    using OptimizerBase<Sgd<Net>, Net, SgdOptions>::OptimizerBase;
 
-    void step(Net& net, const Gradients<Net>& grads) noexcept {
-        begin_step();
-        update(net, grads, 0, Net::parameter_block_size);
-    }
-
-    /// step() in two parts, so threads can update disjoint slices [begin, end) of the block.
-    void begin_step() noexcept {}
+    void prepare_step(std::size_t /*step*/) noexcept {}
     void update(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
+        const SgdOptions& o = this->options_;
         kernels::sgd_update(net.parameters() + begin, grads.data() + begin, momentum_.data() + begin, end - begin,
-                            {options_.lr, options_.momentum, options_.weight_decay, options_.nesterov});
+                            {o.lr, o.momentum, o.weight_decay, o.nesterov});
     }
 
-    const SgdOptions& options() const noexcept { return options_; }
-    SgdOptions& options() noexcept { return options_; }
+    /// The velocity (zero until the first step with momentum), as torch.optim names it.
+    std::array<StateBlock<Net>, 1> state_blocks() noexcept { return {{{"momentum_buffer", momentum_.span()}}}; }
+    std::array<StateBlock<Net, const float>, 1> state_blocks() const noexcept {
+        return {{{"momentum_buffer", momentum_.span()}}};
+    }
 
 private:
-    SgdOptions options_;
     ParameterBlock<Net> momentum_;
 };
 

@@ -1,8 +1,10 @@
 #pragma once
 // BatchSampler: the order in which an epoch visits the samples, cut into mini-batches, as
 // PyTorch's DataLoader(shuffle=True, drop_last=True) does. The order comes from a seeded
-// ctnn::Rng, so a seed reproduces every epoch on every platform. The index array is allocated
-// once; starting an epoch and reading a batch never allocate.
+// ctnn::Rng, so a seed reproduces every epoch on every platform. The sampler draws from the
+// caller's generator (kept by reference), continuing its stream as PyTorch's one global
+// generator does; saving that generator's state() saves the order of every later epoch. The
+// index array is allocated once; starting an epoch and reading a batch never allocate.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +24,8 @@ struct BatchOptions {
 
 class BatchSampler {
 public:
-    BatchSampler(std::size_t samples, BatchOptions options, Rng rng) : options_(options), rng_(rng), order_(samples) {
+    /// `rng` must outlive the sampler.
+    BatchSampler(std::size_t samples, BatchOptions options, Rng& rng) : options_(options), rng_(rng), order_(samples) {
         CTNN_CHECK(options.batch > 0, "batch size must be positive");
         CTNN_CHECK(samples <= UINT32_MAX, "at most 2^32 - 1 samples");
         std::iota(order_.begin(), order_.end(), std::uint32_t{0});
@@ -50,7 +53,7 @@ public:
 
 private:
     BatchOptions options_;
-    Rng rng_;
+    Rng& rng_;
     std::vector<std::uint32_t> order_;
 };
 

@@ -1,10 +1,10 @@
 #pragma once
 // DataParallel: one training batch's forward, loss and backward split across a ThreadPool by
-// rows. Each thread runs its share of the samples with its own workspace and gradient block; the
-// blocks are then summed, each thread adding up one slice of the parameters over all blocks in
-// a fixed order, so a run is deterministic for a given thread count. The loss gradient of every
-// share is scaled by the whole batch (not the share), so the sum is exactly the gradient of the
-// batch mean, as one thread computes it up to float summation order.
+// rows. Each thread runs train::loss_and_gradients on its share of the samples with its own
+// StepBuffers; the gradient blocks are then summed, each thread adding up one slice of the
+// parameters over all blocks in a fixed order, so a run is deterministic for a given thread
+// count. The loss of every share is scaled by the whole batch (not the share), so the sum is
+// exactly the gradient of the batch mean, as one thread computes it up to float summation order.
 #include <algorithm>
 #include <cstddef>
 #include <memory>
@@ -14,9 +14,9 @@
 #include "../core/aligned_buffer.hpp"
 #include "../core/check.hpp"
 #include "../core/parameter_block.hpp"
+#include "../optim/optimizer.hpp"
 #include "../util/thread_pool.hpp"
-#include "../core/workspace.hpp"
-#include "../loss/cross_entropy.hpp"
+#include "step.hpp"
 
 namespace ctnn::train {
 
@@ -28,12 +28,13 @@ public:
         for (std::size_t t = 0; t < pool.size(); ++t) shares_.push_back(std::make_unique<Share>(share));
     }
 
-    /// Softmax cross-entropy of `net` on the batch (x: batch x in_size, one label per row);
-    /// writes d(mean loss)/d(parameters) into `grads` (overwriting) and returns the mean loss.
-    template <class Label>
-    float loss_and_gradients(const Net& net, std::span<const float> x, std::span<const Label> labels,
+    /// The loss of `net` on the batch (x: batch x in_size floats, targets as the loss wants
+    /// them); writes d(mean loss)/d(parameters) into `grads` (overwriting) and returns the
+    /// mean loss.
+    template <class Loss, class Targets>
+    float loss_and_gradients(const Net& net, const Loss& loss, std::span<const float> x, const Targets& targets,
                              Gradients<Net>& grads) noexcept {
-        shares_forward_backward(net, x, labels);
+        shares_forward_backward(net, loss, x, ctnn::detail::const_span(targets));
         auto reduce = [&](std::size_t t) {
             const auto [begin, end] = slice(t);
             reduce_slice(grads, begin, end);
@@ -43,12 +44,12 @@ public:
     }
 
     /// One training step: loss_and_gradients, then the optimizer's update, each thread reducing
-    /// and updating its own slice of the parameters in one pass (for optimizers with
-    /// begin_step() and update(net, grads, begin, end), as optim::Adam and optim::Sgd).
-    template <class Label, class Optimizer>
-    float train_step(Net& net, std::span<const float> x, std::span<const Label> labels, Gradients<Net>& grads,
-                     Optimizer& optimizer) noexcept {
-        shares_forward_backward(net, x, labels);
+    /// and updating its own slice of the parameters in one pass.
+    template <class Optimizer, class Loss, class Targets>
+        requires optim::Optimizer<Optimizer, Net>
+    float train_step(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x, const Targets& targets,
+                     Gradients<Net>& grads) noexcept {
+        shares_forward_backward(net, loss, x, ctnn::detail::const_span(targets));
         optimizer.begin_step();
         auto reduce_and_update = [&](std::size_t t) {
             const auto [begin, end] = slice(t);
@@ -62,23 +63,23 @@ public:
     std::size_t threads() const noexcept { return pool_.size(); }
 
 private:
-    template <class Label>
-    void shares_forward_backward(const Net& net, std::span<const float> x, std::span<const Label> labels) noexcept {
-        const std::size_t batch = labels.size();
+    using Share = StepBuffers<Net>;
+
+    template <class Loss, class Target>
+    void shares_forward_backward(const Net& net, const Loss& loss, std::span<const float> x,
+                                 std::span<const Target> targets) noexcept {
+        constexpr std::size_t per_sample = Loss::targets_per_sample(Net::out_size);
+        const std::size_t batch = targets.size() / per_sample;
         CTNN_CHECK(batch <= max_batch_, "batch larger than DataParallel's max_batch");
         CTNN_CHECK(x.size() == batch * Net::in_size, "input must hold batch x Net::in_size floats");
         const std::size_t threads = pool_.size();
         auto work = [&](std::size_t t) {
             Share& s = *shares_[t];
             const std::size_t first = batch * t / threads, n = batch * (t + 1) / threads - first;
-            s.grads.zero();
-            s.loss = 0;
-            if (n == 0) return;
-            const auto xs = x.subspan(first * Net::in_size, n * Net::in_size);
-            const auto logits = net.train_forward(xs, s.ws);
-            const std::span<float> dlogits{s.dlogits.data(), n * Net::out_size};
-            s.loss = loss::softmax_cross_entropy<Net::out_size, Label>(logits, labels.subspan(first, n), dlogits, batch);
-            net.backward(xs, dlogits, s.ws, s.grads);
+            s.gradients.zero();
+            losses_[t] = n == 0 ? 0.0f
+                                : train::loss_and_gradients(net, loss, x.subspan(first * Net::in_size, n * Net::in_size),
+                                                            targets.subspan(first * per_sample, n * per_sample), s, batch);
         };
         pool_.run(work);
     }
@@ -94,29 +95,23 @@ private:
     /// grads[begin, end) = sum of the shares' gradients, in share order 0, 1, 2, ...
     void reduce_slice(Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
         float* out = grads.data();
-        std::copy(shares_[0]->grads.data() + begin, shares_[0]->grads.data() + end, out + begin);
+        std::copy(shares_[0]->gradients.data() + begin, shares_[0]->gradients.data() + end, out + begin);
         for (std::size_t k = 1; k < shares_.size(); ++k) {
-            const float* g = shares_[k]->grads.data();
+            const float* g = shares_[k]->gradients.data();
             for (std::size_t i = begin; i < end; ++i) out[i] += g[i];
         }
     }
 
     float total_loss() const noexcept {
         float loss = 0;
-        for (const auto& s : shares_) loss += s->loss;
+        for (float l : losses_) loss += l;
         return loss;
     }
 
-    struct Share {
-        explicit Share(std::size_t n) : ws(n), dlogits(n * Net::out_size) {}
-        Workspace<Net> ws;
-        Gradients<Net> grads;
-        AlignedBuffer dlogits;
-        float loss = 0;
-    };
     ThreadPool& pool_;
     std::size_t max_batch_;
     std::vector<std::unique_ptr<Share>> shares_;
+    std::vector<float> losses_ = std::vector<float>(pool_.size());
 };
 
 }  // namespace ctnn::train

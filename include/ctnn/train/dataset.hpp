@@ -1,36 +1,136 @@
 #pragma once
-// DatasetView: a labelled data set as the bytes it is stored in (one row of sample_size bytes
-// per sample, one byte label each), not owned. Kept as bytes because that is a quarter of the
-// float size (MNIST's 60000 images: 47 MB instead of 188 MB); Batch converts per batch.
+// Data sets for training and evaluation. A data set is anything with this interface (the
+// concept Dataset), read sample by sample into a Batch, never copied as a whole:
+//
+//   D::target_type              float (regression, binary targets) or an integer type (class labels)
+//   d.size()                    number of samples
+//   d.sample_size()             features per sample: the network's in_size
+//   d.target_size()             targets per sample: 1 class label, or out_size floats
+//   d.read(i, features, targets)
+//                               writes sample i's sample_size() features and target_size()
+//                               targets into the two spans; noexcept, no allocation
+//   d.slice(first, count)       samples [first, first + count) as the same type, without copying
+//
+// Two views are provided, neither owning its memory (it must outlive the view):
+// DataView<Target> over float features, and ByteImageView over images stored as bytes with a
+// byte label each (MNIST's IDX files), read as byte / 255: a quarter of the float size (MNIST's
+// 60000 images: 47 MB instead of 188 MB), converted per batch.
+#include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include "../core/check.hpp"
 
 namespace ctnn::train {
 
-struct DatasetView {
-    std::span<const std::uint8_t> pixels;  // size() rows of sample_size bytes
-    std::span<const std::uint8_t> labels;  // one class index per sample
-    std::size_t sample_size = 0;
+template <class D>
+concept Dataset = requires(const D& data, std::size_t index, std::span<float> features,
+                           std::span<typename D::target_type> targets) {
+    requires std::is_arithmetic_v<typename D::target_type>;
+    { data.size() } -> std::same_as<std::size_t>;
+    { data.sample_size() } -> std::same_as<std::size_t>;
+    { data.target_size() } -> std::same_as<std::size_t>;
+    data.read(index, features, targets);
+    { data.slice(index, index) } -> std::same_as<D>;
+};
 
-    DatasetView() = default;
-    DatasetView(std::span<const std::uint8_t> pixels_, std::span<const std::uint8_t> labels_,
-                std::size_t sample_size_) noexcept
-        : pixels(pixels_), labels(labels_), sample_size(sample_size_) {
+/// Float features (one row of sample_size per sample) and targets (target_size per sample):
+/// Target = float for regression or BCE, an integer type for class labels.
+template <class Target>
+class DataView {
+public:
+    using target_type = Target;
+
+    DataView() = default;
+    DataView(std::span<const float> features, std::span<const Target> targets, std::size_t sample_size,
+             std::size_t target_size = 1) noexcept
+        : features_(features), targets_(targets), sample_size_(sample_size), target_size_(target_size) {
+        CTNN_CHECK(target_size > 0 && targets.size() % target_size == 0,
+                   "targets must hold target_size values per sample");
+        CTNN_CHECK(features.size() == size() * sample_size, "features must hold one row of sample_size per sample");
+    }
+
+    std::size_t size() const noexcept { return target_size_ ? targets_.size() / target_size_ : 0; }
+    bool empty() const noexcept { return size() == 0; }
+    std::size_t sample_size() const noexcept { return sample_size_; }
+    std::size_t target_size() const noexcept { return target_size_; }
+    std::span<const float> features(std::size_t i) const noexcept { return features_.subspan(i * sample_size_, sample_size_); }
+    std::span<const Target> targets(std::size_t i) const noexcept { return targets_.subspan(i * target_size_, target_size_); }
+
+    void read(std::size_t i, std::span<float> features, std::span<Target> targets) const noexcept {
+        CTNN_CHECK(i < size(), "sample index out of range");
+        std::copy_n(features_.data() + i * sample_size_, sample_size_, features.data());
+        std::copy_n(targets_.data() + i * target_size_, target_size_, targets.data());
+    }
+    DataView slice(std::size_t first, std::size_t count) const noexcept {
+        CTNN_CHECK(first <= size() && count <= size() - first, "slice outside the data set");
+        return {features_.subspan(first * sample_size_, count * sample_size_),
+                targets_.subspan(first * target_size_, count * target_size_), sample_size_, target_size_};
+    }
+
+private:
+    std::span<const float> features_;
+    std::span<const Target> targets_;
+    std::size_t sample_size_ = 0, target_size_ = 1;
+};
+
+// DataView(features, targets, ...) from any contiguous containers: the target type is theirs.
+template <class Features, class Targets>
+DataView(const Features&, const Targets&, std::size_t, std::size_t = 1)
+    -> DataView<std::remove_cv_t<std::remove_reference_t<decltype(*std::data(std::declval<const Targets&>()))>>>;
+
+/// Images as bytes (one row of sample_size bytes per sample) with one byte label each, read as
+/// floats byte / 255 (torchvision's ToTensor) and the label as it is.
+class ByteImageView {
+public:
+    using target_type = std::uint8_t;
+
+    ByteImageView() = default;
+    ByteImageView(std::span<const std::uint8_t> pixels, std::span<const std::uint8_t> labels,
+                  std::size_t sample_size) noexcept
+        : pixels_(pixels), labels_(labels), sample_size_(sample_size) {
         CTNN_CHECK(pixels.size() == labels.size() * sample_size, "pixels must hold one row of sample_size bytes per label");
     }
 
-    std::size_t size() const noexcept { return labels.size(); }
-    bool empty() const noexcept { return labels.empty(); }
-    std::span<const std::uint8_t> sample(std::size_t i) const noexcept {
-        return pixels.subspan(i * sample_size, sample_size);
+    std::size_t size() const noexcept { return labels_.size(); }
+    bool empty() const noexcept { return labels_.empty(); }
+    std::size_t sample_size() const noexcept { return sample_size_; }
+    static constexpr std::size_t target_size() noexcept { return 1; }
+    std::span<const std::uint8_t> pixels(std::size_t i) const noexcept { return pixels_.subspan(i * sample_size_, sample_size_); }
+    std::uint8_t label(std::size_t i) const noexcept { return labels_[i]; }
+
+    void read(std::size_t i, std::span<float> features, std::span<std::uint8_t> targets) const noexcept {
+        CTNN_CHECK(i < size(), "sample index out of range");
+        const std::uint8_t* in = pixels_.data() + i * sample_size_;
+        // Division, not a multiply by 1/255: bit-identical to ToTensor's div(255).
+        std::transform(in, in + sample_size_, features.data(), [](std::uint8_t b) { return float(b) / 255.0f; });
+        targets[0] = labels_[i];
     }
-    /// Samples [first, first + count): a subset without copying (a validation split, a quick test).
-    DatasetView slice(std::size_t first, std::size_t count) const noexcept {
+    ByteImageView slice(std::size_t first, std::size_t count) const noexcept {
         CTNN_CHECK(first <= size() && count <= size() - first, "slice outside the data set");
-        return {pixels.subspan(first * sample_size, count * sample_size), labels.subspan(first, count), sample_size};
+        return {pixels_.subspan(first * sample_size_, count * sample_size_), labels_.subspan(first, count), sample_size_};
     }
+
+private:
+    std::span<const std::uint8_t> pixels_, labels_;
+    std::size_t sample_size_ = 0;
 };
+
+/// A data set cut in two without copying: the first size - validation_count samples to train on,
+/// the last validation_count to validate with. Shuffle the data beforehand if its order matters.
+template <Dataset D>
+struct Split {
+    D train, validation;
+};
+
+template <Dataset D>
+Split<D> split(const D& data, std::size_t validation_count) noexcept {
+    CTNN_CHECK(validation_count <= data.size(), "validation split larger than the data set");
+    const std::size_t train = data.size() - validation_count;
+    return {data.slice(0, train), data.slice(train, validation_count)};
+}
 
 }  // namespace ctnn::train

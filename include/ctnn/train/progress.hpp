@@ -1,7 +1,8 @@
 #pragma once
 // Progress: a one-line progress bar (steps done, samples/s, ETA) redrawn in place on stderr,
 // only when stderr is a terminal: a log file or a CI job gets nothing, so stdout stays the clean
-// report. Redraws at most ten times a second; never allocates.
+// report. Redraws at most ten times a second; never allocates. A ready-made Trainer callback:
+// progress.attach(trainer) draws every epoch (the library itself never prints).
 #include <chrono>
 #include <cstdarg>
 #include <cstddef>
@@ -41,6 +42,15 @@ public:
         va_start(args, format);
         std::vsnprintf(label_, sizeof label_, format, args);
         va_end(args);
+    }
+
+    /// Installs the bar on a Trainer's callbacks: begin at each epoch's start, a step per batch,
+    /// end after the epoch. The Progress must outlive the trainer's epochs; label() as before.
+    template <class Trainer>
+    void attach(Trainer& trainer) {
+        trainer.on_epoch_begin([this](const auto& e) { begin(e.batches, e.batch_size); });
+        trainer.on_batch_end([this](const auto& e) { step(e.batch + 1); });
+        trainer.on_epoch_end([this](const auto&) { end(); });
     }
 
     /// Starts a run of `total_steps` steps of `samples_per_step` samples.

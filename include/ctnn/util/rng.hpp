@@ -2,6 +2,7 @@
 // A seeded generator whose streams are the same on every platform and standard library
 // (std::normal_distribution and std::shuffle are not), so a seed reproduces a run exactly.
 // xoshiro256** seeded through splitmix64.
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,15 @@ __extension__ typedef unsigned __int128 uint128;  // g++ and clang; __extension_
 
 class Rng {
 public:
+    /// Everything that decides the rest of the stream: save it with state(), and an Rng given it
+    /// by restore() continues exactly where the saved one stood (to resume a run).
+    struct State {
+        std::array<std::uint64_t, 4> words{};
+        double spare = 0;  // the second Box-Muller value, if has_spare
+        bool has_spare = false;
+        friend bool operator==(const State&, const State&) = default;
+    };
+
     explicit Rng(std::uint64_t seed = 0) noexcept {
         for (auto& word : s_) {
             seed += 0x9e3779b97f4a7c15ull;
@@ -23,6 +33,13 @@ public:
             z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
             word = z ^ (z >> 31);
         }
+    }
+
+    State state() const noexcept { return {{s_[0], s_[1], s_[2], s_[3]}, spare_, has_spare_}; }
+    void restore(const State& state) noexcept {
+        for (std::size_t i = 0; i < 4; ++i) s_[i] = state.words[i];
+        spare_ = state.spare;
+        has_spare_ = state.has_spare;
     }
 
     std::uint64_t next() noexcept {
