@@ -44,6 +44,9 @@ namespace detail {
 /// (the table then lists what Net expects).
 template <class Net>
 std::string why_unexpected(std::string_view name) {
+    if (name.starts_with("optimizer."))
+        return "this is optimizer state: the file is a training checkpoint (load it with "
+               "ctnn::io::load_checkpoint, see io/checkpoint.hpp)";
     const std::size_t dot = name.find('.');
     std::size_t position = 0;
     bool numbered = dot != std::string_view::npos && dot > 0 && dot <= 9;
