@@ -36,6 +36,7 @@ TEST_CASE("layers declare their C++ spelling, PyTorch module and tensors", "[lay
     REQUIRE(ctnn::ELU::cpp_name() == "ctnn::ELU");
     REQUIRE(ctnn::ELUAlpha<2, 4>::cpp_name() == "ctnn::ELUAlpha<1,2>");
     REQUIRE(ctnn::ELUAlpha<2, 4>::torch_module() == "nn.ELU(alpha=1/2)");
+    REQUIRE(ctnn::ELU::torch_module() == "nn.ELU(alpha=1)");
     REQUIRE(user::Scale<4>::cpp_name() == "user::Scale<4>");
     REQUIRE(ctnn::torch_module<user::Scale<4>>().empty());  // it declares none
 

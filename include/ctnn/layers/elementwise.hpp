@@ -38,7 +38,7 @@ struct Ratio {
     static constexpr long long gcd(long long a, long long b) noexcept { return b == 0 ? (a < 0 ? -a : a) : gcd(b, a % b); }
     static constexpr long long g = gcd(Numerator, Denominator), sign = Denominator < 0 ? -1 : 1;
     static constexpr long long num = sign * Numerator / g, den = sign * Denominator / g;
-    static std::string python() { return std::to_string(num) + "/" + std::to_string(den); }
+    static std::string python() { return std::to_string(num) + (den == 1 ? "" : "/" + std::to_string(den)); }
     /// `plain` for PyTorch's default ratio, else "templated<num,den>".
     static std::string spelling(const char* plain, long long default_num, long long default_den, const char* templated) {
         if (num == default_num && den == default_den) return plain;
