@@ -1,14 +1,13 @@
 // The README's example: declare a network as a type, train it on XOR, use it.
 #include <ctnn/ctnn.hpp>
 #include <cstdio>
-#include <memory>
 
 using Net = ctnn::Seq<ctnn::Linear<2, 8>, ctnn::Tanh, ctnn::Linear<8, 2>>;
 
 int main() {
-    auto net = std::make_unique<Net>();
+    Net net;
     ctnn::Rng rng(1);
-    ctnn::init::pytorch_default(*net, rng);
+    ctnn::init::pytorch_default(net, rng);
 
     const std::array<float, 8> x{0, 0, 0, 1, 1, 0, 1, 1};  // 4 samples x 2 features
     const std::array<int, 4> label{0, 1, 1, 0};
@@ -17,13 +16,12 @@ int main() {
     const ctnn::loss::SoftmaxCrossEntropy loss_fn;  // 2 classes: Net::out_size
     float loss = 0;
     for (int step = 0; step < 300; ++step)  // forward, loss, zero gradients, backward, Adam
-        loss = ctnn::train::step(*net, adam, loss_fn, x, label, buffers);
+        loss = ctnn::train::step(net, adam, loss_fn, x, label, buffers);
 
     bool all_right = true;
     for (int i = 0; i < 4; ++i) {
-        std::array<float, 2> in{x[2 * i], x[2 * i + 1]}, out;
-        net->forward(in, out);  // one sample: no allocation, sizes checked at compile time
-        const int predicted = out[1] > out[0] ? 1 : 0;
+        const std::array<float, 2> in{x[2 * i], x[2 * i + 1]};
+        const int predicted = int(net.predict(in));  // one sample: no allocation, sizes checked at compile time
         std::printf("%g xor %g -> %d\n", in[0], in[1], predicted);
         all_right = all_right && predicted == label[i];
     }
