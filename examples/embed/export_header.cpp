@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     MnistNet net;
-    ctnn::io::HeaderOptions options{"mnist_model", argv[1]};
+    ctnn::io::HeaderOptions options{.name_space = "mnist_model", .source = argv[1], .includes = {}};
     try {
         if (std::strcmp(argv[1], "--demo") == 0) {
             if (argc < 4) {

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
     auto scale = net.parameters() + user::ScaledNet::table[1].param_offset;
     for (int i = 0; i < 4; ++i) scale[i] = 0.5f + 0.25f * float(i);  // not the default, so the export is seen
     ctnn::io::save_safetensors(net, argv[2]);
-    ctnn::io::write_header(net, std::filesystem::path(argv[1]), {.name_space = "exported", .includes = {"user_layer.hpp"}});
+    // The generated header must include the layer's own header: write_header spells it as
+    // user::Scale<4>, and that type is defined there.
+    ctnn::io::write_header(net, std::filesystem::path(argv[1]),
+                           {.name_space = "exported", .source = "tests/user_layer", .includes = {"user_layer.hpp"}});
     std::printf("wrote %s and %s\n", argv[1], argv[2]);
 }
