@@ -19,14 +19,20 @@ float softmax_cross_entropy(std::span<const float> logits, std::span<const Label
                             std::size_t mean_over = 0) noexcept {
     const std::size_t batch = labels.size();
     const std::size_t divisor = mean_over ? mean_over : batch;
-    CTNN_CHECK(logits.size() == batch * Classes, "logits must hold batch x classes floats");
-    CTNN_CHECK(grad.empty() || grad.size() == logits.size(), "grad must be empty or the size of logits");
+    CTNN_REQUIRE(logits.size() == batch * Classes, Caller::current(),
+                 "softmax_cross_entropy: %zu labels need %zu logits (n x %zu classes), but there are %zu", batch,
+                 batch * Classes, Classes, logits.size());
+    CTNN_REQUIRE(grad.empty() || grad.size() == logits.size(), Caller::current(),
+                 "softmax_cross_entropy: grad must be empty or hold %zu floats, but it has %zu", logits.size(),
+                 grad.size());
     double total = 0;
     const float inv_batch = 1.0f / float(divisor);
     for (std::size_t r = 0; r < batch; ++r) {
         const float* z = logits.data() + r * Classes;
         const auto label = static_cast<std::size_t>(labels[r]);
-        CTNN_CHECK(label < Classes, "class label out of range");
+        CTNN_REQUIRE(label < Classes, Caller::current(),
+                     "softmax_cross_entropy: the label of row %zu of the batch is %lld, outside the %zu classes (0 to %zu)", r,
+                     static_cast<long long>(labels[r]), Classes, Classes - 1);
         float m = z[0];
         for (std::size_t c = 1; c < Classes; ++c) m = z[c] > m ? z[c] : m;
         double sum = 0;

@@ -46,11 +46,14 @@ public:
 
     DataView() = default;
     DataView(std::span<const float> features, std::span<const Target> targets, std::size_t sample_size,
-             std::size_t target_size = 1) noexcept
+             std::size_t target_size = 1, Caller caller = Caller::current()) noexcept
         : features_(features), targets_(targets), sample_size_(sample_size), target_size_(target_size) {
-        CTNN_CHECK(target_size > 0 && targets.size() % target_size == 0,
-                   "targets must hold target_size values per sample");
-        CTNN_CHECK(features.size() == size() * sample_size, "features must hold one row of sample_size per sample");
+        CTNN_REQUIRE(target_size > 0 && targets.size() % target_size == 0, caller,
+                     "DataView: %zu targets are not a whole number of samples of %zu targets each", targets.size(),
+                     target_size);
+        CTNN_REQUIRE(features.size() == size() * sample_size, caller,
+                     "DataView: %zu samples of %zu features need %zu floats, but features has %zu", size(),
+                     sample_size, size() * sample_size, features.size());
     }
 
     std::size_t size() const noexcept { return target_size_ ? targets_.size() / target_size_ : 0; }
@@ -90,9 +93,11 @@ public:
 
     ByteImageView() = default;
     ByteImageView(std::span<const std::uint8_t> pixels, std::span<const std::uint8_t> labels,
-                  std::size_t sample_size) noexcept
+                  std::size_t sample_size, Caller caller = Caller::current()) noexcept
         : pixels_(pixels), labels_(labels), sample_size_(sample_size) {
-        CTNN_CHECK(pixels.size() == labels.size() * sample_size, "pixels must hold one row of sample_size bytes per label");
+        CTNN_REQUIRE(pixels.size() == labels.size() * sample_size, caller,
+                     "ByteImageView: %zu labels of images of %zu bytes need %zu bytes, but pixels has %zu",
+                     labels.size(), sample_size, labels.size() * sample_size, pixels.size());
     }
 
     std::size_t size() const noexcept { return labels_.size(); }

@@ -95,7 +95,9 @@ Evaluation evaluate(const Net& net, const D& data, std::size_t batch = 1000) {
             const float* z = outputs.data() + r * classes;
             const auto predicted = std::size_t(std::max_element(z, z + classes) - z);
             const auto truth = static_cast<std::size_t>(b.targets()[r]);
-            CTNN_CHECK(truth < classes, "class label out of range");
+            CTNN_REQUIRE(truth < classes, Caller::current(),
+                         "evaluate: a label is %zu, outside the model's %zu classes (0 to %zu)", std::size_t(truth),
+                         classes, classes - 1);
             e.add(truth, predicted);
         }
     });

@@ -77,7 +77,7 @@ public:
     /// `pool` of more than one thread, each batch is split across its threads (DataParallel;
     /// deterministic for a thread count).
     Trainer(Net& net, Optimizer& optimizer, Loss loss, Data data, BatchOptions options, Rng& rng,
-            ThreadPool* pool = nullptr)
+            ThreadPool* pool = nullptr, Caller caller = Caller::current())
         : net_(net),
           optimizer_(optimizer),
           loss_(std::move(loss)),
@@ -87,9 +87,12 @@ public:
           // With a pool, DataParallel's shares hold the workspaces and loss gradients; ours
           // holds only the summed gradients.
           buffers_(parallel(pool) ? 0 : options.batch) {
-        CTNN_CHECK(data.sample_size() == Net::in_size, "the data set's samples are not the model's input size");
-        CTNN_CHECK(data.target_size() == Loss::targets_per_sample(Net::out_size),
-                   "the data set's targets per sample are not what the loss takes");
+        CTNN_REQUIRE(data.sample_size() == Net::in_size, caller,
+                     "Trainer: the data set's samples have %zu features, but the model takes Net::in_size = %zu",
+                     data.sample_size(), Net::in_size);
+        CTNN_REQUIRE(data.target_size() == Loss::targets_per_sample(Net::out_size), caller,
+                     "Trainer: the data set has %zu targets per sample, but the loss takes %zu for Net::out_size = %zu",
+                     data.target_size(), Loss::targets_per_sample(Net::out_size), Net::out_size);
         if (parallel(pool)) parallel_ = std::make_unique<DataParallel<Net>>(*pool, options.batch);
     }
 
