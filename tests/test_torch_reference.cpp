@@ -157,3 +157,38 @@ TEST_CASE("a Sigmoid/Tanh/LeakyReLU network with odd sizes matches PyTorch", "[t
     check_against_torch<Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU,
                             Linear<6, 5>>>("torch_odd_net.txt");
 }
+
+TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {
+    // tools/make_torch_fixtures.py: the formula parameters times 16 (exact), one SGD step.
+    using Net = Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU, Linear<6, 5>>;
+    const auto f = read_fixture("torch_diagnostics.txt");
+    constexpr std::size_t batch = 6;
+    auto net = std::make_unique<Net>();
+    set_formula_parameters(*net);
+    for (std::size_t i = 0; i < Net::parameter_block_size; ++i) net->parameters()[i] *= 16.0f;
+    const Batch<Net> b(batch);
+    ctnn::optim::Sgd<Net> sgd({.lr = 0.05f});
+    ctnn::Rng rng(1);
+    ctnn::train::Trainer trainer(*net, sgd, ctnn::loss::SoftmaxCrossEntropy{}, ctnn::train::DataView(b.x, b.labels, Net::in_size),
+                                 {.batch = batch}, rng);
+    ctnn::train::Diagnostics<Net> diagnostics({.per_batch = true});
+    diagnostics.attach(trainer);
+    trainer.run_epoch();
+
+    REQUIRE(diagnostics.batches().size() == 1);
+    const auto& r = diagnostics.batches().front();
+    REQUIRE(r.weights.size() == 4);
+    for (const auto& w : r.weights) {
+        INFO(w.tensor);
+        CHECK(w.grad_mean_abs == Approx(f.at(w.tensor + ".grad_mean_abs").values[0]).epsilon(1e-4));
+        CHECK(w.grad_norm == Approx(f.at(w.tensor + ".grad_norm").values[0]).epsilon(1e-4));
+        CHECK(w.weight_norm == Approx(f.at(w.tensor + ".weight_norm").values[0]).epsilon(1e-5));
+        CHECK(w.update_ratio == Approx(f.at(w.tensor + ".update_ratio").values[0]).epsilon(1e-3));
+    }
+    REQUIRE(r.activations.size() == 3);
+    for (const auto& a : r.activations) {
+        INFO(a.layer);
+        CHECK(a.inactive == Approx(f.at(std::to_string(a.position) + ".inactive").values[0]).epsilon(1e-6));
+    }
+    CHECK(r.activations[0].inactive > 0.05);  // the fixture does saturate some sigmoid outputs
+}

@@ -86,6 +86,51 @@ def fixture(path, build, batch):
             write_tensor(out, f"sgd3.{name}", p)
 
 
+def diagnostics_fixture(path, build, batch, lr, scale):
+    """What ctnn::train::Diagnostics reports for one SGD step (lr, no momentum) on the formula
+    batch: per Linear weight the mean |grad|, ||grad||, ||W|| after the step and
+    ||W_after - W_before|| / ||W_after||; per activation the fraction of inactive outputs (slope at
+    most 1% of its largest; LeakyReLU: output <= 0)."""
+    model = build()
+    formula_parameters(model)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(scale)  # a power of two: exact, as in the test
+    features, classes = model[0].in_features, model[-1].out_features
+    x, labels = formula_batch(batch, features, classes)
+    outputs = {}
+    for i, layer in enumerate(model):
+        layer.register_forward_hook(lambda m, inp, out, i=i: outputs.__setitem__(i, out.detach()))
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(x), labels).backward()
+    grads = {name: p.grad.detach().clone() for name, p in model.named_parameters()}
+    opt.step()
+    with open(path, "w") as out:
+        out.write(f"# {model}\n".replace("\n", " ") + "\n")
+        out.write(f"# formula parameters times {scale}, one SGD step, lr {lr}, on the formula batch of {batch}\n")
+        for name, p in model.named_parameters():
+            if not name.endswith("weight"):
+                continue
+            g, w = grads[name].double(), p.detach().double()
+            ratio = (w - before[name].double()).norm() / w.norm()
+            for what, v in (("grad_mean_abs", g.abs().mean()), ("grad_norm", g.norm()), ("weight_norm", w.norm()),
+                            ("update_ratio", ratio)):
+                out.write(f"{name}.{what} 1 1\n{v.item():.9g}\n")
+        for i, layer in enumerate(model):
+            y = outputs[i].double()
+            if isinstance(layer, nn.Sigmoid):
+                inactive = y * (1 - y) <= 0.25 * 0.01
+            elif isinstance(layer, nn.Tanh):
+                inactive = 1 - y * y <= 0.01
+            elif isinstance(layer, (nn.ReLU, nn.LeakyReLU)):
+                inactive = y <= 0
+            else:
+                continue
+            out.write(f"{i}.inactive 1 1\n{inactive.double().mean().item():.9g}\n")
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/data"
     torch.set_num_threads(1)
@@ -99,6 +144,11 @@ def main():
     fixture(f"{out_dir}/torch_elu_net.txt",
             lambda: nn.Sequential(nn.Linear(7, 6), nn.ELU(), nn.Linear(6, 5), nn.ELU(alpha=0.5), nn.Linear(5, 3)),
             batch=4)
+    # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
+    diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",
+                        lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(),
+                                              nn.Linear(9, 6), nn.LeakyReLU(), nn.Linear(6, 5)),
+                        batch=6, lr=0.05, scale=16.0)
 
 
 if __name__ == "__main__":

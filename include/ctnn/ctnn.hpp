@@ -28,6 +28,7 @@
 #include "train/batch_sampler.hpp"
 #include "train/data_parallel.hpp"
 #include "train/dataset.hpp"
+#include "train/diagnostics.hpp"
 #include "train/evaluate.hpp"
 #include "train/progress.hpp"
 #include "train/step.hpp"

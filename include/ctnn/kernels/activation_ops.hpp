@@ -2,6 +2,10 @@
 // Element-wise activation functions, each as a scalar and a SIMD formula, and each derivative
 // written in terms of the activation's *output* y: backward then needs no pre-activation buffer,
 // so a Linear followed by an activation stores one buffer, not two.
+//
+// For training diagnostics (kernels/statistics.hpp) an op may also declare `max_slope` (its
+// largest derivative, 1 if absent) and `inactive_slope` (the slope at or below which an output
+// counts as inactive; absent: a fraction of max_slope the caller chooses).
 #include <cmath>
 #include "arch.hpp"
 
@@ -29,6 +33,7 @@ template <int Numerator, int Denominator>
 struct leaky_relu_op {
     static_assert(Numerator > 0 && Denominator > 0, "ctnn::LeakyReLUSlope: the slope must be positive");
     static constexpr float Slope = float(Numerator) / float(Denominator);
+    static constexpr float inactive_slope = Slope;  // inactive: on the negative side
     static constexpr float apply(float x) noexcept { return x > 0.0f ? x : Slope * x; }
     template <class B> static B apply(const B& x) noexcept { return xsimd::select(x > B(0.0f), x, x * B(Slope)); }
     static constexpr float derivative_from_output(float y) noexcept { return y > 0.0f ? 1.0f : Slope; }
@@ -53,6 +58,7 @@ struct elu_op {
 };
 
 struct sigmoid_op {
+    static constexpr float max_slope = 0.25f;  // at x = 0
     // 1 / (1 + e^-x) overflows gracefully: e^-x -> inf gives 0, e^-x -> 0 gives 1.
     static float apply(float x) noexcept { return 1.0f / (1.0f + std::exp(-x)); }
     template <class B> static B apply(const B& x) noexcept { return B(1.0f) / (B(1.0f) + xsimd::exp(-x)); }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include "optimizer.hpp"
+#include "statistics.hpp"
 
 namespace ctnn::kernels::reference {
 
@@ -75,6 +76,39 @@ inline void sgd_update(float* p, const float* g, float* buf, std::size_t n, cons
         }
         p[i] -= s.lr * d;
     }
+}
+
+/// Sums in double, element by element.
+inline WeightSums weight_sums(const float* g, const float* w, float* previous, std::size_t n) {
+    WeightSums s;
+    for (std::size_t i = 0; i < n; ++i) {
+        s.grad_abs += std::fabs(double(g[i]));
+        s.grad_square += double(g[i]) * g[i];
+        s.weight_square += double(w[i]) * w[i];
+        if (previous) {
+            const double d = double(w[i]) - previous[i];
+            s.update_square += d * d;
+            previous[i] = w[i];
+        }
+    }
+    return s;
+}
+
+inline bool all_finite(const float* x, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        if (!std::isfinite(x[i])) return false;
+    return true;
+}
+
+template <class Op>
+std::size_t count_inactive(const float* y, std::size_t rows, std::size_t units, float threshold, float* active) {
+    std::size_t inactive = 0;
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t u = 0; u < units; ++u) {
+            if (Op::derivative_from_output(y[r * units + u]) > threshold) active[u] = 1.0f;
+            else ++inactive;
+        }
+    return inactive;
 }
 
 }  // namespace ctnn::kernels::reference

@@ -6,6 +6,7 @@
 // count. The loss of every share is scaled by the whole batch (not the share), so the sum is
 // exactly the gradient of the batch mean, as one thread computes it up to float summation order.
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -14,6 +15,7 @@
 #include "../core/aligned_buffer.hpp"
 #include "../core/check.hpp"
 #include "../core/parameter_block.hpp"
+#include "../kernels/statistics.hpp"
 #include "../optim/optimizer.hpp"
 #include "../util/thread_pool.hpp"
 #include "step.hpp"
@@ -60,7 +62,37 @@ public:
         return total_loss();
     }
 
+    /// train_step that applies the update only if the loss and every gradient are finite:
+    /// returns the loss and whether the update was applied. `grads` then holds the batch's
+    /// gradients either way.
+    template <class Optimizer, class Loss, class Targets>
+        requires optim::Optimizer<Optimizer, Net>
+    std::pair<float, bool> train_step_if_finite(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x,
+                                                const Targets& targets, Gradients<Net>& grads) noexcept {
+        shares_forward_backward(net, loss, x, ctnn::detail::const_span(targets));
+        auto reduce_and_check = [&](std::size_t t) {
+            const auto [begin, end] = slice(t);
+            reduce_slice(grads, begin, end);
+            finite_[t] = kernels::all_finite(grads.data() + begin, end - begin);
+        };
+        pool_.run(reduce_and_check);
+        const float value = total_loss();
+        bool finite = std::isfinite(value);
+        for (const char f : finite_) finite = finite && f;
+        if (!finite) return {value, false};
+        optimizer.begin_step();
+        auto update = [&](std::size_t t) {
+            const auto [begin, end] = slice(t);
+            if (begin < end) optimizer.update(net, grads, begin, end);
+        };
+        pool_.run(update);
+        return {value, true};
+    }
+
     std::size_t threads() const noexcept { return pool_.size(); }
+
+    /// Where the last batch's layer outputs are: one part per thread, in sample order.
+    std::span<const StepOutputs<Net>> outputs() const noexcept { return outputs_; }
 
 private:
     using Share = StepBuffers<Net>;
@@ -77,6 +109,7 @@ private:
             Share& s = *shares_[t];
             const std::size_t first = batch * t / threads, n = batch * (t + 1) / threads - first;
             s.gradients.zero();
+            outputs_[t] = {&s.workspace, n};
             losses_[t] = n == 0 ? 0.0f
                                 : train::loss_and_gradients(net, loss, x.subspan(first * Net::in_size, n * Net::in_size),
                                                             targets.subspan(first * per_sample, n * per_sample), s, batch);
@@ -112,6 +145,8 @@ private:
     std::size_t max_batch_;
     std::vector<std::unique_ptr<Share>> shares_;
     std::vector<float> losses_ = std::vector<float>(pool_.size());
+    std::vector<char> finite_ = std::vector<char>(pool_.size());
+    std::vector<StepOutputs<Net>> outputs_ = std::vector<StepOutputs<Net>>(pool_.size());
 };
 
 }  // namespace ctnn::train

@@ -11,14 +11,19 @@
 //                               targets into the two spans; noexcept, no allocation
 //   d.slice(first, count)       samples [first, first + count) as the same type, without copying
 //
+// A data set may also offer d.find_non_finite() (DataView does): the Trainer calls it once and
+// refuses data holding a NaN or infinity, naming where it is.
+//
 // Two views are provided, neither owning its memory (it must outlive the view):
 // DataView<Target> over float features, and ByteImageView over images stored as bytes with a
 // byte label each (MNIST's IDX files), read as byte / 255: a quarter of the float size (MNIST's
 // 60000 images: 47 MB instead of 188 MB), converted per batch.
 #include <algorithm>
+#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -35,6 +40,14 @@ concept Dataset = requires(const D& data, std::size_t index, std::span<float> fe
     { data.target_size() } -> std::same_as<std::size_t>;
     data.read(index, features, targets);
     { data.slice(index, index) } -> std::same_as<D>;
+};
+
+/// Where a data set holds a NaN or an infinity (find_non_finite).
+struct NonFinite {
+    std::size_t sample;  // 0-based
+    std::size_t index;   // the feature's (or target's) index within the sample
+    bool is_target;
+    double value;
 };
 
 /// Float features (one row of sample_size per sample) and targets (target_size per sample):
@@ -62,6 +75,16 @@ public:
     std::size_t target_size() const noexcept { return target_size_; }
     std::span<const float> features(std::size_t i) const noexcept { return features_.subspan(i * sample_size_, sample_size_); }
     std::span<const Target> targets(std::size_t i) const noexcept { return targets_.subspan(i * target_size_, target_size_); }
+
+    /// The first NaN or infinity among the features (then the float targets), if any.
+    std::optional<NonFinite> find_non_finite() const noexcept {
+        for (std::size_t i = 0; i < features_.size(); ++i)
+            if (!std::isfinite(features_[i])) return NonFinite{i / sample_size_, i % sample_size_, false, features_[i]};
+        if constexpr (std::is_floating_point_v<Target>)
+            for (std::size_t i = 0; i < targets_.size(); ++i)
+                if (!std::isfinite(targets_[i])) return NonFinite{i / target_size_, i % target_size_, true, double(targets_[i])};
+        return std::nullopt;
+    }
 
     void read(std::size_t i, std::span<float> features, std::span<Target> targets) const noexcept {
         CTNN_CHECK(i < size(), "sample index out of range");

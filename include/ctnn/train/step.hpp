@@ -42,6 +42,14 @@ struct StepBuffers {
     AlignedBuffer output_gradient;
 };
 
+/// Where the outputs of a batch's layers are after its step: `rows` samples in `workspace`
+/// (workspace.activations(position)), in one part, or one part per thread with DataParallel.
+template <class Net>
+struct StepOutputs {
+    const Workspace<Net>* workspace;
+    std::size_t rows;
+};
+
 /// Forward, loss and backward for one batch: returns the loss's value, adds
 /// d(value)/d(parameters) to buffers.gradients. `mean_over` (0: this batch's size) is the
 /// number of samples the loss is averaged over: a thread's share of a batch passes the whole

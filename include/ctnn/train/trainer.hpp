@@ -10,19 +10,32 @@
 //   on_epoch_begin(f)   f(const EpochBegin&)       before an epoch's first batch
 //   on_batch_end(f)     f(const BatchEnd<Net>&)    after each batch's update
 //   on_epoch_end(f)     f(const EpochEnd<Net>&)    after an epoch's last batch
-// Each call adds a callback; several run in the order added. Progress (progress.hpp) is a
-// ready-made one.
+// Each call adds a callback; several run in the order added. Progress (progress.hpp) and
+// Diagnostics (diagnostics.hpp) are ready-made ones.
+//
+// Numeric faults: a batch whose loss or any gradient is NaN or infinite is not applied to the
+// model. By default run_epoch then throws NumericFault, naming the epoch, the batch, the tensor
+// and the last finite loss, with the model as it was before that batch;
+// on_numeric_fault(NumericFaultPolicy::skip_batch) skips such batches and goes on. Training data
+// with a NaN or infinite feature or target is refused by the constructor, which names the
+// sample and the value.
+#include <cmath>
 #include <concepts>
+#include <cstdio>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 #include "../core/check.hpp"
 #include "../core/parameter_block.hpp"
+#include "../kernels/statistics.hpp"
 #include "../loss/loss.hpp"
 #include "../optim/optimizer.hpp"
 #include "../optim/schedule.hpp"
@@ -52,14 +65,37 @@ struct BatchEnd {
     float loss;           // this batch's loss, before the update
     const Net& net;       // after the update
     const Gradients<Net>& gradients;  // this batch's gradients (of its mean loss)
+    /// The outputs of every layer for this batch (workspace->activations(position)), in one part
+    /// per thread that computed them, in sample order.
+    std::span<const StepOutputs<Net>> outputs;
+    bool skipped = false;  // a numeric fault under NumericFaultPolicy::skip_batch: no update
 };
 
 template <class Net>
 struct EpochEnd {
     std::size_t epoch;    // 0-based index of the epoch just finished
     std::size_t batches;  // batches it ran
-    double mean_loss;     // the mean of its batch losses (NaN without a batch)
+    double mean_loss;     // the mean of its applied batches' losses (NaN without one)
     const Net& net;
+    std::size_t skipped_batches = 0;  // numeric faults skipped (NumericFaultPolicy::skip_batch)
+};
+
+/// What a Trainer does with a batch whose loss or gradients are NaN or infinite. Either way
+/// the batch's update is not applied.
+enum class NumericFaultPolicy {
+    stop,        // run_epoch throws NumericFault (the default)
+    skip_batch,  // the batch is left out (BatchEnd::skipped, EpochEnd::skipped_batches)
+};
+
+/// Thrown by Trainer::run_epoch at a numeric fault under NumericFaultPolicy::stop. The model
+/// holds the weights from before the faulty batch, so they can still be saved.
+class NumericFault : public std::runtime_error {
+public:
+    NumericFault(const std::string& message, std::size_t epoch, std::size_t batch, float loss, float last_finite_loss)
+        : std::runtime_error(message), epoch(epoch), batch(batch), loss(loss), last_finite_loss(last_finite_loss) {}
+    std::size_t epoch, batch;  // 0-based, as in the events
+    float loss;                // the faulty batch's loss (may be finite if only a gradient was not)
+    float last_finite_loss;    // NaN if no batch had a finite loss yet
 };
 
 template <class Net, class Optimizer, class Loss, class Data>
@@ -93,6 +129,13 @@ public:
         CTNN_REQUIRE(data.target_size() == Loss::targets_per_sample(Net::out_size), caller,
                      "Trainer: the data set has %zu targets per sample, but the loss takes %zu for Net::out_size = %zu",
                      data.target_size(), Loss::targets_per_sample(Net::out_size), Net::out_size);
+        if constexpr (requires { data.find_non_finite(); }) {
+            if (const auto bad = data.find_non_finite())
+                throw std::invalid_argument("ctnn::train::Trainer: the training data holds " + format_float(bad->value) +
+                                            " at sample " + std::to_string(bad->sample) + ", " +
+                                            (bad->is_target ? "target " : "feature ") + std::to_string(bad->index) +
+                                            " (0-based): every weight would become NaN; clean or drop that sample");
+        }
         if (parallel(pool)) parallel_ = std::make_unique<DataParallel<Net>>(*pool, options.batch);
     }
 
@@ -105,16 +148,28 @@ public:
         const std::size_t batches = sampler_.batches(), epoch = epochs_;
         notify(epoch_begin_, EpochBegin{epoch, batches, sampler_.options().batch, float(optimizer_.options().lr)});
         double total = 0;
+        std::size_t skipped = 0;
         for (std::size_t k = 0; k < batches; ++k) {
-            const float loss = train_batch(sampler_.batch(k));
-            total += loss;
-            notify(batch_end_, BatchEnd<Net>{epoch, k, batches, batch_.size(), loss, net_, buffers_.gradients});
+            const auto [loss, applied] = train_batch(sampler_.batch(k));
+            if (applied) {
+                total += loss;
+                last_finite_loss_ = loss;
+            } else if (fault_policy_ == NumericFaultPolicy::stop) {
+                throw fault(epoch, k, batches, loss);
+            } else {
+                ++skipped;
+            }
+            notify(batch_end_, BatchEnd<Net>{epoch, k, batches, batch_.size(), loss, net_, gradients(), outputs(), !applied});
         }
         ++epochs_;
-        const double mean = batches ? total / double(batches) : std::numeric_limits<double>::quiet_NaN();
-        notify(epoch_end_, EpochEnd<Net>{epoch, batches, mean, net_});
+        const double mean =
+            batches > skipped ? total / double(batches - skipped) : std::numeric_limits<double>::quiet_NaN();
+        notify(epoch_end_, EpochEnd<Net>{epoch, batches, mean, net_, skipped});
         return mean;
     }
+
+    /// What to do with a batch whose loss or gradients are not finite (default: stop).
+    void on_numeric_fault(NumericFaultPolicy policy) noexcept { fault_policy_ = policy; }
 
     void on_epoch_begin(std::function<void(const EpochBegin&)> f) { epoch_begin_.push_back(std::move(f)); }
     void on_batch_end(std::function<void(const BatchEnd<Net>&)> f) { batch_end_.push_back(std::move(f)); }
@@ -128,6 +183,7 @@ public:
         base_lr_ = float(optimizer_.options().lr);
     }
 
+    const Net& net() const noexcept { return net_; }
     std::size_t batches_per_epoch() const noexcept { return sampler_.batches(); }
     std::size_t epochs_done() const noexcept { return epochs_; }
     /// Resuming a saved run: the number of epochs it had done (the schedule's epoch index).
@@ -141,11 +197,53 @@ private:
         for (const auto& f : callbacks) f(event);
     }
 
-    float train_batch(std::span<const std::uint32_t> indices) noexcept {
+    /// The batch's loss, and whether its update was applied (not if the loss or a gradient
+    /// is not finite).
+    std::pair<float, bool> train_batch(std::span<const std::uint32_t> indices) noexcept {
         batch_.gather(data_, indices);
         if (parallel_)
-            return parallel_->train_step(net_, optimizer_, loss_, batch_.inputs(), batch_.targets(), buffers_.gradients);
-        return train::step(net_, optimizer_, loss_, batch_.inputs(), batch_.targets(), buffers_);
+            return parallel_->train_step_if_finite(net_, optimizer_, loss_, batch_.inputs(), batch_.targets(),
+                                                   buffers_.gradients);
+        buffers_.gradients.zero();
+        const float loss = train::loss_and_gradients(net_, loss_, batch_.inputs(), batch_.targets(), buffers_);
+        if (!std::isfinite(loss) || !kernels::all_finite(buffers_.gradients.data(), Net::parameter_block_size))
+            return {loss, false};
+        optimizer_.step(net_, buffers_.gradients);
+        return {loss, true};
+    }
+
+    const Gradients<Net>& gradients() const noexcept { return buffers_.gradients; }
+    std::span<const StepOutputs<Net>> outputs() noexcept {
+        if (parallel_) return parallel_->outputs();
+        single_output_ = {&buffers_.workspace, batch_.size()};
+        return {&single_output_, 1};
+    }
+
+    static std::string format_float(double v) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.9g", v);
+        return text;
+    }
+
+    NumericFault fault(std::size_t epoch, std::size_t batch, std::size_t batches, float loss) const {
+        std::string what = "the loss is " + format_float(loss);
+        if (std::isfinite(loss)) {
+            const float* g = buffers_.gradients.data();
+            for (const auto& t : Net::tensors)
+                if (!kernels::all_finite(g + t.offset, t.info.size())) {
+                    what = "the gradient of " + t.name() + " is not finite (the loss is " + format_float(loss) + ")";
+                    break;
+                }
+        }
+        const std::string last = std::isfinite(last_finite_loss_)
+                                     ? "the last finite loss was " + format_float(last_finite_loss_)
+                                     : "no batch had a finite loss yet";
+        return NumericFault("ctnn::train::Trainer: training stopped at epoch " + std::to_string(epoch + 1) + ", batch " +
+                                std::to_string(batch + 1) + " of " + std::to_string(batches) + " (counting from 1): " +
+                                what + "; " + last +
+                                ". The model keeps its weights from before this batch. A smaller learning rate often "
+                                "helps; Trainer::on_numeric_fault(NumericFaultPolicy::skip_batch) skips such batches.",
+                            epoch, batch, loss, last_finite_loss_);
     }
 
     Net& net_;
@@ -156,7 +254,10 @@ private:
     Batch<target_type> batch_;
     StepBuffers<Net> buffers_;
     std::unique_ptr<DataParallel<Net>> parallel_;
+    StepOutputs<Net> single_output_{};
     std::size_t epochs_ = 0;
+    NumericFaultPolicy fault_policy_ = NumericFaultPolicy::stop;
+    float last_finite_loss_ = std::numeric_limits<float>::quiet_NaN();
     optim::LrSchedule schedule_;
     float base_lr_ = 0;
     std::vector<std::function<void(const EpochBegin&)>> epoch_begin_;
