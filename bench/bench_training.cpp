@@ -1,11 +1,17 @@
 // Training the MNIST network (batch 100, softmax cross-entropy, Adam): one step and one epoch of
 // 60,000 synthetic samples, ctnn against a hand-written Eigen baseline, in one binary and run.
+// The Trainer's epoch is measured without diagnostics, with per-epoch diagnostics and with
+// per-batch records, next to the bare steps, and the Trainer's finiteness check of each batch's
+// gradients on its own.
 // Run: build/bench/bench_training --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 #include <cmath>
 #include <vector>
+#include <ctnn/kernels/statistics.hpp>
 #include <ctnn/train/data_parallel.hpp>
+#include <ctnn/train/diagnostics.hpp>
 #include <ctnn/train/step.hpp>
+#include <ctnn/train/trainer.hpp>
 #include "mnist_models.hpp"
 
 namespace {
@@ -157,6 +163,36 @@ void BM_eigen_epoch(benchmark::State& state) {
     report(state, epoch);
 }
 BENCHMARK(BM_eigen_epoch)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+
+/// An epoch through train::Trainer (gathering shuffled batches, the finiteness checks), with
+/// diagnostics off (0), per epoch (1) or with a record per batch too (2).
+void BM_trainer_epoch(benchmark::State& state) {
+    const Data data(epoch);
+    const auto mode = state.range(1);
+    auto net = bench::make_net();
+    ctnn::optim::Adam<bench::Net> adam;
+    ctnn::Rng rng(3);
+    ctnn::ThreadPool pool(std::size_t(state.range(0)));
+    ctnn::train::Trainer trainer(*net, adam, ctnn::loss::SoftmaxCrossEntropy{},
+                                 ctnn::train::DataView(data.x, data.labels, 784), {.batch = batch}, rng, &pool);
+    ctnn::train::Diagnostics<bench::Net> diagnostics({.per_batch = mode == 2});
+    if (mode > 0) diagnostics.attach(trainer);
+    for (auto _ : state) benchmark::DoNotOptimize(trainer.run_epoch());
+    report(state, epoch);
+}
+BENCHMARK(BM_trainer_epoch)
+    ->ArgsProduct({{1, 2}, {0, 1, 2}})
+    ->ArgNames({"threads", "diagnostics"})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2)
+    ->UseRealTime();
+
+/// The Trainer's check that a batch's gradients are finite, over the MNIST net's gradients.
+void BM_gradients_finite_check(benchmark::State& state) {
+    ctnn::Gradients<bench::Net> grads;
+    for (auto _ : state) benchmark::DoNotOptimize(ctnn::kernels::all_finite(grads.data(), bench::Net::parameter_block_size));
+}
+BENCHMARK(BM_gradients_finite_check);
 
 }  // namespace
 

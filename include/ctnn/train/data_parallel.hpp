@@ -63,30 +63,25 @@ public:
     }
 
     /// train_step that applies the update only if the loss and every gradient are finite:
-    /// returns the loss and whether the update was applied. `grads` then holds the batch's
-    /// gradients either way.
+    /// returns the loss and whether the update was applied; `grads` holds the batch's gradients
+    /// either way. Each thread checks its own share's gradients right after computing them, so
+    /// the check adds no synchronisation.
     template <class Optimizer, class Loss, class Targets>
         requires optim::Optimizer<Optimizer, Net>
     std::pair<float, bool> train_step_if_finite(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x,
                                                 const Targets& targets, Gradients<Net>& grads) noexcept {
-        shares_forward_backward(net, loss, x, ctnn::detail::const_span(targets));
-        auto reduce_and_check = [&](std::size_t t) {
-            const auto [begin, end] = slice(t);
-            reduce_slice(grads, begin, end);
-            finite_[t] = kernels::all_finite(grads.data() + begin, end - begin);
-        };
-        pool_.run(reduce_and_check);
+        shares_forward_backward(net, loss, x, ctnn::detail::const_span(targets), true);
         const float value = total_loss();
         bool finite = std::isfinite(value);
         for (const char f : finite_) finite = finite && f;
-        if (!finite) return {value, false};
-        optimizer.begin_step();
-        auto update = [&](std::size_t t) {
+        if (finite) optimizer.begin_step();
+        auto reduce_and_update = [&](std::size_t t) {
             const auto [begin, end] = slice(t);
-            if (begin < end) optimizer.update(net, grads, begin, end);
+            reduce_slice(grads, begin, end);
+            if (finite && begin < end) optimizer.update(net, grads, begin, end);
         };
-        pool_.run(update);
-        return {value, true};
+        pool_.run(reduce_and_update);
+        return {value, finite};
     }
 
     std::size_t threads() const noexcept { return pool_.size(); }
@@ -99,7 +94,7 @@ private:
 
     template <class Loss, class Target>
     void shares_forward_backward(const Net& net, const Loss& loss, std::span<const float> x,
-                                 std::span<const Target> targets) noexcept {
+                                 std::span<const Target> targets, bool check_finite = false) noexcept {
         constexpr std::size_t per_sample = Loss::targets_per_sample(Net::out_size);
         const std::size_t batch = targets.size() / per_sample;
         CTNN_CHECK(batch <= max_batch_, "batch larger than DataParallel's max_batch");
@@ -113,6 +108,7 @@ private:
             losses_[t] = n == 0 ? 0.0f
                                 : train::loss_and_gradients(net, loss, x.subspan(first * Net::in_size, n * Net::in_size),
                                                             targets.subspan(first * per_sample, n * per_sample), s, batch);
+            finite_[t] = !check_finite || kernels::all_finite(s.gradients.data(), Net::parameter_block_size);
         };
         pool_.run(work);
     }
