@@ -810,3 +810,18 @@ TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-expo
     section("outputs", y, Activations::out_size);
     REQUIRE(f.good());
 }
+
+TEST_CASE("check_writable tries a save's file without writing it, and names the path when it cannot", "[safetensors]") {
+    const test::TempDir dir;
+    const auto path = dir / "model.safetensors";
+    CHECK(ctnn::io::try_check_writable(path));
+    CHECK_FALSE(std::filesystem::exists(path));  // nothing left behind
+    CHECK(std::filesystem::is_empty(dir.path));
+
+    const auto missing = dir / "no/such/folder/model.safetensors";
+    const auto r = ctnn::io::try_check_writable(missing);
+    REQUIRE_FALSE(r);
+    CHECK(r.kind == ctnn::io::SaveErrorKind::file);
+    CHECK_THAT(r.message, Catch::Contains(missing.string() + ": cannot be written"));
+    CHECK_THROWS_WITH(ctnn::io::check_writable(dir.path), Catch::Contains("is a directory"));
+}

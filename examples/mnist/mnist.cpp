@@ -27,7 +27,9 @@ void print_help(std::FILE* out) {
                  "                        normal   weights N(0, 1), biases PyTorch's default (the note's recipe)\n"
                  "                        default  PyTorch's nn.Linear default, U(+-1/sqrt(fan_in))\n"
                  "                        xavier   Xavier/Glorot uniform weights, PyTorch's default biases\n"
-                 "  --activation KIND   relu, sigmoid, tanh or leaky_relu (slope 0.01) (default relu)\n"
+                 "  --model KIND        mlp      784-256-256-10 with an activation (default)\n"
+                 "                      linear   784-10: one Linear layer and softmax (softmax regression)\n"
+                 "  --activation KIND   relu, sigmoid, tanh or leaky_relu (slope 0.01) (default relu; mlp only)\n"
                  "  --optimizer KIND    adam (PyTorch's defaults) or sgd (plain) (default adam)\n"
                  "  --seed N            seeds initialisation and shuffling; a seed reproduces a run (default 777)\n"
                  "  --threads N         threads for training: each batch split across N cores (default 1)\n"
@@ -36,6 +38,10 @@ void print_help(std::FILE* out) {
                  "  --load FILE         start from these safetensors weights instead of the initialisation\n"
                  "                      (with --epochs 0: evaluate them)\n"
                  "  --confusion         also print the test set's confusion matrix\n"
+                 "  --diagnostics       after each epoch, a table per layer on stderr: mean |gradient|, gradient\n"
+                 "                      and weight norms, update/weight ratio, inactive and dead units\n"
+                 "  --log FILE          write FILE as CSV, one row per epoch: epoch, cost, test accuracy,\n"
+                 "                      seconds, then every diagnostic (plot it with the plot example)\n"
                  "  --help              this text\n"
                  "\n"
                  "stdout: one 'Epoch: NNNN cost = X' line per epoch, 'Learning finished', 'Accuracy: X',\n"
@@ -85,8 +91,8 @@ std::optional<Options> parse(int argc, char** argv) {
             has_value = true;
         }
         if (arg == "--help" || arg == "-h") return std::nullopt;
-        if (arg == "--confusion") {
-            o.confusion = true;
+        if (arg == "--confusion" || arg == "--diagnostics") {
+            (arg == "--confusion" ? o.confusion : o.diagnostics) = true;
             continue;
         }
         const auto next = [&]() -> std::string_view {
@@ -109,7 +115,12 @@ std::optional<Options> parse(int argc, char** argv) {
             o.init = parse_choice<Init>(
                 arg, next(), {{"normal", Init::normal}, {"default", Init::pytorch_default}, {"xavier", Init::xavier}},
                 o.init_name);
+        } else if (arg == "--model") {
+            o.model = parse_choice<Model>(arg, next(), {{"mlp", Model::mlp}, {"linear", Model::linear}}, o.model_name);
+        } else if (arg == "--log") {
+            o.log = std::string(next());
         } else if (arg == "--activation") {
+            o.activation_given = true;
             o.activation = parse_choice<Activation>(arg, next(),
                                                     {{"relu", Activation::relu},
                                                      {"sigmoid", Activation::sigmoid},
@@ -132,6 +143,8 @@ std::optional<Options> parse(int argc, char** argv) {
             throw UsageError{"unknown flag '" + std::string(argv[i]) + "'"};
         }
     }
+    if (o.model == Model::linear && o.activation_given)
+        throw UsageError{"--activation: the linear model has no activation (use --model mlp)"};
     return o;
 }
 
@@ -169,7 +182,6 @@ int main(int argc, char** argv) {
     using namespace mnist;
     const auto program_start = clock_type::now();
     Options o;
-    DataFiles files;
     try {
         const auto parsed = parse(argc, argv);
         if (!parsed) {
@@ -177,12 +189,28 @@ int main(int argc, char** argv) {
             return 0;
         }
         o = *parsed;
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "mnist: %s\nTry 'mnist --help'.\n", e.message.c_str());
+        return 2;
+    }
+    // Where the results go is checked before any work: a run must not train for minutes, then
+    // fail to save them.
+    try {
+        for (const fs::path& out : {o.save, o.log})
+            if (!out.empty()) ctnn::io::check_writable(out);
+    } catch (const ctnn::io::Error& e) {
+        std::fprintf(stderr, "mnist: %s\n", e.what());
+        return 1;
+    }
+    DataFiles files;
+    try {
         files = find_data(o, o.epochs > 0);
     } catch (const UsageError& e) {
         std::fprintf(stderr, "mnist: %s\nTry 'mnist --help'.\n", e.message.c_str());
         return 2;
     }
 
+    if (o.model == Model::linear) return run<SoftmaxRegression>(o, files, program_start);
     switch (o.activation) {
         case Activation::relu: return run<Mlp<ctnn::ReLU>>(o, files, program_start);
         case Activation::sigmoid: return run<Mlp<ctnn::Sigmoid>>(o, files, program_start);

@@ -7,6 +7,7 @@
 #include <ctnn/io/idx.hpp>
 #include <ctnn/io/safetensors.hpp>
 #include <ctnn/train/dataset.hpp>
+#include <ctnn/train/diagnostics.hpp>
 #include <ctnn/train/evaluate.hpp>
 #include <ctnn/train/progress.hpp>
 #include <ctnn/train/trainer.hpp>
@@ -41,7 +42,10 @@ using clock_type = std::chrono::steady_clock;
 
 template <class Activation>
 using Mlp = ctnn::Seq<ctnn::Linear<784, 256>, Activation, ctnn::Linear<256, 256>, Activation, ctnn::Linear<256, 10>>;
+/// The note's earlier model: one Linear layer and softmax (multinomial logistic regression).
+using SoftmaxRegression = ctnn::Seq<ctnn::Linear<784, 10>>;
 
+enum class Model { mlp, linear };
 enum class Activation { relu, sigmoid, tanh, leaky_relu };
 enum class Init { normal, pytorch_default, xavier };
 enum class Optimizer { adam, sgd };
@@ -56,9 +60,11 @@ struct Options {
     Optimizer optimizer = Optimizer::adam;
     std::uint64_t seed = 777;
     int threads = 1;
-    fs::path save, load;
-    bool confusion = false;
-    std::string init_name = "normal", activation_name = "relu", optimizer_name = "adam";
+    fs::path save, load, log;
+    bool confusion = false, diagnostics = false;
+    Model model = Model::mlp;
+    bool activation_given = false;
+    std::string init_name = "normal", activation_name = "relu", optimizer_name = "adam", model_name = "mlp";
 };
 
 
@@ -87,6 +93,7 @@ inline double seconds_since(clock_type::time_point t) { return std::chrono::dura
 template <class Net>
 int run(const Options& o, const DataFiles& files, clock_type::time_point program_start);
 
+extern template int run<SoftmaxRegression>(const Options&, const DataFiles&, clock_type::time_point);
 extern template int run<Mlp<ctnn::ReLU>>(const Options&, const DataFiles&, clock_type::time_point);
 extern template int run<Mlp<ctnn::Sigmoid>>(const Options&, const DataFiles&, clock_type::time_point);
 extern template int run<Mlp<ctnn::Tanh>>(const Options&, const DataFiles&, clock_type::time_point);

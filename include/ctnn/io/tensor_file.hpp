@@ -43,6 +43,12 @@ inline SaveResult try_save_tensors(const std::filesystem::path& path, std::span<
                                         [&] { return detail::save_tensors_to_file(path, blocks, metadata); });
 }
 
+/// Whether a save to `path` could write its file, tried before the work whose result it is to
+/// save (a long training run): creates and removes `path.partial`, leaves `path` alone. Never throws.
+inline SaveResult try_check_writable(const std::filesystem::path& path) noexcept {
+    return detail::no_throw<SaveResult>(detail::saving, [&] { return detail::check_writable(path); });
+}
+
 #if defined(__cpp_exceptions)
 
 namespace detail {
@@ -67,6 +73,9 @@ inline void save_tensors(const std::filesystem::path& path, std::span<const Tens
                          const Metadata& metadata = {}) {
     detail::throw_on_failure(detail::save_tensors_to_file(path, blocks, metadata));
 }
+
+/// try_check_writable, throwing ctnn::io::Error ("ctnn: <path>: cannot be written: ...").
+inline void check_writable(const std::filesystem::path& path) { detail::throw_on_failure(detail::check_writable(path)); }
 
 /// The file try_save_tensors writes, in memory.
 inline std::vector<std::byte> tensors_bytes(std::span<const TensorBlock<const float>> blocks,

@@ -126,6 +126,27 @@ inline SaveResult write_atomically(const std::filesystem::path& path, std::span<
     return {};
 }
 
+/// What write_atomically needs, tried without writing `path`: `path.partial` can be created (it
+/// is removed again) and `path` is not a directory.
+inline SaveResult check_writable(const std::filesystem::path& path) {
+    const std::string source = path.string();
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return failure(SaveErrorKind::file, source, "is a directory; a file name is needed to save to");
+    std::filesystem::path partial = path;
+    partial += ".partial";
+    errno = 0;
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        const int err = errno;
+        return failure(SaveErrorKind::file, source,
+                       "cannot be written: cannot create " + partial.string() + (err ? std::string(": ") + std::strerror(err) : ""));
+    }
+    out.close();
+    std::filesystem::remove(partial, ec);
+    return {};
+}
+
 /// serialize, then write_atomically.
 inline SaveResult save_tensors_to_file(const std::filesystem::path& path,
                                        std::span<const TensorBlock<const float>> blocks, const Metadata& metadata) {

@@ -1,5 +1,5 @@
-// run<Net> for the activation named by MNIST_ACTIVATION (set per object by CMakeLists.txt):
-// the training and report of the MNIST example for one network type.
+// run<Net> for the network named by MNIST_NET (set per object by CMakeLists.txt): the training
+// and report of the MNIST example for one network type.
 #include "mnist.hpp"
 
 namespace mnist {
@@ -15,14 +15,42 @@ void initialise(Net& net, ctnn::Rng& rng, Init init) {
     }
 }
 
+/// The --log file: a header row, then a row per epoch.
+class CsvLog {
+public:
+    CsvLog() = default;
+    void open(const fs::path& path) {
+        file_ = std::fopen(path.c_str(), "w");
+        if (!file_) throw ctnn::io::Error("ctnn: " + path.string() + ": cannot be written: " + std::strerror(errno));
+    }
+    CsvLog(const CsvLog&) = delete;
+    CsvLog& operator=(const CsvLog&) = delete;
+    ~CsvLog() {
+        if (file_) std::fclose(file_);
+    }
+    explicit operator bool() const noexcept { return file_ != nullptr; }
+
+    void row(int epoch, double cost, float accuracy, double seconds, const ctnn::train::DiagnosticsRecord& d) {
+        if (epoch == 1) std::fprintf(file_, "epoch,cost,test_accuracy,seconds,%s\n", ctnn::train::diagnostics_csv_header(d).c_str());
+        std::fprintf(file_, "%d,%.9g,%.6g,%.4f,%s\n", epoch, cost, double(accuracy), seconds,
+                     ctnn::train::diagnostics_csv_values(d).c_str());
+        std::fflush(file_);  // a row per epoch, readable while the run goes on
+    }
+
+private:
+    std::FILE* file_ = nullptr;
+};
+
 template <class Net, class Opt>
-std::vector<double> train_epochs(Net& net, Opt& optimizer, ctnn::train::ByteImageView data, const Options& o,
-                                 ctnn::Rng& rng) {
+std::vector<double> train_epochs(Net& net, Opt& optimizer, ctnn::train::ByteImageView data,
+                                 ctnn::train::ByteImageView test, const Options& o, ctnn::Rng& rng, CsvLog& log) {
     ctnn::ThreadPool pool(std::size_t(o.threads));  // started once, for the whole run
     // rng continues the initialisation's stream: it orders the samples of every epoch.
     ctnn::train::Trainer trainer(net, optimizer, ctnn::loss::SoftmaxCrossEntropy{}, data, {.batch = o.batch}, rng, &pool);
     ctnn::train::Progress progress;  // stderr, if a terminal
     progress.attach(trainer);
+    ctnn::train::Diagnostics<Net> diagnostics;  // attached only if asked for: otherwise free
+    if (o.diagnostics || log) diagnostics.attach(trainer);
     std::vector<double> epoch_seconds;
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
         progress.label("Epoch %04d/%04d", epoch, o.epochs);
@@ -31,12 +59,22 @@ std::vector<double> train_epochs(Net& net, Opt& optimizer, ctnn::train::ByteImag
         epoch_seconds.push_back(seconds_since(start));
         std::printf("Epoch: %04d cost = %.9f\n", epoch, cost);
         std::fflush(stdout);
+        if (o.diagnostics) ctnn::train::print_diagnostics(stderr, diagnostics.epochs().back());
+        if (log) log.row(epoch, cost, ctnn::train::evaluate(net, test).accuracy_f32(), epoch_seconds.back(),
+                         diagnostics.epochs().back());
     }
     return epoch_seconds;
 }
 
 template <class Net>
 int run(const Options& o, const DataFiles& files, clock_type::time_point program_start) {
+    CsvLog log;  // main() checked that it can be written
+    try {
+        if (!o.log.empty()) log.open(o.log);
+    } catch (const ctnn::io::Error& e) {
+        std::fprintf(stderr, "mnist: %s\n", e.what());
+        return 1;
+    }
     std::optional<ctnn::io::IdxDataset> train_set;
     ctnn::io::IdxDataset test_set;
     try {
@@ -69,10 +107,10 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
         const auto data = view_of(*train_set);
         if (o.optimizer == Optimizer::adam) {
             ctnn::optim::Adam<Net> adam({.lr = o.lr});
-            epoch_seconds = train_epochs(net, adam, data, o, rng);
+            epoch_seconds = train_epochs(net, adam, data, view_of(test_set), o, rng, log);
         } else {
             ctnn::optim::Sgd<Net> sgd({.lr = o.lr});
-            epoch_seconds = train_epochs(net, sgd, data, o, rng);
+            epoch_seconds = train_epochs(net, sgd, data, view_of(test_set), o, rng, log);
         }
         std::printf("Learning finished\n");
     }
@@ -85,7 +123,8 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
         try {
             ctnn::io::save_safetensors(net, o.save,
                                        {{"ctnn.example", "mnist"},
-                                        {"activation", o.activation_name},
+                                        {"model", o.model_name},
+                                        {"activation", o.model == Model::linear ? "none" : o.activation_name},
                                         {"init", o.init_name},
                                         {"optimizer", o.optimizer_name},
                                         {"epochs", std::to_string(o.epochs)},
@@ -108,6 +147,6 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
 }
 
 
-template int run<Mlp<MNIST_ACTIVATION>>(const Options&, const DataFiles&, clock_type::time_point);
+template int run<MNIST_NET>(const Options&, const DataFiles&, clock_type::time_point);
 
 }  // namespace mnist
