@@ -119,6 +119,7 @@ TEST_CASE("A ReLU unit negative for every input is counted dead", "[diagnostics]
         CHECK(relu.dead == Approx(1.0 / 3));
         CHECK(relu.inactive == Approx(8.0 / 12));  // unit 1 always, units 0 and 2 for half the samples
         CHECK(r.dead_fraction() == Approx(1.0 / 3));
+        CHECK(r.inactive_fraction() == Approx(8.0 / 12));
         REQUIRE(r.weights.size() == 2);
         CHECK(r.weights[0].tensor == "0.weight");
         CHECK(r.weights[0].layer == "Linear<2,3>");

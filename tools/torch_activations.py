@@ -11,9 +11,9 @@ tools/fetch-mnist.sh:
 
 Columns: test accuracy after the last epoch; the first Linear layer's mean |gradient| on the first
 batch and averaged over the first epoch's batches; its ratio to the last Linear layer's on the
-first batch; the fraction of hidden units inactive for every sample of the last epoch (slope at
-most 1% of the activation's largest: ReLU output 0, sigmoid and tanh saturated; LeakyReLU output
-<= 0), as ctnn::train::Diagnostics defines them.
+first batch; in the last epoch, the fraction of hidden outputs that were inactive (slope at most
+1% of the activation's largest: ReLU output 0, sigmoid and tanh saturated; LeakyReLU output <= 0)
+and of hidden units inactive for every sample, as ctnn::train::Diagnostics defines them.
 """
 import argparse
 import os
@@ -84,15 +84,20 @@ def run(hidden, activation, init, train, test, epochs, seed):
     hooks = []
 
     def watch(module, inputs, output):
-        ever_active[module] |= (~inactive(activation, output.detach())).any(dim=0)
+        off = inactive(activation, output.detach())
+        ever_active[module] |= (~off).any(dim=0)
+        counts[0] += int(off.sum())
+        counts[1] += off.numel()
 
     for a in acts:
         hooks.append(a.register_forward_hook(watch))
     first_batch = None
     first_epoch = []
     dead = 0.0
+    counts = [0, 0]  # inactive outputs, outputs
     for epoch in range(epochs):
         ever_active = {a: torch.zeros(256, dtype=torch.bool) for a in acts}
+        counts[0] = counts[1] = 0
         order = torch.randperm(len(x_train))
         for start in range(0, len(order) - 99, 100):  # drop_last
             batch = order[start:start + 100]
@@ -109,7 +114,8 @@ def run(hidden, activation, init, train, test, epochs, seed):
         h.remove()
     with torch.no_grad():
         accuracy = (model(test[0]).argmax(dim=1) == test[1]).float().mean().item()
-    return accuracy, first_batch[0], sum(first_epoch) / len(first_epoch), first_batch[0] / first_batch[-1], dead
+    return (accuracy, first_batch[0], sum(first_epoch) / len(first_epoch), first_batch[0] / first_batch[-1],
+            counts[0] / counts[1], dead)
 
 
 def main():
@@ -127,16 +133,17 @@ def main():
     print(f"PyTorch {torch.__version__}, MNIST, Adam lr 0.001, batches of 100, {a.epochs} epochs per network, "
           f"{a.threads} threads\n")
     print(f"{'hidden':>6}  {'activation':<10}  {'init':<7}  {'accuracy':>8}  {'|grad| L1':>10}  {'|grad| L1':>10}  "
-          f"{'L1/last':>10}  {'dead':>8}")
-    print(f"{'layers':>6}  {'':<10}  {'':<7}  {'':>8}  {'batch 1':>10}  {'epoch 1':>10}  {'batch 1':>10}  {'units':>8}")
+          f"{'L1/last':>10}  {'inactive':>8}  {'dead':>8}")
+    print(f"{'layers':>6}  {'':<10}  {'':<7}  {'':>8}  {'batch 1':>10}  {'epoch 1':>10}  {'batch 1':>10}  "
+          f"{'outputs':>8}  {'units':>8}")
     for hidden in (int(h) for h in a.hidden.split(",")):
         for activation in a.activations.split(","):
             for init in a.init.split(","):
                 start = time.time()
-                acc, g1, ge, ratio, dead = run(hidden, activation, init, train, test, a.epochs, a.seed)
+                acc, g1, ge, ratio, off, dead = run(hidden, activation, init, train, test, a.epochs, a.seed)
                 label = "N(0,1)" if init == "normal" else "default"
                 print(f"{hidden:>6}  {activation:<10}  {label:<7}  {acc:>8.4f}  {g1:>10.2e}  {ge:>10.2e}  {ratio:>10.2e}  "
-                      f"{100 * dead:>7.1f}%   ({time.time() - start:.0f} s)", flush=True)
+                      f"{100 * off:>7.1f}%  {100 * dead:>7.1f}%   ({time.time() - start:.0f} s)", flush=True)
 
 
 if __name__ == "__main__":

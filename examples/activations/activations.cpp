@@ -57,8 +57,9 @@ void print_help() {
         "\n"
         "Columns: test accuracy after the last epoch; the first Linear layer's mean |gradient| on the\n"
         "first batch and over the first epoch; its ratio to the last Linear layer's on the first batch\n"
-        "(far below 1: vanishing gradients); the hidden units inactive for every sample of the last\n"
-        "epoch (ReLU: dead; sigmoid and tanh: saturated; LeakyReLU: always on its negative side).\n",
+        "(far below 1: vanishing gradients); in the last epoch, the hidden outputs that were inactive\n"
+        "(slope at most 1%% of its largest: ReLU 0, sigmoid and tanh saturated, LeakyReLU negative)\n"
+        "and the hidden units inactive for every sample (ReLU: dead units).\n",
         CTNN_MNIST_DEFAULT_DATA);
 }
 
@@ -150,63 +151,73 @@ RunResult train_one(std::size_t hidden, const std::string& activation, const std
 std::string init_label(const std::string& init) { return init == "normal" ? "N(0,1)" : "default"; }
 
 void print_header() {
-    std::printf("%6s  %-10s  %-7s  %8s  %10s  %10s  %10s  %8s\n", "hidden", "activation", "init", "accuracy",
-                "|grad| L1", "|grad| L1", "L1/last", "dead");
-    std::printf("%6s  %-10s  %-7s  %8s  %10s  %10s  %10s  %8s\n", "layers", "", "", "", "batch 1", "epoch 1",
-                "batch 1", "units");
+    std::printf("%6s  %-10s  %-7s  %8s  %10s  %10s  %10s  %8s  %8s\n", "hidden", "activation", "init", "accuracy",
+                "|grad| L1", "|grad| L1", "L1/last", "inactive", "dead");
+    std::printf("%6s  %-10s  %-7s  %8s  %10s  %10s  %10s  %8s  %8s\n", "layers", "", "", "", "batch 1", "epoch 1",
+                "batch 1", "outputs", "units");
 }
 
 void print_row(const RunResult& r) {
-    std::printf("%6zu  %-10s  %-7s  %8.4f  %10.2e  %10.2e  %10.2e  %7.1f%%\n", r.hidden, r.activation.c_str(),
+    std::printf("%6zu  %-10s  %-7s  %8.4f  %10.2e  %10.2e  %10.2e  %7.1f%%  %7.1f%%\n", r.hidden, r.activation.c_str(),
                 init_label(r.init).c_str(), r.accuracy, r.first_batch_grad, r.first_epoch_grad, r.first_last_ratio,
-                100 * r.dead);
+                100 * r.inactive, 100 * r.dead);
     std::fflush(stdout);
 }
 
 void write_results_csv(const fs::path& path, const std::vector<RunResult>& results) {
     std::FILE* f = std::fopen(path.c_str(), "w");
     if (!f) throw std::runtime_error(path.string() + ": cannot be written: " + std::strerror(errno));
-    std::fprintf(f, "hidden,activation,init,accuracy,first_batch_grad,first_epoch_grad,first_last_ratio,dead,seconds\n");
+    std::fprintf(f, "hidden,activation,init,accuracy,first_batch_grad,first_epoch_grad,first_last_ratio,inactive,dead,seconds\n");
     for (const auto& r : results)
-        std::fprintf(f, "%zu,%s,%s,%.4f,%.6g,%.6g,%.6g,%.6g,%.2f\n", r.hidden, r.activation.c_str(), r.init.c_str(),
-                     r.accuracy, r.first_batch_grad, r.first_epoch_grad, r.first_last_ratio, r.dead, r.seconds);
+        std::fprintf(f, "%zu,%s,%s,%.4f,%.6g,%.6g,%.6g,%.6g,%.6g,%.2f\n", r.hidden, r.activation.c_str(), r.init.c_str(),
+                     r.accuracy, r.first_batch_grad, r.first_epoch_grad, r.first_last_ratio, r.inactive, r.dead, r.seconds);
     std::fclose(f);
 }
 
-/// The charts of the runs with `hidden` layers, one series per activation and initialisation.
+/// The charts of the runs with `hidden` layers: the gradient of every layer (all runs on one
+/// chart), then per initialisation the cost, the first layer's gradient and the inactive units
+/// during training, one series per activation.
 void draw_charts(const fs::path& dir, std::size_t hidden, const std::vector<RunResult>& results) {
-    std::vector<svg_chart::Series> by_layer, cost, grad, dead;
+    const std::string net = std::to_string(hidden) + " hidden layers of 256", suffix = "_" + std::to_string(hidden);
+    std::vector<svg_chart::Series> by_layer;
     for (const auto& r : results) {
         if (r.hidden != hidden) continue;
-        const std::string label = r.activation + ", " + init_label(r.init);
-        std::vector<double> layers, epochs;
+        std::vector<double> layers;
         for (std::size_t k = 0; k < r.layer_grads.size(); ++k) layers.push_back(double(k + 1));
-        for (std::size_t e = 0; e < r.epoch_dead.size(); ++e) epochs.push_back(double(e + 1));
-        by_layer.push_back({label, layers, r.layer_grads});
-        cost.push_back({label, r.window_epoch, r.window_cost});
-        grad.push_back({label, r.window_epoch, r.window_grad});
-        std::vector<double> percent;
-        for (double d : r.epoch_dead) percent.push_back(100 * d);
-        dead.push_back({label, epochs, percent});
+        by_layer.push_back({r.activation + ", " + init_label(r.init), layers, r.layer_grads});
     }
     if (by_layer.empty()) return;
-    const std::string net = std::to_string(hidden) + " hidden layers of 256";
-    svg_chart::write_line_chart(dir / ("gradient_by_layer_" + std::to_string(hidden) + ".svg"), by_layer,
+    svg_chart::write_line_chart(dir / ("gradient_by_layer" + suffix + ".svg"), by_layer,
                                 {.title = "Mean |gradient| of each Linear layer's weights, first batch (" + net + ")",
                                  .x_label = "Linear layer (1 = next to the input)",
                                  .y_label = "mean |gradient|",
                                  .log_y = true});
-    svg_chart::write_line_chart(dir / ("cost_" + std::to_string(hidden) + ".svg"), cost,
-                                {.title = "Training cost (" + net + ")", .x_label = "epoch", .y_label = "cross-entropy", .log_y = true});
-    svg_chart::write_line_chart(dir / ("first_layer_gradient_" + std::to_string(hidden) + ".svg"), grad,
-                                {.title = "First layer's mean |gradient| during training (" + net + ")",
-                                 .x_label = "epoch",
-                                 .y_label = "mean |gradient|",
-                                 .log_y = true});
-    svg_chart::write_line_chart(dir / ("dead_units_" + std::to_string(hidden) + ".svg"), dead,
-                                {.title = "Hidden units inactive for a whole epoch (" + net + ")",
-                                 .x_label = "epoch",
-                                 .y_label = "% of hidden units"});
+    for (const char* init : init_names) {
+        std::vector<svg_chart::Series> cost, grad, dead;
+        for (const auto& r : results) {
+            if (r.hidden != hidden || r.init != init) continue;
+            std::vector<double> epochs, percent;
+            for (std::size_t e = 0; e < r.epoch_dead.size(); ++e) epochs.push_back(double(e + 1));
+            for (double d : r.epoch_dead) percent.push_back(100 * d);
+            cost.push_back({r.activation, r.window_epoch, r.window_cost});
+            grad.push_back({r.activation, r.window_epoch, r.window_grad});
+            dead.push_back({r.activation, epochs, percent});
+        }
+        if (cost.empty()) continue;
+        const std::string about = " (" + net + ", weights " + (init == std::string("normal") ? "N(0, 1)" : "PyTorch's default") + ")";
+        const std::string name = suffix + "_" + init + ".svg";
+        svg_chart::write_line_chart(dir / ("cost" + name), cost,
+                                    {.title = "Training cost" + about, .x_label = "epoch", .y_label = "cross-entropy", .log_y = true});
+        svg_chart::write_line_chart(dir / ("first_layer_gradient" + name), grad,
+                                    {.title = "First layer's mean |gradient|" + about,
+                                     .x_label = "epoch",
+                                     .y_label = "mean |gradient|",
+                                     .log_y = true});
+        svg_chart::write_line_chart(dir / ("dead_units" + name), dead,
+                                    {.title = "Hidden units inactive for a whole epoch" + about,
+                                     .x_label = "epoch",
+                                     .y_label = "% of hidden units"});
+    }
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ struct RunResult {
     double first_batch_grad = 0;    // first Linear's mean |gradient| on the first batch
     double first_epoch_grad = 0;    // the same, averaged over the first epoch's batches
     double first_last_ratio = 0;    // first Linear's over the last Linear's, first batch
+    double inactive = 0;            // hidden outputs inactive (slope near 0) in the last epoch
     double dead = 0;                // hidden units inactive for every sample of the last epoch
     double seconds = 0;
     std::vector<double> layer_grads;              // each Linear's mean |gradient|, first batch

@@ -54,6 +54,7 @@ RunResult train_network(const Setup& setup, Init init) {
     r.first_epoch_grad = diagnostics.epochs().front().weights.front().grad_mean_abs;
     for (const auto& e : diagnostics.epochs()) r.epoch_dead.push_back(e.dead_fraction());
     r.dead = r.epoch_dead.back();
+    r.inactive = diagnostics.epochs().back().inactive_fraction();
     r.accuracy = ctnn::train::evaluate(net, test).accuracy();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;

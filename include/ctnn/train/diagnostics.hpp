@@ -71,6 +71,13 @@ struct DiagnosticsRecord {
         for (const auto& a : activations) dead += a.dead_units, units += a.units;
         return units ? double(dead) / double(units) : 0.0;
     }
+    /// Inactive outputs over every activation layer (each layer weighted by its units).
+    double inactive_fraction() const noexcept {
+        double inactive = 0;
+        std::size_t units = 0;
+        for (const auto& a : activations) inactive += a.inactive * double(a.units), units += a.units;
+        return units ? inactive / double(units) : 0.0;
+    }
 };
 
 template <class Net>
