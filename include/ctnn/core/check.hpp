@@ -48,4 +48,16 @@ namespace ctnn::detail {
     std::abort();
 }
 
+/// Throws `error`; in a build without exceptions (-fno-exceptions), prints its message and
+/// aborts. For errors of data and of training, which are not preconditions.
+template <class Error>
+[[noreturn]] void raise(const Error& error) {
+#if defined(__cpp_exceptions)
+    throw error;
+#else
+    std::fprintf(stderr, "%s\n", error.what());
+    std::abort();
+#endif
+}
+
 }  // namespace ctnn::detail

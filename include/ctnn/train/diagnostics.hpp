@@ -119,8 +119,12 @@ public:
     /// One batch, after its update. Skipped batches (numeric faults) are left out.
     void observe(const BatchEnd<Net>& b) {
         if (b.skipped) return;
-        if (previous_.empty()) start(b.net);  // no start(): the first update is not measured
-        else measure_weights(b);
+        if (previous_.empty()) {
+            start(b.net);  // never started: this batch's update cannot be measured
+        } else {
+            measure_weights(b);
+            ++weight_batches_;
+        }
         measure_activations(b);
         ++batches_;
         if (options_.per_batch) batch_records_.push_back(batch_record(b.epoch, b.batch));
@@ -131,7 +135,7 @@ public:
         DiagnosticsRecord r;
         r.epoch = epoch;
         r.batches = batches_;
-        const double n = batches_ ? double(batches_) : 1.0;
+        const double n = weight_batches_ ? double(weight_batches_) : 1.0;
         for (auto& w : weights_) {
             WeightDiagnostics d = w.info;
             d.grad_mean_abs = w.sum.grad_mean_abs / n;
@@ -146,7 +150,7 @@ public:
             a.epoch_inactive = a.epoch_outputs = 0;
             std::fill(a.epoch_active.begin(), a.epoch_active.end(), 0.0f);
         }
-        batches_ = 0;
+        batches_ = weight_batches_ = 0;
         epoch_records_.push_back(std::move(r));
     }
 
@@ -262,7 +266,7 @@ private:
     std::vector<WeightState> weights_;
     std::vector<ActivationState> activations_;
     std::vector<float> previous_;  // the weights before the last update (whole parameter block)
-    std::size_t batches_ = 0;
+    std::size_t batches_ = 0, weight_batches_ = 0;
     std::vector<DiagnosticsRecord> epoch_records_, batch_records_;
 };
 

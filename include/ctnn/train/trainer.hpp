@@ -18,7 +18,7 @@
 // and the last finite loss, with the model as it was before that batch;
 // on_numeric_fault(NumericFaultPolicy::skip_batch) skips such batches and goes on. Training data
 // with a NaN or infinite feature or target is refused by the constructor, which names the
-// sample and the value.
+// sample and the value. (Built without exceptions, both print the message and abort.)
 #include <cmath>
 #include <concepts>
 #include <cstdio>
@@ -131,10 +131,10 @@ public:
                      data.target_size(), Loss::targets_per_sample(Net::out_size), Net::out_size);
         if constexpr (requires { data.find_non_finite(); }) {
             if (const auto bad = data.find_non_finite())
-                throw std::invalid_argument("ctnn::train::Trainer: the training data holds " + format_float(bad->value) +
-                                            " at sample " + std::to_string(bad->sample) + ", " +
-                                            (bad->is_target ? "target " : "feature ") + std::to_string(bad->index) +
-                                            " (0-based): every weight would become NaN; clean or drop that sample");
+                ctnn::detail::raise(std::invalid_argument(
+                    "ctnn::train::Trainer: the training data holds " + format_float(bad->value) + " at sample " +
+                    std::to_string(bad->sample) + ", " + (bad->is_target ? "target " : "feature ") +
+                    std::to_string(bad->index) + " (0-based): every weight would become NaN; clean or drop that sample"));
         }
         if (parallel(pool)) parallel_ = std::make_unique<DataParallel<Net>>(*pool, options.batch);
     }
@@ -155,7 +155,7 @@ public:
                 total += loss;
                 last_finite_loss_ = loss;
             } else if (fault_policy_ == NumericFaultPolicy::stop) {
-                throw fault(epoch, k, batches, loss);
+                ctnn::detail::raise(fault(epoch, k, batches, loss));
             } else {
                 ++skipped;
             }
