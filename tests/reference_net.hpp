@@ -1,6 +1,7 @@
 #pragma once
 // A plain, double-precision evaluation of a Seq's layer list, straight from the definitions of
 // Linear, the activations and the tests' user layer: the tests' independent statement of what a network computes.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <type_traits>
@@ -40,16 +41,29 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                 constexpr auto e = Net::table[I];
                 const std::size_t n_in = e.in.size(), n_out = e.out.size();
                 std::vector<double> next(batch * n_out);
+                if constexpr (std::is_same_v<L, ctnn::Softmax>) {
+                    for (std::size_t r = 0; r < batch; ++r) {
+                        double m = cur[r * n_in], sum = 0;
+                        for (std::size_t i = 1; i < n_in; ++i) m = std::max(m, cur[r * n_in + i]);
+                        for (std::size_t i = 0; i < n_in; ++i) sum += std::exp(cur[r * n_in + i] - m);
+                        for (std::size_t i = 0; i < n_in; ++i) next[r * n_out + i] = std::exp(cur[r * n_in + i] - m) / sum;
+                    }
+                    cur = std::move(next);
+                    return;
+                }
                 for (std::size_t r = 0; r < batch; ++r)
                     for (std::size_t o = 0; o < n_out; ++o) {
                         if constexpr (is_linear<L>) {
                             const double* w = params.data() + e.param_offset;
-                            double s = w[L::bias_offset + o];
+                            double s = L::has_bias ? w[L::bias_offset + o] : 0.0;
                             for (std::size_t i = 0; i < n_in; ++i) s += w[o * n_in + i] * cur[r * n_in + i];
                             next[r * n_out + o] = s;
+                        } else if constexpr (std::is_same_v<L, ctnn::GELU>) {
+                            const double x = cur[r * n_in + o];
+                            next[r * n_out + o] = 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
                         } else if constexpr (is_user_scale<L>) {
                             next[r * n_out + o] = params[e.param_offset + o] * cur[r * n_in + o];
-                        } else {
+                        } else if constexpr (requires { typename L::epilogue_op; }) {
                             next[r * n_out + o] = activation<typename L::epilogue_op>(cur[r * n_in + o]);
                         }
                     }

@@ -127,3 +127,10 @@ TEST_CASE("a deep mixed network's gradients match finite differences", "[gradche
                   Linear<6, 5>>>(Loss::cross_entropy, 11);
     gradcheck<Seq<Linear<40, 33>, ctnn::ReLU, Linear<33, 20>, ctnn::Tanh, Linear<20, 10>>>(Loss::mse, 12);
 }
+
+TEST_CASE("GELU, Softmax and a Linear without bias: gradients match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<6, 9>, ctnn::GELU, Linear<9, 4>>>(Loss::cross_entropy, 16);
+    gradcheck<Seq<Linear<6, 9, ctnn::NoBias>, ctnn::Tanh, Linear<9, 4, ctnn::NoBias>>>(Loss::mse, 17);
+    gradcheck<Seq<Linear<6, 9>, ctnn::GELU, Linear<9, 5>, ctnn::Softmax>>(Loss::mse, 18);
+    gradcheck<Seq<Linear<6, 7, ctnn::NoBias>, ctnn::Softmax, Linear<7, 4>>>(Loss::cross_entropy, 19);
+}

@@ -4,6 +4,7 @@
 #include <ctnn/kernels/linear.hpp>
 #include <ctnn/kernels/optimizer.hpp>
 #include <ctnn/kernels/reference.hpp>
+#include <ctnn/kernels/softmax.hpp>
 #include <tuple>
 #include <type_traits>
 #include "support.hpp"
@@ -102,6 +103,56 @@ TEMPLATE_LIST_TEST_CASE("activation maps and derivatives match the scalar refere
         check_activation<TestType, k::elu_op<1, 1>>(n);
         check_activation<TestType, k::elu_op<1, 2>>(n);
         check_activation<TestType, k::tanh_op>(n);
+    }
+}
+
+TEMPLATE_LIST_TEST_CASE("GELU and its input-side derivative match the scalar reference", "[kernels]", Archs) {
+    for (std::size_t n : {1, 3, 5, 16, 17, 33, 1000}) {
+        CAPTURE(n, TestType::name());
+        const auto x = test::random_vector(n, 7 + n, 6.0);
+        const auto dy = test::random_vector(n, 8 + n);
+        std::vector<float> y(n), y_ref(n), dx(n), dx_ref(n);
+        k::activation_forward<k::gelu_op, TestType>(x.data(), n, y.data());
+        k::reference::activation_forward<k::gelu_op>(x.data(), n, y_ref.data());
+        test::require_close(y, y_ref, 2e-6, 1e-6, "gelu");
+        k::activation_backward_from_input<k::gelu_op, TestType>(x.data(), dy.data(), n, dx.data());
+        k::reference::activation_backward_from_input<k::gelu_op>(x.data(), dy.data(), n, dx_ref.data());
+        test::require_close(dx, dx_ref, 2e-6, 1e-6, "gelu backward");
+    }
+    // Far out, GELU is x and 0: no NaN from erf or exp.
+    const std::vector<float> x{-1e30f, -100.0f, -10.0f, 0.0f, 10.0f, 100.0f, 1e30f, -0.0f,
+                               -1e30f, -100.0f, -10.0f, 0.0f, 10.0f, 100.0f, 1e30f, -0.0f, 3.0f};
+    std::vector<float> y(x.size()), dx(x.size());
+    const std::vector<float> ones(x.size(), 1.0f);
+    k::activation_forward<k::gelu_op, TestType>(x.data(), x.size(), y.data());
+    k::activation_backward_from_input<k::gelu_op, TestType>(x.data(), ones.data(), x.size(), dx.data());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        CAPTURE(x[i]);
+        if (std::abs(x[i]) >= 10.0f) CHECK(y[i] == Approx(x[i] > 0 ? x[i] : 0.0f).margin(1e-4));
+        CHECK(std::isfinite(y[i]));
+        CHECK(std::isfinite(dx[i]));
+    }
+}
+
+TEMPLATE_LIST_TEST_CASE("softmax rows and their backward pass match the scalar reference", "[kernels]", Archs) {
+    for (std::size_t cols : {1, 2, 7, 16, 17, 37}) {
+        const std::size_t rows = 3;
+        CAPTURE(cols, TestType::name());
+        auto x = test::random_vector(rows * cols, 3 + cols, 8.0);
+        x[0] = 1e4f;  // a large logit: the max is subtracted before exp
+        const auto dy = test::random_vector(rows * cols, 4 + cols);
+        std::vector<float> y(x.size()), y_ref(x.size()), dx(x.size()), dx_ref(x.size());
+        k::softmax_rows<TestType>(x.data(), rows, cols, y.data());
+        k::reference::softmax_rows(x.data(), rows, cols, y_ref.data());
+        test::require_close(y, y_ref, 2e-6, 1e-7, "softmax");
+        for (std::size_t r = 0; r < rows; ++r) {
+            double sum = 0;
+            for (std::size_t c = 0; c < cols; ++c) sum += y[r * cols + c];
+            CHECK(sum == Approx(1.0).epsilon(1e-6));
+        }
+        k::softmax_backward_rows<TestType>(y_ref.data(), dy.data(), rows, cols, dx.data());
+        k::reference::softmax_backward_rows(y_ref.data(), dy.data(), rows, cols, dx_ref.data());
+        test::require_close(dx, dx_ref, 1e-5, 1e-7, "softmax backward");
     }
 }
 

@@ -766,6 +766,9 @@ TEST_CASE("F16, BF16 and F64 convert exactly as IEEE rounding says", "[safetenso
 TEST_CASE("a network exported from PyTorch gives PyTorch's outputs within 1e-5", "[safetensors][torch]") {
     check_torch_fixture<Small>("torch_export_small");
     check_torch_fixture<Activations>("torch_export_activations");
+    // nn.Linear(bias=False), nn.GELU and nn.Softmax: the file has no bias for layer 0.
+    check_torch_fixture<Seq<Linear<9, 12, ctnn::NoBias>, ctnn::GELU, Linear<12, 7>, ctnn::Tanh, Linear<7, 5>,
+                            ctnn::Softmax>>("torch_export_gelu_softmax");
 }
 
 TEST_CASE("PyTorch exports in F16, BF16 and F64 load converted, with PyTorch's outputs", "[safetensors][torch]") {

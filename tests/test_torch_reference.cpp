@@ -158,6 +158,11 @@ TEST_CASE("a Sigmoid/Tanh/LeakyReLU network with odd sizes matches PyTorch", "[t
                             Linear<6, 5>>>("torch_odd_net.txt");
 }
 
+TEST_CASE("a network with a Linear without bias, GELU and Softmax matches PyTorch", "[torch]") {
+    check_against_torch<Seq<Linear<9, 12, ctnn::NoBias>, ctnn::GELU, Linear<12, 7>, ctnn::Tanh, Linear<7, 5>,
+                            ctnn::Softmax>>("torch_gelu_softmax_net.txt");
+}
+
 TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {
     // tools/make_torch_fixtures.py: the formula parameters times 16 (exact), one SGD step.
     using Net = Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU, Linear<6, 5>>;

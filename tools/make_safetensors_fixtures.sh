@@ -13,3 +13,5 @@ for dtype in F32 F16 BF16 F64; do
 done
 "${export[@]}" --layers "Linear(6,8),LeakyReLU(0.2),Linear(8,8),Sigmoid,Linear(8,7),ReLU,Linear(7,3),LeakyReLU" \
   --seed 2 --samples 6 --outputs tests/data/torch_export_activations.txt tests/data/torch_export_activations.safetensors
+"${export[@]}" --layers "Linear(9,12,bias=False),GELU,Linear(12,7),Tanh,Linear(7,5),Softmax" \
+  --seed 3 --samples 5 --outputs tests/data/torch_export_gelu_softmax.txt tests/data/torch_export_gelu_softmax.safetensors

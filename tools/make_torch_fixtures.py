@@ -25,7 +25,7 @@ def formula_parameters(model):
     k = 0
     for layer in model:
         if isinstance(layer, nn.Linear):
-            for p in (layer.weight, layer.bias):
+            for p in (p for p in (layer.weight, layer.bias) if p is not None):
                 flat = [math.sin(1.3 * j + 0.7 * k + 0.1) / math.sqrt(layer.in_features) for j in range(p.numel())]
                 with torch.no_grad():
                     p.copy_(torch.tensor(flat, dtype=torch.float64).to(torch.float32).reshape(p.shape))
@@ -63,7 +63,8 @@ def fixture(path, build, batch):
     torch.manual_seed(0)
     model = build()
     formula_parameters(model)
-    features, classes = model[0].in_features, model[-1].out_features
+    features = model[0].in_features
+    classes = next(m for m in reversed(model) if isinstance(m, nn.Linear)).out_features
     x, labels = formula_batch(batch, features, classes)
     x.requires_grad_(True)
     logits = model(x)
@@ -143,6 +144,10 @@ def main():
             batch=5)
     fixture(f"{out_dir}/torch_elu_net.txt",
             lambda: nn.Sequential(nn.Linear(7, 6), nn.ELU(), nn.Linear(6, 5), nn.ELU(alpha=0.5), nn.Linear(5, 3)),
+            batch=4)
+    fixture(f"{out_dir}/torch_gelu_softmax_net.txt",
+            lambda: nn.Sequential(nn.Linear(9, 12, bias=False), nn.GELU(), nn.Linear(12, 7), nn.Tanh(), nn.Linear(7, 5),
+                                  nn.Softmax(dim=1)),
             batch=4)
     # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
     diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",

@@ -113,12 +113,22 @@ def build_from_modules(spec):
 def build(signature):
     """nn.Sequential from ctnn's signature "Linear<13,17>,Tanh,LeakyReLUSlope<1,5>,Linear<17,5>"."""
     layers = []
-    for token in re.findall(r"\w+(?:<[^>]*>)?", signature):
+    for token in re.findall(r"\w+(?:<[^>]*>)?", signature.replace("ctnn::NoBias", "ctnn__NoBias")):
+        token = token.replace("ctnn__NoBias", "ctnn::NoBias")
         m = re.fullmatch(r"(\w+)(?:<([^>]*)>)?", token)
-        name, args = m.group(1), [int(a) for a in (m.group(2) or "").split(",") if a.strip()]
+        raw = [a.strip() for a in (m.group(2) or "").split(",") if a.strip()]
+        no_bias = raw[2:] == ["ctnn::NoBias"]
+        if no_bias:
+            raw = raw[:2]
+        try:
+            name, args = m.group(1), [int(a) for a in raw]
+        except ValueError:
+            sys.exit(f"error: unknown ctnn layer {token!r} in the signature")
         if name == "Linear" and len(args) == 2:
-            layers.append(nn.Linear(args[0], args[1]))
-        elif name in ("ReLU", "Tanh", "Sigmoid") and not args:
+            layers.append(nn.Linear(args[0], args[1], bias=not no_bias))
+        elif name == "Softmax" and not args:
+            layers.append(nn.Softmax(dim=1))
+        elif name in ("ReLU", "Tanh", "Sigmoid", "GELU") and not args:
             layers.append(getattr(nn, name)())
         elif name == "LeakyReLU" and not args:
             layers.append(nn.LeakyReLU(0.01))

@@ -14,9 +14,9 @@ the safetensors format is written by hand, no `safetensors` package.
     /usr/bin/python3 tools/torch_to_safetensors.py --layers "Linear(13,17),Tanh,Linear(17,5)" --seed 1 \\
         --samples 8 --outputs small.txt small.safetensors
 
-Supported layers: Linear, ReLU, Tanh, Sigmoid, LeakyReLU, ELU. Dropout, Identity and Flatten compute
+Supported layers: Linear (with or without bias), ReLU, Tanh, Sigmoid, LeakyReLU, ELU, GELU, Softmax. Dropout, Identity and Flatten compute
 nothing at inference on flat inputs and are dropped (later positions are renumbered, as ctnn
-sees them). A Linear without bias is exported with a zero bias (ctnn's Linear always has one).
+sees them). A Linear without bias becomes ctnn::Linear<In, Out, ctnn::NoBias>.
 
 --dtype F16, BF16 or F64 stores that type (ctnn converts it to float on load); the outputs
 written by --outputs are then those of the model with its weights rounded to that type.
@@ -62,10 +62,17 @@ def ctnn_layers(model):
     out = []
     for i, m in enumerate(model):
         if isinstance(m, nn.Linear):
-            out.append((f"Linear<{m.in_features},{m.out_features}>",
-                        f"ctnn::Linear<{m.in_features}, {m.out_features}>", m))
-            if m.bias is None:
-                print(f"note: layer {i} (Linear) has no bias; exported with a zero bias", file=sys.stderr)
+            no_bias = m.bias is None
+            out.append((f"Linear<{m.in_features},{m.out_features}{',ctnn::NoBias' if no_bias else ''}>",
+                        f"ctnn::Linear<{m.in_features}, {m.out_features}{', ctnn::NoBias' if no_bias else ''}>", m))
+        elif isinstance(m, nn.GELU):
+            if m.approximate != "none":
+                sys.exit(f"error: layer {i} is GELU(approximate={m.approximate!r}); ctnn::GELU is the exact form")
+            out.append(("GELU", "ctnn::GELU", None))
+        elif isinstance(m, nn.Softmax):
+            if m.dim not in (1, -1):
+                sys.exit(f"error: layer {i} is Softmax(dim={m.dim}); ctnn::Softmax is over each sample (dim=1)")
+            out.append(("Softmax", "ctnn::Softmax", None))
         elif isinstance(m, nn.ReLU):
             out.append(("ReLU", "ctnn::ReLU", None))
         elif isinstance(m, nn.Tanh):
@@ -81,7 +88,7 @@ def ctnn_layers(model):
                   f"later layers renumbered", file=sys.stderr)
         else:
             sys.exit(f"error: layer {i} is {type(m).__name__}; ctnn supports Linear, ReLU, Tanh, Sigmoid, "
-                     f"LeakyReLU, ELU (and drops Dropout, Identity, Flatten)")
+                     f"LeakyReLU, ELU, GELU, Softmax (and drops Dropout, Identity, Flatten)")
     if not out or not isinstance(out[0][2], nn.Linear):
         sys.exit("error: a ctnn::Seq starts with a Linear layer")
     return out
@@ -95,14 +102,19 @@ def build(spec):
         name, args = m.group(1), [a for a in (m.group(2) or "").split(",") if a.strip()]
         if name == "Linear" and len(args) == 2:
             layers.append(nn.Linear(int(args[0]), int(args[1])))
-        elif name in ("ReLU", "Tanh", "Sigmoid") and not args:
+        elif name == "Linear" and len(args) == 3 and args[2].replace(" ", "") == "bias=False":
+            layers.append(nn.Linear(int(args[0]), int(args[1]), bias=False))
+        elif name == "Softmax" and not args:
+            layers.append(nn.Softmax(dim=1))
+        elif name in ("ReLU", "Tanh", "Sigmoid", "GELU") and not args:
             layers.append(getattr(nn, name)())
         elif name == "LeakyReLU" and len(args) <= 1:
             layers.append(nn.LeakyReLU(float(args[0]) if args else 0.01))
         elif name == "ELU" and len(args) <= 1:
             layers.append(nn.ELU(float(args[0]) if args else 1.0))
         else:
-            sys.exit(f"error: cannot build {item!r} (Linear(in,out), ReLU, Tanh, Sigmoid, LeakyReLU(slope), ELU(alpha))")
+            sys.exit(f"error: cannot build {item!r} (Linear(in,out), Linear(in,out,bias=False), ReLU, Tanh, Sigmoid, "
+                     f"LeakyReLU(slope), ELU(alpha), GELU, Softmax)")
     return nn.Sequential(*layers)
 
 
@@ -111,9 +123,9 @@ def tensors_of(layers, dtype):
     out = {}
     for position, (_, _, module) in enumerate(layers):
         if isinstance(module, nn.Linear):
-            bias = module.bias if module.bias is not None else torch.zeros(module.out_features)
             out[f"{position}.weight"] = module.weight.detach().to(dtype).contiguous()
-            out[f"{position}.bias"] = bias.detach().to(dtype).contiguous()
+            if module.bias is not None:
+                out[f"{position}.bias"] = module.bias.detach().to(dtype).contiguous()
     return out
 
 

@@ -5,10 +5,12 @@
 #include "core/errors.hpp"  // first, so compile errors show a short include chain
 #include "core/layer.hpp"
 #include "layers/elu.hpp"
+#include "layers/gelu.hpp"
 #include "layers/leaky_relu.hpp"
 #include "layers/linear.hpp"
 #include "layers/relu.hpp"
 #include "layers/sigmoid.hpp"
+#include "layers/softmax.hpp"
 #include "layers/tanh.hpp"
 #include "model/model_view.hpp"
 #include "model/seq.hpp"

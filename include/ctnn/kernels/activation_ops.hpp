@@ -73,4 +73,23 @@ struct tanh_op {
     template <class B> static B derivative_from_output(const B& y) noexcept { return B(1.0f) - y * y; }
 };
 
+/// Activations whose derivative needs the input, not the output: `derivative(x)`. They cannot
+/// run fused into the layer before (backward needs the layer's input, so it is kept).
+
+/// x * Phi(x), Phi the standard normal CDF, as torch.nn.GELU() (the exact form, with erf).
+struct gelu_op {
+    static constexpr float inv_sqrt2 = 0.70710678118654752f, inv_sqrt_2pi = 0.39894228040143268f;
+    static float apply(float x) noexcept { return 0.5f * x * (1.0f + std::erf(x * inv_sqrt2)); }
+    template <class B> static B apply(const B& x) noexcept {
+        return B(0.5f) * x * (B(1.0f) + xsimd::erf(x * B(inv_sqrt2)));
+    }
+    /// Phi(x) + x phi(x).
+    static float derivative(float x) noexcept {
+        return 0.5f * (1.0f + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(-0.5f * x * x);
+    }
+    template <class B> static B derivative(const B& x) noexcept {
+        return B(0.5f) * (B(1.0f) + xsimd::erf(x * B(inv_sqrt2))) + x * B(inv_sqrt_2pi) * xsimd::exp(B(-0.5f) * x * x);
+    }
+};
+
 }  // namespace ctnn::kernels

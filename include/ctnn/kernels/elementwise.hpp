@@ -1,5 +1,6 @@
 #pragma once
-// Element-wise maps over a contiguous block: an activation and its backward pass.
+// Element-wise maps over a contiguous block: an activation and its backward pass, from the
+// activation's output or (activation_backward_from_input) from its input.
 #include <cstddef>
 #include "arch.hpp"
 
@@ -24,6 +25,17 @@ inline void activation_backward(const float* y, const float* dy, std::size_t n, 
     for (std::size_t i = 0; i < vec_end; i += L)
         (V::load_unaligned(dy + i) * Op::derivative_from_output(V::load_unaligned(y + i))).store_unaligned(dx + i);
     for (std::size_t i = vec_end; i < n; ++i) dx[i] = dy[i] * Op::derivative_from_output(y[i]);
+}
+
+/// dx[i] = dy[i] * Op::derivative(x[i]) where x is the activation's input; dx may alias dy.
+template <class Op, class Arch = default_arch>
+inline void activation_backward_from_input(const float* x, const float* dy, std::size_t n, float* dx) noexcept {
+    using V = fvec<Arch>;
+    constexpr std::size_t L = lanes<Arch>;
+    const std::size_t vec_end = n / L * L;
+    for (std::size_t i = 0; i < vec_end; i += L)
+        (V::load_unaligned(dy + i) * Op::derivative(V::load_unaligned(x + i))).store_unaligned(dx + i);
+    for (std::size_t i = vec_end; i < n; ++i) dx[i] = dy[i] * Op::derivative(x[i]);
 }
 
 }  // namespace ctnn::kernels

@@ -251,10 +251,12 @@ inline void linear_input_grad(const float* dy, std::size_t batch, const float* w
     detail::axpy_product<In, false, Arch>(batch, Out, dy, Out, 1, w, dx);
 }
 
-/// dW += dY^T X and db += column sums of dY (accumulates, as PyTorch's .grad does).
+/// dW += dY^T X and db += column sums of dY (accumulates, as PyTorch's .grad does); no db for a
+/// layer without bias (db null).
 template <std::size_t In, std::size_t Out, class Arch = default_arch>
 inline void linear_param_grad(const float* x, const float* dy, std::size_t batch, float* dw, float* db) noexcept {
     detail::axpy_product<In, true, Arch>(Out, batch, dy, 1, Out, x, dw);
+    if (!db) return;
     using V = fvec<Arch>;
     constexpr std::size_t L = lanes<Arch>;
     constexpr std::size_t vec_end = Out / L * L;

@@ -78,6 +78,32 @@ inline void sgd_update(float* p, const float* g, float* buf, std::size_t n, cons
     }
 }
 
+template <class Op>
+void activation_backward_from_input(const float* x, const float* dy, std::size_t n, float* dx) {
+    for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * Op::derivative(x[i]);
+}
+
+/// Each row of `cols`: exp(x - max) / sum, in double.
+inline void softmax_rows(const float* x, std::size_t rows, std::size_t cols, float* y) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float* in = x + r * cols;
+        double m = in[0], sum = 0;
+        for (std::size_t c = 1; c < cols; ++c) m = in[c] > m ? in[c] : m;
+        for (std::size_t c = 0; c < cols; ++c) sum += std::exp(double(in[c]) - m);
+        for (std::size_t c = 0; c < cols; ++c) y[r * cols + c] = float(std::exp(double(in[c]) - m) / sum);
+    }
+}
+
+/// dx = y * (dy - sum(dy * y)) per row.
+inline void softmax_backward_rows(const float* y, const float* dy, std::size_t rows, std::size_t cols, float* dx) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        double dot = 0;
+        for (std::size_t c = 0; c < cols; ++c) dot += double(dy[r * cols + c]) * y[r * cols + c];
+        for (std::size_t c = 0; c < cols; ++c)
+            dx[r * cols + c] = float(double(y[r * cols + c]) * (double(dy[r * cols + c]) - dot));
+    }
+}
+
 /// Sums in double, element by element.
 inline WeightSums weight_sums(const float* g, const float* w, float* previous, std::size_t n) {
     WeightSums s;
