@@ -27,6 +27,11 @@ template <std::size_t N>
 inline constexpr bool is_user_scale<user::Scale<N>> = true;
 
 template <class Layer>
+inline constexpr bool is_prelu = false;
+template <std::size_t N>
+inline constexpr bool is_prelu<ctnn::PReLU<N>> = true;
+
+template <class Layer>
 inline constexpr bool is_linear = requires { Layer::in_features; };
 
 /// Forward in double with parameters from `params` (a block in Net's layout, as doubles).
@@ -58,6 +63,10 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                             double s = L::has_bias ? w[L::bias_offset + o] : 0.0;
                             for (std::size_t i = 0; i < n_in; ++i) s += w[o * n_in + i] * cur[r * n_in + i];
                             next[r * n_out + o] = s;
+                        } else if constexpr (is_prelu<L>) {
+                            const double x = cur[r * n_in + o];
+                            const std::size_t channel = L::tensors[0].size() == 1 ? 0 : o / (n_in / e.in.dims[0]);
+                            next[r * n_out + o] = x > 0 ? x : params[e.param_offset + channel] * x;
                         } else if constexpr (std::is_same_v<L, ctnn::GELU>) {
                             const double x = cur[r * n_in + o];
                             next[r * n_out + o] = 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));

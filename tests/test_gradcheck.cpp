@@ -134,3 +134,8 @@ TEST_CASE("GELU, Softmax and a Linear without bias: gradients match finite diffe
     gradcheck<Seq<Linear<6, 9>, ctnn::GELU, Linear<9, 5>, ctnn::Softmax>>(Loss::mse, 18);
     gradcheck<Seq<Linear<6, 7, ctnn::NoBias>, ctnn::Softmax, Linear<7, 4>>>(Loss::cross_entropy, 19);
 }
+
+TEST_CASE("PReLU gradients (one slope, one per value) match finite differences", "[gradcheck]") {
+    gradcheck<Seq<Linear<6, 9>, ctnn::PReLU<>, Linear<9, 4>>>(Loss::cross_entropy, 20);
+    gradcheck<Seq<Linear<6, 9>, ctnn::PReLU<9>, Linear<9, 4>>>(Loss::mse, 21);
+}

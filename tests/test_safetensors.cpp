@@ -769,6 +769,7 @@ TEST_CASE("a network exported from PyTorch gives PyTorch's outputs within 1e-5",
     // nn.Linear(bias=False), nn.GELU and nn.Softmax: the file has no bias for layer 0.
     check_torch_fixture<Seq<Linear<9, 12, ctnn::NoBias>, ctnn::GELU, Linear<12, 7>, ctnn::Tanh, Linear<7, 5>,
                             ctnn::Softmax>>("torch_export_gelu_softmax");
+    check_torch_fixture<Seq<Linear<5, 6>, ctnn::PReLU<1>, Linear<6, 4>, ctnn::PReLU<4>, Linear<4, 3>>>("torch_export_prelu");
 }
 
 TEST_CASE("PyTorch exports in F16, BF16 and F64 load converted, with PyTorch's outputs", "[safetensors][torch]") {

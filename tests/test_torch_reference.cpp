@@ -57,6 +57,11 @@ template <class Net>
 void set_formula_parameters(Net& net) {
     std::size_t k = 0;
     for (const auto& t : Net::tensors) {
+        if (t.info.role == ctnn::TensorRole::parameter) {  // a PReLU's slopes: PyTorch's 0.25
+            for (std::size_t j = 0; j < t.info.size(); ++j) net.parameters()[t.offset + j] = t.info.init.value;
+            ++k;
+            continue;
+        }
         const double fan_in = double(t.info.rank == 2 ? t.info.dims[1] : Net::tensors[k - 1].info.dims[1]);
         for (std::size_t j = 0; j < t.info.size(); ++j)
             net.parameters()[t.offset + j] = float(std::sin(1.3 * double(j) + 0.7 * double(k) + 0.1) / std::sqrt(fan_in));
@@ -161,6 +166,11 @@ TEST_CASE("a Sigmoid/Tanh/LeakyReLU network with odd sizes matches PyTorch", "[t
 TEST_CASE("a network with a Linear without bias, GELU and Softmax matches PyTorch", "[torch]") {
     check_against_torch<Seq<Linear<9, 12, ctnn::NoBias>, ctnn::GELU, Linear<12, 7>, ctnn::Tanh, Linear<7, 5>,
                             ctnn::Softmax>>("torch_gelu_softmax_net.txt");
+}
+
+TEST_CASE("a network with PReLU (one slope, and one per value) matches PyTorch", "[torch]") {
+    check_against_torch<Seq<Linear<8, 10>, ctnn::PReLU<>, Linear<10, 6>, ctnn::PReLU<6>, Linear<6, 4>>>(
+        "torch_prelu_net.txt");
 }
 
 TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {

@@ -15,3 +15,5 @@ done
   --seed 2 --samples 6 --outputs tests/data/torch_export_activations.txt tests/data/torch_export_activations.safetensors
 "${export[@]}" --layers "Linear(9,12,bias=False),GELU,Linear(12,7),Tanh,Linear(7,5),Softmax" \
   --seed 3 --samples 5 --outputs tests/data/torch_export_gelu_softmax.txt tests/data/torch_export_gelu_softmax.safetensors
+"${export[@]}" --layers "Linear(5,6),PReLU,Linear(6,4),PReLU(4),Linear(4,3)" \
+  --seed 4 --samples 5 --outputs tests/data/torch_export_prelu.txt tests/data/torch_export_prelu.safetensors

@@ -21,9 +21,12 @@ SAMPLE_STRIDE = 97
 
 
 def formula_parameters(model):
-    """Tensor k of the model, element j: sin(1.3 j + 0.7 k + 0.1) / sqrt(fan_in)."""
+    """Tensor k of the model, element j: sin(1.3 j + 0.7 k + 0.1) / sqrt(fan_in); a PReLU's slopes
+    keep PyTorch's 0.25 (but count as a tensor)."""
     k = 0
     for layer in model:
+        if isinstance(layer, nn.PReLU):
+            k += 1
         if isinstance(layer, nn.Linear):
             for p in (p for p in (layer.weight, layer.bias) if p is not None):
                 flat = [math.sin(1.3 * j + 0.7 * k + 0.1) / math.sqrt(layer.in_features) for j in range(p.numel())]
@@ -149,6 +152,10 @@ def main():
             lambda: nn.Sequential(nn.Linear(9, 12, bias=False), nn.GELU(), nn.Linear(12, 7), nn.Tanh(), nn.Linear(7, 5),
                                   nn.Softmax(dim=1)),
             batch=4)
+    fixture(f"{out_dir}/torch_prelu_net.txt",
+            lambda: nn.Sequential(nn.Linear(8, 10), nn.PReLU(), nn.Linear(10, 6), nn.PReLU(num_parameters=6),
+                                  nn.Linear(6, 4)),
+            batch=5)
     # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
     diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",
                         lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(),

@@ -128,6 +128,8 @@ def build(signature):
             layers.append(nn.Linear(args[0], args[1], bias=not no_bias))
         elif name == "Softmax" and not args:
             layers.append(nn.Softmax(dim=1))
+        elif name == "PReLU" and len(args) == 1:
+            layers.append(nn.PReLU(args[0]))
         elif name in ("ReLU", "Tanh", "Sigmoid", "GELU") and not args:
             layers.append(getattr(nn, name)())
         elif name == "LeakyReLU" and not args:

@@ -14,7 +14,8 @@ the safetensors format is written by hand, no `safetensors` package.
     /usr/bin/python3 tools/torch_to_safetensors.py --layers "Linear(13,17),Tanh,Linear(17,5)" --seed 1 \\
         --samples 8 --outputs small.txt small.safetensors
 
-Supported layers: Linear (with or without bias), ReLU, Tanh, Sigmoid, LeakyReLU, ELU, GELU, Softmax. Dropout, Identity and Flatten compute
+Supported layers: Linear (with or without bias), ReLU, Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU,
+Softmax. Dropout, Identity and Flatten compute
 nothing at inference on flat inputs and are dropped (later positions are renumbered, as ctnn
 sees them). A Linear without bias becomes ctnn::Linear<In, Out, ctnn::NoBias>.
 
@@ -65,6 +66,9 @@ def ctnn_layers(model):
             no_bias = m.bias is None
             out.append((f"Linear<{m.in_features},{m.out_features}{',ctnn::NoBias' if no_bias else ''}>",
                         f"ctnn::Linear<{m.in_features}, {m.out_features}{', ctnn::NoBias' if no_bias else ''}>", m))
+        elif isinstance(m, nn.PReLU):
+            n = m.weight.numel()
+            out.append((f"PReLU<{n}>", f"ctnn::PReLU<{n}>", m))
         elif isinstance(m, nn.GELU):
             if m.approximate != "none":
                 sys.exit(f"error: layer {i} is GELU(approximate={m.approximate!r}); ctnn::GELU is the exact form")
@@ -88,7 +92,7 @@ def ctnn_layers(model):
                   f"later layers renumbered", file=sys.stderr)
         else:
             sys.exit(f"error: layer {i} is {type(m).__name__}; ctnn supports Linear, ReLU, Tanh, Sigmoid, "
-                     f"LeakyReLU, ELU, GELU, Softmax (and drops Dropout, Identity, Flatten)")
+                     f"LeakyReLU, ELU, PReLU, GELU, Softmax (and drops Dropout, Identity, Flatten)")
     if not out or not isinstance(out[0][2], nn.Linear):
         sys.exit("error: a ctnn::Seq starts with a Linear layer")
     return out
@@ -106,6 +110,8 @@ def build(spec):
             layers.append(nn.Linear(int(args[0]), int(args[1]), bias=False))
         elif name == "Softmax" and not args:
             layers.append(nn.Softmax(dim=1))
+        elif name == "PReLU" and len(args) <= 1:
+            layers.append(nn.PReLU(int(args[0]) if args else 1))
         elif name in ("ReLU", "Tanh", "Sigmoid", "GELU") and not args:
             layers.append(getattr(nn, name)())
         elif name == "LeakyReLU" and len(args) <= 1:
@@ -114,7 +120,7 @@ def build(spec):
             layers.append(nn.ELU(float(args[0]) if args else 1.0))
         else:
             sys.exit(f"error: cannot build {item!r} (Linear(in,out), Linear(in,out,bias=False), ReLU, Tanh, Sigmoid, "
-                     f"LeakyReLU(slope), ELU(alpha), GELU, Softmax)")
+                     f"LeakyReLU(slope), ELU(alpha), PReLU(slopes), GELU, Softmax)")
     return nn.Sequential(*layers)
 
 
@@ -126,6 +132,8 @@ def tensors_of(layers, dtype):
             out[f"{position}.weight"] = module.weight.detach().to(dtype).contiguous()
             if module.bias is not None:
                 out[f"{position}.bias"] = module.bias.detach().to(dtype).contiguous()
+        elif isinstance(module, nn.PReLU):
+            out[f"{position}.weight"] = module.weight.detach().to(dtype).contiguous()
     return out
 
 

@@ -8,6 +8,7 @@
 #include "layers/gelu.hpp"
 #include "layers/leaky_relu.hpp"
 #include "layers/linear.hpp"
+#include "layers/prelu.hpp"
 #include "layers/relu.hpp"
 #include "layers/sigmoid.hpp"
 #include "layers/softmax.hpp"

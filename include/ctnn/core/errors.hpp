@@ -48,6 +48,16 @@ struct LAYER_SIZES_DO_NOT_MATCH {
                   "ctnn::Seq: adjacent layers disagree on the size between them (positions, layers and sizes above)");
 };
 
+/// The layer at Position gets an input of shape {C, H, W} (0 for the dimensions a shape does not
+/// have) but needs {NeedC, NeedH, NeedW}: e.g. a PReLU<8> with 8 slopes after a layer of 6.
+template <std::size_t Position, class Layer, std::size_t C, std::size_t H, std::size_t W, std::size_t NeedC,
+          std::size_t NeedH, std::size_t NeedW>
+struct LAYER_INPUT_NOT_ACCEPTED {
+    static_assert(never<Layer>,
+                  "ctnn::Seq: this layer cannot take the input it gets (position, layer, the input's shape and "
+                  "the shape it needs above)");
+};
+
 /// forward/backward called with an input array whose size is not the model's input size.
 template <std::size_t ModelInputSize, std::size_t GivenSize>
 struct INPUT_SIZE_DOES_NOT_MATCH_MODEL {

@@ -15,6 +15,8 @@
 //                            std::size_t batch, float* dx, float* dparams) noexcept;
 //       // optional
 //       static constexpr ctnn::Shape input_shape{...};  // a fixed input (a Seq's first layer needs one)
+//       static constexpr ctnn::Shape expected_input(ctnn::Shape in);  // the input it needs, given `in`
+//                                // (`in` if that fits); otherwise the error LAYER_INPUT_NOT_ACCEPTED
 //       static std::string torch_module();  // the PyTorch module it mirrors: "nn.Linear(784, 256)"
 //       template <class T> static auto view(T* params) noexcept;  // named views of its tensors
 //       using epilogue_op = Op;  // element-wise op whose derivative is a function of its output:

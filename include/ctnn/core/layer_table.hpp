@@ -30,9 +30,11 @@ struct LayerEntry {
     int grad_at_output = -1, grad_before_epilogue = 0, grad_at_input = 0;
     // Inference: which of two ping-pong buffers receives the step's output.
     std::size_t slot = 0;
+    // The input the layer needs, given `in` (expected_input; `in` itself if it declares none).
+    Shape needs{};
 };
 
-enum class Problem { none, empty, not_a_layer, unsized_start, zero_size, mismatch };
+enum class Problem { none, empty, not_a_layer, unsized_start, zero_size, mismatch, input_not_accepted };
 
 struct Diagnosis {
     Problem problem = Problem::none;
@@ -53,6 +55,8 @@ constexpr std::array<LayerEntry, sizeof...(L)> make_layer_table() {
             if constexpr (has_input_shape<Layer>) e.in = Layer::input_shape;
             else e.in = s;
             e.out = Layer::output_shape(e.in);
+            if constexpr (requires { Layer::expected_input(e.in); }) e.needs = Layer::expected_input(e.in);
+            else e.needs = e.in;
             e.param_offset = params;
             e.param_size = block_floats(Layer::tensors);
             params += e.param_size;
@@ -122,6 +126,7 @@ constexpr Diagnosis diagnose() {
             for (std::size_t i = 0; i < t.size(); ++i) {
                 if (t[i].in.size() == 0 || t[i].out.size() == 0) return {Problem::zero_size, i};
                 if (i > 0 && !(t[i].in == t[i - 1].out)) return {Problem::mismatch, i};
+                if (!(t[i].needs == t[i].in)) return {Problem::input_not_accepted, i};
             }
         }
         return {Problem::none, 0};
@@ -154,5 +159,13 @@ struct Report<SeqType, Problem::mismatch, Position, L...>
     : error::LAYER_SIZES_DO_NOT_MATCH<Position - 1, type_at<Position - 1, L...>,
                                       make_layer_table<L...>()[Position - 1].out.size(), Position,
                                       type_at<Position, L...>, make_layer_table<L...>()[Position].in.size()> {};
+
+template <class SeqType, std::size_t Position, class... L>
+struct Report<SeqType, Problem::input_not_accepted, Position, L...>
+    : error::LAYER_INPUT_NOT_ACCEPTED<
+          Position, type_at<Position, L...>, make_layer_table<L...>()[Position].in.dims[0],
+          make_layer_table<L...>()[Position].in.dims[1], make_layer_table<L...>()[Position].in.dims[2],
+          make_layer_table<L...>()[Position].needs.dims[0], make_layer_table<L...>()[Position].needs.dims[1],
+          make_layer_table<L...>()[Position].needs.dims[2]> {};
 
 }  // namespace ctnn::detail
