@@ -284,7 +284,7 @@ inline void print_diagnostics(std::FILE* out, const DiagnosticsRecord& r) {
                      w.grad_mean_abs, w.grad_norm, w.weight_norm, w.update_ratio);
     if (!r.activations.empty()) std::fprintf(out, "  %-26s %11s %11s %11s\n", "activations", "inactive", "dead", "dead units");
     for (const auto& a : r.activations)
-        std::fprintf(out, "  %-26s %10.2f%% %10.2f%% %5zu/%-5zu\n", (std::to_string(a.position) + " " + a.layer).c_str(),
+        std::fprintf(out, "  %-26s %10.2f%% %10.2f%% %5zu/%zu\n", (std::to_string(a.position) + " " + a.layer).c_str(),
                      100 * a.inactive, 100 * a.dead, a.dead_units, a.units);
 }
 
