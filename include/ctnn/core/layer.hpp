@@ -87,6 +87,16 @@ std::string torch_module() {
     else return {};
 }
 
+/// L's name in files, messages and reports: its C++ spelling, less a leading "ctnn::" (a user's
+/// layer keeps its namespace): "Linear<784,256>", "ReLU", "user::Scale<4>".
+template <class L>
+std::string layer_name() {
+    std::string s = L::cpp_name();
+    constexpr std::string_view own = "ctnn::";
+    if (s.compare(0, own.size(), own) == 0) s.erase(0, own.size());
+    return s;
+}
+
 /// "ctnn::Linear<784,256>" from ("ctnn::Linear", {784, 256}): how layers spell template names.
 inline std::string template_spelling(std::string_view name, std::initializer_list<long long> args) {
     std::string s(name);

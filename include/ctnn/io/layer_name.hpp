@@ -14,14 +14,8 @@
 
 namespace ctnn::io {
 
-/// L's name in files and messages: its C++ spelling, less a leading "ctnn::".
-template <class L>
-std::string layer_name() {
-    std::string s = L::cpp_name();
-    constexpr std::string_view own = "ctnn::";
-    if (s.compare(0, own.size(), own) == 0) s.erase(0, own.size());
-    return s;
-}
+/// L's name in files and messages: its C++ spelling, less a leading "ctnn::" (core/layer.hpp).
+using ctnn::layer_name;
 
 /// The layer names of a Seq type, by position.
 template <class Net>

@@ -57,7 +57,7 @@ struct Linear {
     };
     template <class T>
     static View<T> view(T* p) noexcept {
-        if constexpr (Bias) return {MatrixView<T, Out, In>(p), std::span<T, Out>(p + tensors[1].offset, Out)};
+        if constexpr (Bias) return {MatrixView<T, Out, In>(p), std::span<T, Out>(p + bias_offset, Out)};
         else return {MatrixView<T, Out, In>(p), {}};
     }
 
@@ -69,7 +69,7 @@ struct Linear {
     template <Shape, class Arch>
     static void backward(const float* p, const float* x, const float*, const float* dy, std::size_t batch, float* dx,
                          float* dp) noexcept {
-        kernels::linear_param_grad<In, Out, Arch>(x, dy, batch, dp, Bias ? dp + tensors.back().offset : nullptr);
+        kernels::linear_param_grad<In, Out, Arch>(x, dy, batch, dp, Bias ? dp + bias_offset : nullptr);
         if (dx) kernels::linear_input_grad<In, Out, Arch>(dy, batch, p, dx);
     }
 
@@ -77,7 +77,7 @@ private:
     // Without bias the kernels add zeros: one cached row, no second kernel.
     static constexpr std::array<float, Bias ? 0 : Out> zero_bias{};
     static const float* bias(const float* p) noexcept {
-        if constexpr (Bias) return p + tensors[1].offset;
+        if constexpr (Bias) return p + bias_offset;
         else return zero_bias.data();
     }
 };

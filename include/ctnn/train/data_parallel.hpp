@@ -51,15 +51,7 @@ public:
         requires optim::Optimizer<Optimizer, Net>
     float train_step(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x, const Targets& targets,
                      Gradients<Net>& grads) noexcept {
-        shares_forward_backward(net, loss, x, ctnn::detail::const_span(targets));
-        optimizer.begin_step();
-        auto reduce_and_update = [&](std::size_t t) {
-            const auto [begin, end] = slice(t);
-            reduce_slice(grads, begin, end);
-            if (begin < end) optimizer.update(net, grads, begin, end);
-        };
-        pool_.run(reduce_and_update);
-        return total_loss();
+        return step(net, optimizer, loss, x, ctnn::detail::const_span(targets), grads, false).first;
     }
 
     /// train_step that applies the update only if the loss and every gradient are finite:
@@ -70,9 +62,23 @@ public:
         requires optim::Optimizer<Optimizer, Net>
     std::pair<float, bool> train_step_if_finite(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x,
                                                 const Targets& targets, Gradients<Net>& grads) noexcept {
-        shares_forward_backward(net, loss, x, ctnn::detail::const_span(targets), true);
+        return step(net, optimizer, loss, x, ctnn::detail::const_span(targets), grads, true);
+    }
+
+    std::size_t threads() const noexcept { return pool_.size(); }
+
+    /// Where the last batch's layer outputs are: one part per thread, in sample order.
+    std::span<const StepOutputs<Net>> outputs() const noexcept { return outputs_; }
+
+private:
+    using Share = StepBuffers<Net>;
+
+    template <class Optimizer, class Loss, class Target>
+    std::pair<float, bool> step(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x,
+                                std::span<const Target> targets, Gradients<Net>& grads, bool check_finite) noexcept {
+        shares_forward_backward(net, loss, x, targets, check_finite);
         const float value = total_loss();
-        bool finite = std::isfinite(value);
+        bool finite = !check_finite || std::isfinite(value);
         for (const char f : finite_) finite = finite && f;
         if (finite) optimizer.begin_step();
         auto reduce_and_update = [&](std::size_t t) {
@@ -83,14 +89,6 @@ public:
         pool_.run(reduce_and_update);
         return {value, finite};
     }
-
-    std::size_t threads() const noexcept { return pool_.size(); }
-
-    /// Where the last batch's layer outputs are: one part per thread, in sample order.
-    std::span<const StepOutputs<Net>> outputs() const noexcept { return outputs_; }
-
-private:
-    using Share = StepBuffers<Net>;
 
     template <class Loss, class Target>
     void shares_forward_backward(const Net& net, const Loss& loss, std::span<const float> x,

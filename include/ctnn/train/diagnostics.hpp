@@ -15,6 +15,7 @@
 // Attached, each batch costs one pass over the weights and gradients and one over the
 // activations' outputs (docs/diagnostics.md has the measured cost).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include "../core/layer.hpp"
 #include "../core/parameter_block.hpp"
 #include "../core/tensor_info.hpp"
 #include "../kernels/statistics.hpp"
@@ -185,16 +187,12 @@ private:
         }(std::make_index_sequence<Net::depth>{});
     }
 
-    template <std::size_t I = 0>
+    /// The name of the layer at `position`, as files and messages spell it.
     static std::string layer_name(std::size_t position) {
-        if constexpr (I < Net::depth) {
-            if (position != I) return layer_name<I + 1>(position);
-            std::string name = Net::template layer_type<I>::cpp_name();
-            if (name.starts_with("ctnn::")) name.erase(0, 6);
-            return name;
-        } else {
-            return {};
-        }
+        static const auto names = []<std::size_t... I>(std::index_sequence<I...>) {
+            return std::array<std::string, Net::depth>{ctnn::layer_name<typename Net::template layer_type<I>>()...};
+        }(std::make_index_sequence<Net::depth>{});
+        return names[position];
     }
 
     void measure_weights(const BatchEnd<Net>& b) {

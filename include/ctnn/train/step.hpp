@@ -5,16 +5,20 @@
 //   loss_and_gradients   forward, loss (value and gradient at the output), backward: ADDS the
 //                        batch's parameter gradients to buffers.gradients
 //   step                 zero the gradients, loss_and_gradients, optimizer step
+//   step_if_finite       the same, the update only if the loss and gradients are finite
 //
 // The batch size is the number of targets over the loss's targets per sample; the inputs must
 // hold that many rows. Neither allocates: StepBuffers holds the memory, sized once.
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include "../core/aligned_buffer.hpp"
 #include "../core/check.hpp"
 #include "../core/parameter_block.hpp"
 #include "../core/workspace.hpp"
+#include "../kernels/statistics.hpp"
 #include "../loss/loss.hpp"
 #include "../optim/optimizer.hpp"
 
@@ -86,6 +90,21 @@ float step(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const flo
     const float value = train::loss_and_gradients(net, loss, inputs, targets, buffers, 0, caller);
     optimizer.step(net, buffers.gradients);
     return value;
+}
+
+/// step that applies the update only if the loss and every gradient are finite: returns the
+/// loss and whether the update was applied; buffers.gradients holds the batch's gradients
+/// either way. The check is one pass over the gradients.
+template <class Net, class Optimizer, class Loss, class Targets>
+    requires optim::Optimizer<Optimizer, Net>
+std::pair<float, bool> step_if_finite(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> inputs,
+                                      const Targets& targets, StepBuffers<Net>& buffers,
+                                      Caller caller = Caller::current()) noexcept {
+    buffers.gradients.zero();
+    const float value = train::loss_and_gradients(net, loss, inputs, targets, buffers, 0, caller);
+    const bool finite = std::isfinite(value) && kernels::all_finite(buffers.gradients.data(), Net::parameter_block_size);
+    if (finite) optimizer.step(net, buffers.gradients);
+    return {value, finite};
 }
 
 }  // namespace train

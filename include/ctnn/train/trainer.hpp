@@ -204,12 +204,7 @@ private:
         if (parallel_)
             return parallel_->train_step_if_finite(net_, optimizer_, loss_, batch_.inputs(), batch_.targets(),
                                                    buffers_.gradients);
-        buffers_.gradients.zero();
-        const float loss = train::loss_and_gradients(net_, loss_, batch_.inputs(), batch_.targets(), buffers_);
-        if (!std::isfinite(loss) || !kernels::all_finite(buffers_.gradients.data(), Net::parameter_block_size))
-            return {loss, false};
-        optimizer_.step(net_, buffers_.gradients);
-        return {loss, true};
+        return train::step_if_finite(net_, optimizer_, loss_, batch_.inputs(), batch_.targets(), buffers_);
     }
 
     const Gradients<Net>& gradients() const noexcept { return buffers_.gradients; }
