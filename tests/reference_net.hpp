@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <type_traits>
 #include <vector>
 #include <ctnn/ctnn.hpp>
@@ -33,6 +34,50 @@ inline constexpr bool is_prelu<ctnn::PReLU<N>> = true;
 
 template <class Layer>
 inline constexpr bool is_linear = requires { Layer::in_features; };
+template <class Layer>
+inline constexpr bool is_conv = requires { Layer::in_channels; };
+template <class Layer>
+inline constexpr bool is_pool = requires { Layer::geometry(ctnn::Shape{}).kernel_h; } && !is_conv<Layer>;
+
+/// Convolution and pooling from their definitions (PyTorch's docs), per sample, in double.
+template <class L>
+void spatial_double(const double* w, const double* x, const ctnn::Shape& in, const ctnn::Shape& out, double* y) {
+    const std::size_t H = in.dims[1], W = in.dims[2], OH = out.dims[1], OW = out.dims[2];
+    const auto g = L::geometry(in);  // the strides and paddings the options asked for
+    for (std::size_t o = 0; o < out.dims[0]; ++o)
+        for (std::size_t oh = 0; oh < OH; ++oh)
+            for (std::size_t ow = 0; ow < OW; ++ow) {
+                double acc = 0;
+                std::size_t count = 0;
+                if constexpr (is_conv<L>) {
+                    const std::size_t cin = L::in_channels / L::groups, group = o / (L::out_channels / L::groups);
+                    acc = L::has_bias ? w[L::bias_offset + o] : 0.0;
+                    for (std::size_t c = 0; c < cin; ++c)
+                        for (std::size_t kh = 0; kh < L::kernel_h; ++kh)
+                            for (std::size_t kw = 0; kw < L::kernel_w; ++kw) {
+                                const long ih = long(oh * g.stride_h + kh * g.dilation_h) - long(g.pad_top);
+                                const long iw = long(ow * g.stride_w + kw * g.dilation_w) - long(g.pad_left);
+                                if (ih < 0 || iw < 0 || ih >= long(H) || iw >= long(W)) continue;
+                                acc += w[((o * cin + c) * L::kernel_h + kh) * L::kernel_w + kw] *
+                                       x[((group * cin + c) * H + std::size_t(ih)) * W + std::size_t(iw)];
+                            }
+                } else {
+                    const bool max = L::cpp_name().find("MaxPool") != std::string::npos;
+                    acc = max ? -INFINITY : 0.0;
+                    for (std::size_t kh = 0; kh < g.kernel_h; ++kh)
+                        for (std::size_t kw = 0; kw < g.kernel_w; ++kw) {
+                            const long ih = long(oh * g.stride_h + kh) - long(g.pad_h);
+                            const long iw = long(ow * g.stride_w + kw) - long(g.pad_w);
+                            ++count;
+                            if (ih < 0 || iw < 0 || ih >= long(H) || iw >= long(W)) continue;
+                            const double v = x[(o * H + std::size_t(ih)) * W + std::size_t(iw)];
+                            acc = max ? std::max(acc, v) : acc + v;
+                        }
+                    if (!max) acc /= double(count);
+                }
+                y[(o * OH + oh) * OW + ow] = acc;
+            }
+}
 
 /// Forward in double with parameters from `params` (a block in Net's layout, as doubles).
 template <class Net>
@@ -46,6 +91,24 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                 constexpr auto e = Net::table[I];
                 const std::size_t n_in = e.in.size(), n_out = e.out.size();
                 std::vector<double> next(batch * n_out);
+                if constexpr (is_conv<L> || is_pool<L>) {
+                    for (std::size_t r = 0; r < batch; ++r)
+                        spatial_double<L>(params.data() + e.param_offset, cur.data() + r * n_in, e.in, e.out,
+                                          next.data() + r * n_out);
+                    cur = std::move(next);
+                    return;
+                }
+                if constexpr (std::is_same_v<L, ctnn::GlobalAvgPool2D>) {
+                    const std::size_t plane = e.in.dims[1] * e.in.dims[2];
+                    for (std::size_t c = 0; c < batch * e.in.dims[0]; ++c) {
+                        double s = 0;
+                        for (std::size_t i = 0; i < plane; ++i) s += cur[c * plane + i];
+                        next[c] = s / double(plane);
+                    }
+                    cur = std::move(next);
+                    return;
+                }
+                if constexpr (std::is_same_v<L, ctnn::Flatten>) return;
                 if constexpr (std::is_same_v<L, ctnn::Softmax>) {
                     for (std::size_t r = 0; r < batch; ++r) {
                         double m = cur[r * n_in], sum = 0;

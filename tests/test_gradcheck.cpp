@@ -139,3 +139,20 @@ TEST_CASE("PReLU gradients (one slope, one per value) match finite differences",
     gradcheck<Seq<Linear<6, 9>, ctnn::PReLU<>, Linear<9, 4>>>(Loss::cross_entropy, 20);
     gradcheck<Seq<Linear<6, 9>, ctnn::PReLU<9>, Linear<9, 4>>>(Loss::mse, 21);
 }
+
+TEST_CASE("Conv2D gradients match finite differences: padding, stride, dilation, groups, no bias", "[gradcheck][conv]") {
+    using namespace ctnn;
+    gradcheck<Seq<Input<2, 6, 7>, Conv2D<2, 3, 3>, Tanh, Flatten, Linear<60, 4>>>(Loss::cross_entropy, 30);
+    gradcheck<Seq<Input<2, 7, 6>, Conv2D<2, 4, 3, Stride<2>, Padding<1>, NoBias>, Sigmoid, Conv2D<4, 4, 2, Groups<2>>,
+                  Flatten, Linear<24, 3>>>(Loss::mse, 31);
+    gradcheck<Seq<Input<3, 6, 6>, Conv2D<3, 3, 3, Groups<3>, SamePadding, Dilation<2>>, ELU,
+                  Conv2D<3, 2, 2, KernelWidth<3>, SamePadding>, Flatten, Linear<72, 3>>>(Loss::cross_entropy, 32);
+}
+
+TEST_CASE("pooling, Flatten and GlobalAvgPool2D gradients match finite differences", "[gradcheck][conv]") {
+    using namespace ctnn;
+    gradcheck<Seq<Input<2, 6, 6>, Conv2D<2, 3, 3, Padding<1>>, MaxPool2D<2>, Tanh, Flatten, Linear<27, 4>>>(
+        Loss::cross_entropy, 33);
+    gradcheck<Seq<Input<2, 7, 7>, AvgPool2D<3, Stride<2>, Padding<1>>, Conv2D<2, 3, 1>, Sigmoid,
+                  MaxPool2D<3, Stride<1>, Padding<1>>, GlobalAvgPool2D, Flatten, Linear<3, 2>>>(Loss::mse, 34);
+}

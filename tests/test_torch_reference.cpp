@@ -62,7 +62,8 @@ void set_formula_parameters(Net& net) {
             ++k;
             continue;
         }
-        const double fan_in = double(t.info.rank == 2 ? t.info.dims[1] : Net::tensors[k - 1].info.dims[1]);
+        // A weight's fan-in (in_features; in_channels / groups x kernel); a bias takes its weight's.
+        const double fan_in = double(t.info.rank >= 2 ? t.info.fan_in() : Net::tensors[k - 1].info.fan_in());
         for (std::size_t j = 0; j < t.info.size(); ++j)
             net.parameters()[t.offset + j] = float(std::sin(1.3 * double(j) + 0.7 * double(k) + 0.1) / std::sqrt(fan_in));
         ++k;
@@ -171,6 +172,25 @@ TEST_CASE("a network with a Linear without bias, GELU and Softmax matches PyTorc
 TEST_CASE("a network with PReLU (one slope, and one per value) matches PyTorch", "[torch]") {
     check_against_torch<Seq<Linear<8, 10>, ctnn::PReLU<>, Linear<10, 6>, ctnn::PReLU<6>, Linear<6, 4>>>(
         "torch_prelu_net.txt");
+}
+
+TEST_CASE("a convolutional network (Conv2D, ReLU, MaxPool2D, padding, Tanh, AvgPool2D, Flatten) matches PyTorch",
+          "[torch][conv]") {
+    using Net = ctnn::Seq<ctnn::Input<1, 10, 10>, ctnn::Conv2D<1, 4, 3>, ctnn::ReLU, ctnn::MaxPool2D<2>,
+                          ctnn::Conv2D<4, 6, 3, ctnn::Padding<1>>, ctnn::Tanh,
+                          ctnn::AvgPool2D<3, ctnn::Stride<1>, ctnn::Padding<1>>, ctnn::Flatten, ctnn::Linear<96, 5>>;
+    check_against_torch<Net>("torch_cnn_net.txt");
+}
+
+TEST_CASE("every Conv2D option (stride, padding, same, dilation, groups, depthwise, 1x1, no bias) matches PyTorch",
+          "[torch][conv]") {
+    using namespace ctnn;
+    using Net = Seq<Input<3, 11, 12>, Conv2D<3, 6, 3, KernelWidth<5>, Stride<2, 1>, Padding<1, 2>, NoBias>, ReLU,
+                    Conv2D<6, 6, 3, SamePadding, Dilation<2>>, ELU, Conv2D<6, 6, 2, KernelWidth<4>, SamePadding, Groups<2>>,
+                    LeakyReLU, Conv2D<6, 6, 3, Groups<6>>, MaxPool2D<3, Stride<2>, Padding<1>>, Conv2D<6, 4, 1>, Sigmoid,
+                    GlobalAvgPool2D, Flatten, Linear<4, 3>>;
+    static_assert(Net::table[6].out == Shape{6, 4, 10} && Net::table[7].out == Shape{6, 2, 5});
+    check_against_torch<Net>("torch_cnn_options_net.txt");
 }
 
 TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {

@@ -27,18 +27,20 @@ def formula_parameters(model):
     for layer in model:
         if isinstance(layer, nn.PReLU):
             k += 1
-        if isinstance(layer, nn.Linear):
+        if isinstance(layer, (nn.Linear, nn.Conv2d)):
+            fan_in = layer.weight[0].numel()  # in_features; in_channels / groups x kernel
             for p in (p for p in (layer.weight, layer.bias) if p is not None):
-                flat = [math.sin(1.3 * j + 0.7 * k + 0.1) / math.sqrt(layer.in_features) for j in range(p.numel())]
+                flat = [math.sin(1.3 * j + 0.7 * k + 0.1) / math.sqrt(fan_in) for j in range(p.numel())]
                 with torch.no_grad():
                     p.copy_(torch.tensor(flat, dtype=torch.float64).to(torch.float32).reshape(p.shape))
                 k += 1
 
 
-def formula_batch(batch, features, classes):
-    """x[r][i] = 0.5 + 0.5 sin(0.37 (r * features + i) + 0.2); label r = (7 r + 3) mod classes."""
+def formula_batch(batch, features, classes, shape=None):
+    """x[r][i] = 0.5 + 0.5 sin(0.37 (r * features + i) + 0.2); label r = (7 r + 3) mod classes.
+    A sample has `features` values, of the given shape (C, H, W) or flat."""
     x = [0.5 + 0.5 * math.sin(0.37 * n + 0.2) for n in range(batch * features)]
-    x = torch.tensor(x, dtype=torch.float64).to(torch.float32).reshape(batch, features)
+    x = torch.tensor(x, dtype=torch.float64).to(torch.float32).reshape(batch, *(shape or (features,)))
     labels = torch.tensor([(7 * r + 3) % classes for r in range(batch)], dtype=torch.long)
     return x, labels
 
@@ -62,13 +64,13 @@ def run_steps(build, x, labels, make_optimizer, steps=3):
     return model
 
 
-def fixture(path, build, batch):
+def fixture(path, build, batch, shape=None):
     torch.manual_seed(0)
     model = build()
     formula_parameters(model)
-    features = model[0].in_features
+    features = math.prod(shape) if shape else model[0].in_features
     classes = next(m for m in reversed(model) if isinstance(m, nn.Linear)).out_features
-    x, labels = formula_batch(batch, features, classes)
+    x, labels = formula_batch(batch, features, classes, shape)
     x.requires_grad_(True)
     logits = model(x)
     loss = nn.functional.cross_entropy(logits, labels)
@@ -156,6 +158,19 @@ def main():
             lambda: nn.Sequential(nn.Linear(8, 10), nn.PReLU(), nn.Linear(10, 6), nn.PReLU(num_parameters=6),
                                   nn.Linear(6, 4)),
             batch=5)
+    # Convolutional networks: every Conv2d option and pooling layer ctnn has.
+    fixture(f"{out_dir}/torch_cnn_net.txt",
+            lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, padding=1),
+                                  nn.Tanh(), nn.AvgPool2d(3, stride=1, padding=1), nn.Flatten(), nn.Linear(96, 5)),
+            batch=3, shape=(1, 10, 10))
+    fixture(f"{out_dir}/torch_cnn_options_net.txt",
+            lambda: nn.Sequential(nn.Conv2d(3, 6, (3, 5), stride=(2, 1), padding=(1, 2), bias=False), nn.ReLU(),
+                                  nn.Conv2d(6, 6, 3, padding='same', dilation=2), nn.ELU(),
+                                  nn.Conv2d(6, 6, (2, 4), padding='same', groups=2), nn.LeakyReLU(),
+                                  nn.Conv2d(6, 6, 3, groups=6), nn.MaxPool2d(3, stride=2, padding=1),
+                                  nn.Conv2d(6, 4, 1), nn.Sigmoid(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(4, 3)),
+            batch=2, shape=(3, 11, 12))
     # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
     diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",
                         lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(),

@@ -4,10 +4,14 @@
 // (model/dispatch.hpp).
 #include "core/errors.hpp"  // first, so compile errors show a short include chain
 #include "core/layer.hpp"
+#include "layers/conv2d.hpp"
 #include "layers/elu.hpp"
+#include "layers/flatten.hpp"
 #include "layers/gelu.hpp"
+#include "layers/input.hpp"
 #include "layers/leaky_relu.hpp"
 #include "layers/linear.hpp"
+#include "layers/pool2d.hpp"
 #include "layers/prelu.hpp"
 #include "layers/relu.hpp"
 #include "layers/sigmoid.hpp"

@@ -48,6 +48,17 @@ struct LAYER_SIZES_DO_NOT_MATCH {
                   "ctnn::Seq: adjacent layers disagree on the size between them (positions, layers and sizes above)");
 };
 
+/// Layer NextPosition needs an input of shape {NeedC, NeedH, NeedW} and layer Position gives it as
+/// many values in another shape {C, H, W} (0 for the dimensions a shape does not have): e.g. a
+/// Linear<256, 120> right after a convolution's {16, 4, 4}; put a Flatten between them.
+template <std::size_t Position, class Layer, std::size_t C, std::size_t H, std::size_t W, std::size_t NextPosition,
+          class NextLayer, std::size_t NeedC, std::size_t NeedH, std::size_t NeedW>
+struct LAYER_SHAPES_DO_NOT_MATCH {
+    static_assert(never<Layer>,
+                  "ctnn::Seq: the layer's output has the size the next layer needs but not its shape (positions, "
+                  "layers and shapes above); a Linear after a convolution or pooling needs a Flatten before it");
+};
+
 /// The layer at Position gets an input of shape {C, H, W} (0 for the dimensions a shape does not
 /// have) but needs {NeedC, NeedH, NeedW}: e.g. a PReLU<8> with 8 slopes after a layer of 6.
 template <std::size_t Position, class Layer, std::size_t C, std::size_t H, std::size_t W, std::size_t NeedC,
@@ -68,6 +79,15 @@ struct INPUT_SIZE_DOES_NOT_MATCH_MODEL {
 template <std::size_t ModelOutputSize, std::size_t GivenSize>
 struct OUTPUT_SIZE_DOES_NOT_MATCH_MODEL {
     static_assert(ModelOutputSize == GivenSize, "ctnn: the output array's size is not Net::out_size");
+};
+
+/// Single-sample forward(x, y) would need Bytes of stack for the model's intermediate outputs and
+/// its layers' working memory, more than Limit (ctnn::max_stack_bytes): run it through the batch
+/// API with an InferenceScratch, whose memory is allocated once, by its constructor.
+template <std::size_t Bytes, std::size_t Limit>
+struct MODEL_TOO_LARGE_FOR_STACK_INFERENCE {
+    static_assert(Bytes <= Limit, "ctnn: this model is too large for single-sample forward(x, y) on the stack; "
+                                  "use forward(xs, ys, scratch) with an InferenceScratch<Net>");
 };
 
 /// A parameter block (e.g. a compiled-in array) whose size is not Net::parameter_block_size.

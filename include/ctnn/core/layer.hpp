@@ -19,6 +19,9 @@
 //                                // (`in` if that fits); otherwise the error LAYER_INPUT_NOT_ACCEPTED
 //       static std::string torch_module();  // the PyTorch module it mirrors: "nn.Linear(784, 256)"
 //       template <class T> static auto view(T* params) noexcept;  // named views of its tensors
+//       static constexpr std::size_t scratch_size(ctnn::Shape in);  // floats of working memory a
+//                                // call needs whatever the batch (an im2col buffer); forward and
+//                                // backward then take it as one more, last, argument `float* scratch`
 //       using epilogue_op = Op;  // element-wise op whose derivative is a function of its output:
 //                                // Seq may fuse the layer into the one before it
 //       static constexpr bool accepts_epilogue = true;  // forward<In, Arch, Op> applies an
@@ -61,10 +64,43 @@ concept Layer = requires {
     requires detail::is_tensor_array<std::remove_cv_t<decltype(L::tensors)>>::value;
     { L::output_shape(Shape{}) } -> std::same_as<Shape>;
     { L::cpp_name() } -> std::convertible_to<std::string>;
-} && requires(const float* p, const float* x, float* y, float* g, std::size_t batch) {
+} && (requires(const float* p, const float* x, float* y, float* g, std::size_t batch) {
     L::template forward<detail::probe_shape<L>(), detail::probe_arch>(p, x, batch, y);
     L::template backward<detail::probe_shape<L>(), detail::probe_arch>(p, x, x, x, batch, y, g);
-};
+} || requires(const float* p, const float* x, float* y, float* g, std::size_t batch) {
+    L::scratch_size(Shape{});
+    L::template forward<detail::probe_shape<L>(), detail::probe_arch>(p, x, batch, y, y);
+    L::template backward<detail::probe_shape<L>(), detail::probe_arch>(p, x, x, x, batch, y, g, y);
+});
+
+/// Floats of working memory layer L needs for input shape `in` (0 if it declares none).
+template <class L>
+constexpr std::size_t scratch_size(Shape in) noexcept {
+    if constexpr (requires { L::scratch_size(in); }) return L::scratch_size(in);
+    else return 0;
+}
+
+namespace detail {
+/// L's forward and backward, with the working memory passed to the layers that declare a need.
+template <class L, Shape In, class Arch, class... Epilogue>
+inline void layer_forward(const float* p, const float* x, std::size_t batch, float* y, float* scratch) noexcept {
+    if constexpr (requires { L::scratch_size(In); }) L::template forward<In, Arch, Epilogue...>(p, x, batch, y, scratch);
+    else L::template forward<In, Arch, Epilogue...>(p, x, batch, y);
+}
+template <class L, Shape In, class Arch>
+inline void layer_backward(const float* p, const float* x, const float* y, const float* dy, std::size_t batch,
+                           float* dx, float* dp, float* scratch) noexcept {
+    if constexpr (requires { L::scratch_size(In); })
+        L::template backward<In, Arch>(p, x, y, dy, batch, dx, dp, scratch);
+    else
+        L::template backward<In, Arch>(p, x, y, dy, batch, dx, dp);
+}
+}  // namespace detail
+
+/// The marker that declares a Seq's input shape, Input<C, H, W>: not a layer, and it takes no
+/// position (layers/input.hpp).
+template <class T>
+inline constexpr bool is_input_marker = requires { T::is_input_marker; };
 
 /// Whether L declares a fixed input shape (else it takes the shape of the layer before).
 template <class L>

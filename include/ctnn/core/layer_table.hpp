@@ -30,33 +30,68 @@ struct LayerEntry {
     int grad_at_output = -1, grad_before_epilogue = 0, grad_at_input = 0;
     // Inference: which of two ping-pong buffers receives the step's output.
     std::size_t slot = 0;
-    // The input the layer needs, given `in` (expected_input; `in` itself if it declares none).
+    // The input the layer needs, given `in` (its input_shape or expected_input; else `in`).
     Shape needs{};
+    std::size_t scratch = 0;  // floats of working memory a call needs (core/layer.hpp)
 };
 
-enum class Problem { none, empty, not_a_layer, unsized_start, zero_size, mismatch, input_not_accepted };
+enum class Problem { none, empty, not_a_layer, unsized_start, zero_size, mismatch, shape_mismatch, input_not_accepted };
 
 struct Diagnosis {
     Problem problem = Problem::none;
     std::size_t position = 0;
 };
 
+/// A Seq's type list seen as layers: an Input<...> marker in front, if any, only gives the input
+/// shape; `at<I>` is the layer at position I and `depth` counts layers.
 template <class... L>
-constexpr std::array<LayerEntry, sizeof...(L)> make_layer_table() {
+struct SeqLayers {
+    static constexpr bool marked = false;
+    static constexpr Shape input{};
+    static constexpr std::size_t depth = sizeof...(L);
+    template <std::size_t I>
+    using at = type_at<I, L...>;
+    template <class F>
+    static constexpr auto apply(F&& f) {
+        return f.template operator()<L...>();
+    }
+};
+template <class First, class... L>
+    requires is_input_marker<First>
+struct SeqLayers<First, L...> {
+    static constexpr bool marked = true;
+    static constexpr Shape input = First::shape;
+    static constexpr std::size_t depth = sizeof...(L);
+    template <std::size_t I>
+    using at = type_at<I, L...>;
+    template <class F>
+    static constexpr auto apply(F&& f) {
+        return f.template operator()<L...>();
+    }
+};
+
+/// The table of layers L... fed an input of shape `start` (rank 0: the first layer's own).
+template <Shape Start, class... L>
+constexpr std::array<LayerEntry, sizeof...(L)> make_table_from() {
     std::array<LayerEntry, sizeof...(L)> t{};
-    if constexpr ((Layer<L> && ...)) {
+    if constexpr ((Layer<L> && ...) && sizeof...(L) > 0) {
         constexpr std::size_t n = sizeof...(L);
         constexpr bool epilogue[] = {is_epilogue<L>..., false};
         constexpr bool accepts[] = {accepts_epilogue<L>..., false};
-        Shape s{};
+        Shape s = Start;
         std::size_t i = 0, params = 0, executed = 0;
         auto step = [&]<class Layer>() {
             LayerEntry& e = t[i];
-            if constexpr (has_input_shape<Layer>) e.in = Layer::input_shape;
+            // A layer of fixed input takes that shape; Input<...> in front of it must agree.
+            if constexpr (has_input_shape<Layer>) e.in = i == 0 && Start.rank == 0 ? Layer::input_shape : s;
             else e.in = s;
-            e.out = Layer::output_shape(e.in);
-            if constexpr (requires { Layer::expected_input(e.in); }) e.needs = Layer::expected_input(e.in);
+            if constexpr (has_input_shape<Layer>) e.needs = Layer::input_shape;
+            else if constexpr (requires { Layer::expected_input(e.in); }) e.needs = Layer::expected_input(e.in);
             else e.needs = e.in;
+            if constexpr (has_input_shape<Layer>)  // a wrong input is reported; the rest stays consistent
+                if (!(e.in == e.needs)) e.in = e.needs;
+            e.out = Layer::output_shape(e.in);
+            e.scratch = ctnn::scratch_size<Layer>(e.in);
             e.param_offset = params;
             e.param_size = block_floats(Layer::tensors);
             params += e.param_size;
@@ -91,6 +126,12 @@ constexpr std::array<LayerEntry, sizeof...(L)> make_layer_table() {
     return t;
 }
 
+template <class... L>
+constexpr auto make_layer_table() {
+    using S = SeqLayers<L...>;
+    return S::apply([]<class... Ls>() { return make_table_from<S::input, Ls...>(); });
+}
+
 /// Sizes that follow from a table: per-sample floats of the workspaces and scratch buffers.
 template <std::size_t N>
 struct TableSizes {
@@ -98,6 +139,7 @@ struct TableSizes {
     std::size_t activations = 0;      // training: the stored step outputs of one sample
     std::size_t gradient_width = 0;   // training: the widest layer output (each gradient buffer)
     std::size_t inference_width = 0;  // inference: the widest output a ping-pong buffer holds
+    std::size_t layer_scratch = 0;    // the most working memory one layer call needs (not per sample)
 
     constexpr explicit TableSizes(const std::array<LayerEntry, N>& t) {
         for (std::size_t k = 0; k < N; ++k) {
@@ -107,30 +149,46 @@ struct TableSizes {
             if (width > gradient_width) gradient_width = width;
             // The last step writes the caller's output, not a buffer.
             if (t[k].step_end != N - 1 && width > inference_width) inference_width = width;
+            if (round_up(t[k].scratch, floats_per_alignment) > layer_scratch)
+                layer_scratch = round_up(t[k].scratch, floats_per_alignment);
         }
     }
 };
 
 template <class... L>
 constexpr Diagnosis diagnose() {
-    if constexpr (sizeof...(L) == 0) {
+    using S = SeqLayers<L...>;
+    if constexpr (S::depth == 0) {
         return {Problem::empty, 0};
     } else {
-        constexpr bool is_layer[] = {Layer<L>...};
-        for (std::size_t i = 0; i < sizeof...(L); ++i)
-            if (!is_layer[i]) return {Problem::not_a_layer, i};
-        if constexpr ((Layer<L> && ...)) {
-            constexpr bool sized[] = {has_input_shape<L>...};
-            if (!sized[0]) return {Problem::unsized_start, 0};
-            constexpr auto t = make_layer_table<L...>();
-            for (std::size_t i = 0; i < t.size(); ++i) {
-                if (t[i].in.size() == 0 || t[i].out.size() == 0) return {Problem::zero_size, i};
-                if (i > 0 && !(t[i].in == t[i - 1].out)) return {Problem::mismatch, i};
-                if (!(t[i].needs == t[i].in)) return {Problem::input_not_accepted, i};
+        return S::apply([]<class... Ls>() -> Diagnosis {
+            constexpr bool is_layer[] = {Layer<Ls>...};
+            for (std::size_t i = 0; i < sizeof...(Ls); ++i)
+                if (!is_layer[i]) return {Problem::not_a_layer, i};
+            if constexpr ((Layer<Ls> && ...)) {
+                constexpr bool sized[] = {has_input_shape<Ls>...};
+                if (!S::marked && !sized[0]) return {Problem::unsized_start, 0};
+                constexpr auto t = make_table_from<S::input, Ls...>();
+                for (std::size_t i = 0; i < t.size(); ++i) {
+                    const Shape given = i == 0 ? (S::marked ? S::input : t[0].in) : t[i - 1].out;
+                    if (i > 0 && sized[i] && given.size() != t[i].needs.size()) return {Problem::mismatch, i};
+                    if (i > 0 && sized[i] && !(given == t[i].needs)) return {Problem::shape_mismatch, i};
+                    if (!(given == t[i].needs)) return {Problem::input_not_accepted, i};
+                    if (t[i].in.size() == 0 || t[i].out.size() == 0) return {Problem::zero_size, i};
+                }
             }
-        }
-        return {Problem::none, 0};
+            return {Problem::none, 0};
+        });
     }
+}
+
+/// The shape layer I of a Seq is given (the Input's, or the output of the layer before).
+template <std::size_t I, class... L>
+constexpr Shape given_shape() {
+    using S = SeqLayers<L...>;
+    constexpr auto t = make_layer_table<L...>();
+    if constexpr (I == 0) return S::marked ? S::input : t[0].in;
+    else return t[I - 1].out;
 }
 
 /// The error type describing the first problem (or nothing). Seq derives from it, so a bad
@@ -143,28 +201,39 @@ template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::empty, Position, L...> : error::SEQ_HAS_NO_LAYERS<SeqType> {};
 
 template <class SeqType, std::size_t Position, class... L>
-struct Report<SeqType, Problem::not_a_layer, Position, L...> : error::NOT_A_LAYER<Position, type_at<Position, L...>> {};
+struct Report<SeqType, Problem::not_a_layer, Position, L...>
+    : error::NOT_A_LAYER<Position, typename SeqLayers<L...>::template at<Position>> {};
 
 template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::unsized_start, Position, L...>
-    : error::SEQ_MUST_START_WITH_A_SIZED_LAYER<type_at<0, L...>> {};
+    : error::SEQ_MUST_START_WITH_A_SIZED_LAYER<typename SeqLayers<L...>::template at<0>> {};
 
 template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::zero_size, Position, L...>
-    : error::LAYER_SIZE_IS_ZERO<Position, type_at<Position, L...>, make_layer_table<L...>()[Position].in.size(),
+    : error::LAYER_SIZE_IS_ZERO<Position, typename SeqLayers<L...>::template at<Position>,
+                                make_layer_table<L...>()[Position].in.size(),
                                 make_layer_table<L...>()[Position].out.size()> {};
 
 template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::mismatch, Position, L...>
-    : error::LAYER_SIZES_DO_NOT_MATCH<Position - 1, type_at<Position - 1, L...>,
+    : error::LAYER_SIZES_DO_NOT_MATCH<Position - 1, typename SeqLayers<L...>::template at<Position - 1>,
                                       make_layer_table<L...>()[Position - 1].out.size(), Position,
-                                      type_at<Position, L...>, make_layer_table<L...>()[Position].in.size()> {};
+                                      typename SeqLayers<L...>::template at<Position>,
+                                      make_layer_table<L...>()[Position].in.size()> {};
+
+template <class SeqType, std::size_t Position, class... L>
+struct Report<SeqType, Problem::shape_mismatch, Position, L...>
+    : error::LAYER_SHAPES_DO_NOT_MATCH<
+          Position - 1, typename SeqLayers<L...>::template at<Position - 1>, given_shape<Position, L...>().dims[0],
+          given_shape<Position, L...>().dims[1], given_shape<Position, L...>().dims[2], Position,
+          typename SeqLayers<L...>::template at<Position>, make_layer_table<L...>()[Position].needs.dims[0],
+          make_layer_table<L...>()[Position].needs.dims[1], make_layer_table<L...>()[Position].needs.dims[2]> {};
 
 template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::input_not_accepted, Position, L...>
     : error::LAYER_INPUT_NOT_ACCEPTED<
-          Position, type_at<Position, L...>, make_layer_table<L...>()[Position].in.dims[0],
-          make_layer_table<L...>()[Position].in.dims[1], make_layer_table<L...>()[Position].in.dims[2],
+          Position, typename SeqLayers<L...>::template at<Position>, given_shape<Position, L...>().dims[0],
+          given_shape<Position, L...>().dims[1], given_shape<Position, L...>().dims[2],
           make_layer_table<L...>()[Position].needs.dims[0], make_layer_table<L...>()[Position].needs.dims[1],
           make_layer_table<L...>()[Position].needs.dims[2]> {};
 

@@ -3,6 +3,7 @@
 // allocated once on the heap; forward and backward never allocate.
 //  - Workspace<Net>: training. The output of every step that backward reads (a fused pair keeps
 //    one buffer), and two gradient buffers of the widest layer that backward ping-pongs between.
+//  - Both: one layer call's working memory (an im2col buffer), whatever the batch.
 //  - InferenceScratch<Net>: batch inference. Two ping-pong buffers of the widest intermediate
 //    output, and room for the outputs (predict's logits).
 #include <cstddef>
@@ -15,7 +16,8 @@ class Workspace {
 public:
     static constexpr std::size_t floats_per_sample = Net::sizes.activations + 2 * Net::sizes.gradient_width;
 
-    explicit Workspace(std::size_t max_batch) : max_batch_(max_batch), data_(max_batch * floats_per_sample) {}
+    explicit Workspace(std::size_t max_batch)
+        : max_batch_(max_batch), data_(max_batch * floats_per_sample + Net::sizes.layer_scratch) {}
 
     std::size_t max_batch() const noexcept { return max_batch_; }
     /// Floats held: the memory cost of this workspace.
@@ -29,6 +31,8 @@ public:
     float* gradient_buffer(int k) noexcept {
         return data_.data() + max_batch_ * (Net::sizes.activations + std::size_t(k) * Net::sizes.gradient_width);
     }
+    /// The working memory of one layer call (an im2col buffer), after the per-sample areas.
+    float* layer_scratch() noexcept { return data_.data() + max_batch_ * floats_per_sample; }
 
 private:
     std::size_t max_batch_;
@@ -41,12 +45,14 @@ public:
     static constexpr std::size_t floats_per_sample =
         2 * Net::sizes.inference_width + detail::round_up(Net::out_size, floats_per_alignment);
 
-    explicit InferenceScratch(std::size_t max_batch) : max_batch_(max_batch), data_(max_batch * floats_per_sample) {}
+    explicit InferenceScratch(std::size_t max_batch)
+        : max_batch_(max_batch), data_(max_batch * floats_per_sample + Net::sizes.layer_scratch) {}
 
     std::size_t max_batch() const noexcept { return max_batch_; }
     std::size_t size() const noexcept { return data_.size(); }
     float* buffer(std::size_t k) noexcept { return data_.data() + k * max_batch_ * Net::sizes.inference_width; }
     float* outputs() noexcept { return buffer(2); }
+    float* layer_scratch() noexcept { return data_.data() + max_batch_ * floats_per_sample; }
 
 private:
     std::size_t max_batch_;

@@ -33,8 +33,8 @@ struct HeaderOptions {
 template <class Net>
 std::string type_declaration() {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        std::string s = "ctnn::Seq<";
-        ((s += (I ? ", " : "") + Net::template layer_type<I>::cpp_name()), ...);
+        std::string s = "ctnn::Seq<" + input_cpp_name<Net>();
+        ((s += (I || Net::has_input_marker ? ", " : "") + Net::template layer_type<I>::cpp_name()), ...);
         return s + ">";
     }(std::make_index_sequence<Net::depth>{});
 }

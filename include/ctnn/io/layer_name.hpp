@@ -39,10 +39,20 @@ std::string layer_at(std::size_t position) {
     return layer_cpp_names<Net>()[position] + " at position " + std::to_string(position);
 }
 
-/// The layer list of a Seq type, as saved in "ctnn.signature": "Linear<13,17>,Tanh,Linear<17,5>".
+/// The Input<...> marker a Seq's declaration starts with, as written ("ctnn::Input<1,28,28>"), or "".
+template <class Net>
+std::string input_cpp_name() {
+    if constexpr (requires { Net::input_cpp_name(); }) return Net::input_cpp_name();
+    else return {};
+}
+
+/// The layer list of a Seq type, as saved in "ctnn.signature": "Linear<13,17>,Tanh,Linear<17,5>",
+/// after the Input marker if it has one: "Input<1,28,28>,Conv2D<1,6,5>,...".
 template <class Net>
 std::string signature() {
-    std::string s;
+    std::string s = input_cpp_name<Net>();
+    constexpr std::string_view own = "ctnn::";
+    if (s.compare(0, own.size(), own) == 0) s.erase(0, own.size());
     for (const auto& name : layer_names<Net>()) s += (s.empty() ? "" : ",") + name;
     return s;
 }

@@ -14,11 +14,9 @@
 #include "../core/shape.hpp"
 #include "../core/tensor_info.hpp"
 #include "../kernels/linear.hpp"
+#include "options.hpp"
 
 namespace ctnn {
-
-/// The option of a Linear without bias: Linear<256, 10, ctnn::NoBias>.
-struct NoBias {};
 
 template <std::size_t In, std::size_t Out, class... Options>
 struct Linear {

@@ -23,8 +23,8 @@ namespace detail {
 template <class Net>
 struct InferOn {
     template <class Arch>
-    static void run(const float* params, const float* x, std::size_t batch, float* y, float* slot0,
-                    float* slot1) noexcept;
+    static void run(const float* params, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+                    float* scratch) noexcept;
 };
 }  // namespace detail
 
@@ -43,9 +43,9 @@ public:
 
 private:
     friend detail::InferenceApi<DispatchedInference, Net>;
-    void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1) const noexcept {
+    void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1, float* scratch) const noexcept {
         kernels::with_dispatch_arch(best_, [&]<class Arch>() {
-            detail::InferOn<Net>::template run<Arch>(params_, x, batch, y, slot0, slot1);
+            detail::InferOn<Net>::template run<Arch>(params_, x, batch, y, slot0, slot1, scratch);
         });
     }
 

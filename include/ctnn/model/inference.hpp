@@ -22,25 +22,31 @@
 #include "../core/layer_table.hpp"
 #include "../core/workspace.hpp"
 
+namespace ctnn {
+/// The most stack single-sample forward(x, y) may use for a model's intermediate outputs and
+/// working memory (a LeNet takes about 85 KiB); larger models run through an InferenceScratch.
+inline constexpr std::size_t max_stack_bytes = std::size_t{1} << 20;
+}  // namespace ctnn
+
 namespace ctnn::detail {
 
 /// The step that starts at position I: layer I, with the element-wise layer after it as its
 /// epilogue when the table fused the two.
 template <class Net, std::size_t I, class Arch>
-void forward_step(const float* params, std::size_t batch, const float* in, float* out) noexcept {
+void forward_step(const float* params, std::size_t batch, const float* in, float* out, float* scratch) noexcept {
     using L = typename Net::template layer_type<I>;
     constexpr LayerEntry e = Net::table[I];
     if constexpr (e.step_end != I)
-        L::template forward<e.in, Arch, typename Net::template layer_type<I + 1>::epilogue_op>(params + e.param_offset,
-                                                                                             in, batch, out);
+        layer_forward<L, e.in, Arch, typename Net::template layer_type<I + 1>::epilogue_op>(params + e.param_offset, in,
+                                                                                           batch, out, scratch);
     else
-        L::template forward<e.in, Arch>(params + e.param_offset, in, batch, out);
+        layer_forward<L, e.in, Arch>(params + e.param_offset, in, batch, out, scratch);
 }
 
 /// y = net(x) for `batch` rows through the two ping-pong buffers the table assigns.
 template <class Net, class Arch>
-void run_inference(const float* params, const float* x, std::size_t batch, float* y, float* slot0,
-                   float* slot1) noexcept {
+void run_inference(const float* params, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+                   float* scratch) noexcept {
     float* const slots[2] = {slot0, slot1};
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (
@@ -48,7 +54,8 @@ void run_inference(const float* params, const float* x, std::size_t batch, float
                 constexpr LayerEntry e = Net::table[I];
                 if constexpr (!e.fused) {
                     const float* in = I == 0 ? x : slots[Net::table[I == 0 ? 0 : I - 1].slot];
-                    forward_step<Net, I, Arch>(params, batch, in, e.step_end == Net::depth - 1 ? y : slots[e.slot]);
+                    forward_step<Net, I, Arch>(params, batch, in, e.step_end == Net::depth - 1 ? y : slots[e.slot],
+                                               scratch);
                 }
             }(),
             ...);
@@ -91,7 +98,7 @@ public:
                      "forward: %zu inputs need %zu output floats (%zu x Net::out_size %zu), but ys has %zu", batch,
                      batch * Net::out_size, batch, Net::out_size, ys.size());
         if constexpr (Net::valid)
-            self().run(xs.data(), batch, ys.data(), scratch.buffer(0), scratch.buffer(1));
+            self().run(xs.data(), batch, ys.data(), scratch.buffer(0), scratch.buffer(1), scratch.layer_scratch());
     }
 
     /// The class of one sample: the index of its largest output.
@@ -127,10 +134,19 @@ public:
 private:
     const Self& self() const noexcept { return static_cast<const Self&>(*this); }
 
+    // One sample's intermediate outputs and the layers' working memory live on the stack, up to
+    // max_stack_bytes; a larger model is a compile error that points to InferenceScratch.
     void one(const float* x, float* y) const noexcept {
         constexpr std::size_t width = Net::sizes.inference_width ? Net::sizes.inference_width : 1;
-        alignas(alignment) float scratch[2][width];
-        self().run(x, 1, y, scratch[0], scratch[1]);
+        constexpr std::size_t layer = Net::sizes.layer_scratch ? Net::sizes.layer_scratch : 1;
+        constexpr std::size_t bytes = (2 * width + layer) * sizeof(float);
+        if constexpr (bytes > max_stack_bytes) {
+            (void)error::MODEL_TOO_LARGE_FOR_STACK_INFERENCE<bytes, max_stack_bytes>{};
+        } else {
+            alignas(alignment) float slots[2][width];
+            alignas(alignment) float scratch[layer];
+            self().run(x, 1, y, slots[0], slots[1], scratch);
+        }
     }
 
     static std::size_t batch_size(std::span<const float> xs, const InferenceScratch<Net>& scratch, Caller caller) noexcept {

@@ -36,8 +36,8 @@ public:
 
 private:
     friend detail::InferenceApi<ModelView, Net>;
-    void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1) const noexcept {
-        detail::run_inference<Net, Arch>(params_, x, batch, y, slot0, slot1);
+    void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1, float* scratch) const noexcept {
+        detail::run_inference<Net, Arch>(params_, x, batch, y, slot0, slot1, scratch);
     }
 
     template <class Block>

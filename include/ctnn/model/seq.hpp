@@ -39,12 +39,19 @@ public:
     /// False for a declaration that failed its checks (the base above then is the error that
     /// says why); everything else is then inert, so no follow-on errors.
     static constexpr bool valid = detail::diagnose<Layers...>().problem == detail::Problem::none;
-    static constexpr std::size_t depth = sizeof...(Layers);
+    /// Layers, by position (an Input<...> in front declares the input shape and is not one).
+    static constexpr std::size_t depth = detail::SeqLayers<Layers...>::depth;
     static constexpr std::array<detail::LayerEntry, depth> table = detail::make_layer_table<Layers...>();
     static constexpr detail::TableSizes<depth> sizes{table};
 
     template <std::size_t I>
-    using layer_type = detail::type_at<I, Layers...>;
+    using layer_type = typename detail::SeqLayers<Layers...>::template at<I>;
+    /// Whether the declaration starts with an Input<...> marker, and its C++ spelling ("" if not).
+    static constexpr bool has_input_marker = detail::SeqLayers<Layers...>::marked;
+    static std::string input_cpp_name() {
+        if constexpr (has_input_marker) return detail::type_at<0, Layers...>::cpp_name();
+        else return {};
+    }
 
     static constexpr Shape input_shape = valid ? table.front().in : Shape{};
     static constexpr Shape output_shape = valid ? table.back().out : Shape{};
@@ -58,15 +65,16 @@ public:
         if constexpr (!valid) {
             return std::array<detail::ModelTensor, 0>{};
         } else {
-            std::array<detail::ModelTensor, (std::size_t{0} + ... + Layers::tensors.size())> out{};
-            std::size_t k = 0, position = 0;
-            auto add = [&]<class Layer>() {
-                for (const TensorInfo& t : Layer::tensors)
-                    out[k++] = {position, t, table[position].param_offset + t.offset};
-                ++position;
-            };
-            (add.template operator()<Layers>(), ...);
-            return out;
+            return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                std::array<detail::ModelTensor, (std::size_t{0} + ... + layer_type<I>::tensors.size())> out{};
+                std::size_t k = 0;
+                auto add = [&]<std::size_t Position>() {
+                    for (const TensorInfo& t : layer_type<Position>::tensors)
+                        out[k++] = {Position, t, table[Position].param_offset + t.offset};
+                };
+                (add.template operator()<I>(), ...);
+                return out;
+            }(std::make_index_sequence<depth>{});
         }
     }();
     /// Parameters as PyTorch counts them (numel of every tensor), without padding.
@@ -113,7 +121,7 @@ public:
                     if constexpr (!table[I].fused)
                         detail::forward_step<Seq, I, kernels::default_arch>(
                             params, batch, I == 0 ? x.data() : ws.activations(I == 0 ? 0 : I - 1),
-                            ws.activations(table[I].step_end));
+                            ws.activations(table[I].step_end), ws.layer_scratch());
                 }(),
                 ...);
         }(std::make_index_sequence<depth>{});
@@ -142,8 +150,8 @@ private:
     AlignedBuffer params_;
 
     friend detail::InferenceApi<Seq, Seq>;
-    void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1) const noexcept {
-        detail::run_inference<Seq, kernels::default_arch>(params_.data(), x, batch, y, slot0, slot1);
+    void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1, float* scratch) const noexcept {
+        detail::run_inference<Seq, kernels::default_arch>(params_.data(), x, batch, y, slot0, slot1, scratch);
     }
 
     static std::size_t batch_of(std::span<const float> x, const Workspace<Seq>& ws, Caller caller,
@@ -166,16 +174,16 @@ private:
             const float* g = e.grad_at_output < 0 ? dy : ws.gradient_buffer(e.grad_at_output);
             if constexpr (e.step_end != I) {
                 float* dz = ws.gradient_buffer(e.grad_before_epilogue);
-                layer_type<I + 1>::template backward<table[I + 1].in, kernels::default_arch>(
-                    nullptr, nullptr, ws.activations(I + 1), g, batch, dz, nullptr);
+                detail::layer_backward<layer_type<I + 1>, table[I + 1].in, kernels::default_arch>(
+                    nullptr, nullptr, ws.activations(I + 1), g, batch, dz, nullptr, ws.layer_scratch());
                 g = dz;
             }
             float* dx = I == 0 ? dx_out : ws.gradient_buffer(e.grad_at_input);
             const float* in = I == 0 ? x : ws.activations(I == 0 ? 0 : I - 1);
             // A layer's own output is stored only if no epilogue was fused into it.
             const float* y = e.step_end == I ? ws.activations(I) : nullptr;
-            layer_type<I>::template backward<e.in, kernels::default_arch>(params_.data() + e.param_offset, in, y, g,
-                                                                         batch, dx, grads + e.param_offset);
+            detail::layer_backward<layer_type<I>, e.in, kernels::default_arch>(
+                params_.data() + e.param_offset, in, y, g, batch, dx, grads + e.param_offset, ws.layer_scratch());
         }
     }
 };

@@ -1,0 +1,183 @@
+#pragma once
+// 2-D max and average pooling as nn.MaxPool2d and nn.AvgPool2d compute them (floor mode;
+// padding is -inf for max and zeros counted in the average, count_include_pad=True), one
+// channel plane at a time, samples C x H x W row-major. Max pooling's backward finds each
+// window's maximum again from the input and the output (the first position holding it, as
+// PyTorch's index does), so training stores no indices. Outputs are computed a vector of
+// output columns at a time where the window's columns are a fixed stride apart (a strided gather
+// for stride 2, a plain load for stride 1); the scalar loop handles the row ends.
+#include <cstddef>
+#include <limits>
+#include "arch.hpp"
+
+namespace ctnn::kernels {
+
+struct PoolGeometry {
+    std::size_t channels = 0, height = 0, width = 0;
+    std::size_t kernel_h = 0, kernel_w = 0, stride_h = 0, stride_w = 0, pad_h = 0, pad_w = 0;
+
+    constexpr std::size_t out_height() const noexcept {
+        return height + 2 * pad_h < kernel_h ? 0 : (height + 2 * pad_h - kernel_h) / stride_h + 1;
+    }
+    constexpr std::size_t out_width() const noexcept {
+        return width + 2 * pad_w < kernel_w ? 0 : (width + 2 * pad_w - kernel_w) / stride_w + 1;
+    }
+    constexpr std::size_t in_size() const noexcept { return channels * height * width; }
+    constexpr std::size_t out_size() const noexcept { return channels * out_height() * out_width(); }
+};
+
+namespace detail {
+/// The input rows [h0, h1) and columns [w0, w1) of output (oh, ow)'s window, clipped to the input.
+template <PoolGeometry G>
+struct Window {
+    std::size_t h0, h1, w0, w1;
+    static constexpr Window of(std::size_t oh, std::size_t ow) noexcept {
+        const std::ptrdiff_t top = std::ptrdiff_t(oh * G.stride_h) - std::ptrdiff_t(G.pad_h);
+        const std::ptrdiff_t left = std::ptrdiff_t(ow * G.stride_w) - std::ptrdiff_t(G.pad_w);
+        auto clip = [](std::ptrdiff_t v, std::size_t n) { return std::size_t(v < 0 ? 0 : v > std::ptrdiff_t(n) ? n : v); };
+        return {clip(top, G.height), clip(top + std::ptrdiff_t(G.kernel_h), G.height), clip(left, G.width),
+                clip(left + std::ptrdiff_t(G.kernel_w), G.width)};
+    }
+};
+
+/// Output columns [lo, hi) of every row whose windows lie inside the input's columns.
+template <PoolGeometry G>
+struct InteriorColumns {
+    static constexpr std::size_t lo = (G.pad_w + G.stride_w - 1) / G.stride_w;
+    static constexpr std::size_t hi = [] {
+        std::size_t h = G.out_width();
+        while (h > lo && (h - 1) * G.stride_w + G.kernel_w > G.width + G.pad_w) --h;
+        return h;
+    }();
+};
+
+/// Lanes of output columns [ow, ow + lanes) starting at input column ow * stride - pad + kw.
+template <class Arch, std::size_t Stride>
+inline fvec<Arch> load_strided(const float* row) noexcept {
+    using V = fvec<Arch>;
+    if constexpr (Stride == 1) {
+        return V::load_unaligned(row);
+    } else {
+        alignas(64) float v[lanes<Arch>];
+        for (std::size_t l = 0; l < lanes<Arch>; ++l) v[l] = row[l * Stride];
+        return V::load_aligned(v);
+    }
+}
+}  // namespace detail
+
+/// y = max over each window.
+template <PoolGeometry G, class Arch = default_arch>
+inline void max_pool2d_forward(const float* x, std::size_t batch, float* y) noexcept {
+    using V = fvec<Arch>;
+    constexpr std::size_t L = lanes<Arch>, OH = G.out_height(), OW = G.out_width();
+    constexpr std::size_t lo = detail::InteriorColumns<G>::lo, hi = detail::InteriorColumns<G>::hi;
+    for (std::size_t plane = 0; plane < batch * G.channels; ++plane) {
+        const float* in = x + plane * G.height * G.width;
+        float* out = y + plane * OH * OW;
+        for (std::size_t oh = 0; oh < OH; ++oh) {
+            std::size_t ow = 0;
+            auto scalar = [&](std::size_t end) {
+                for (; ow < end; ++ow) {
+                    const auto w = detail::Window<G>::of(oh, ow);
+                    float m = -std::numeric_limits<float>::infinity();
+                    for (std::size_t h = w.h0; h < w.h1; ++h)
+                        for (std::size_t c = w.w0; c < w.w1; ++c) m = in[h * G.width + c] > m ? in[h * G.width + c] : m;
+                    out[oh * OW + ow] = m;
+                }
+            };
+            scalar(lo);
+            const auto rows = detail::Window<G>::of(oh, lo);
+            for (; ow + L <= hi; ow += L) {
+                V m(-std::numeric_limits<float>::infinity());
+                const float* base = in + ow * G.stride_w - G.pad_w;
+                for (std::size_t h = rows.h0; h < rows.h1; ++h)
+                    for (std::size_t kw = 0; kw < G.kernel_w; ++kw)
+                        m = xsimd::max(m, detail::load_strided<Arch, G.stride_w>(base + h * G.width + kw));
+                m.store_unaligned(out + oh * OW + ow);
+            }
+            scalar(OW);
+        }
+    }
+}
+
+/// dx = dy routed to the first maximum of each window (overwrites dx); y is the forward output.
+template <PoolGeometry G>
+inline void max_pool2d_backward(const float* x, const float* y, const float* dy, std::size_t batch, float* dx) noexcept {
+    constexpr std::size_t OH = G.out_height(), OW = G.out_width();
+    for (std::size_t plane = 0; plane < batch * G.channels; ++plane) {
+        const float* in = x + plane * G.height * G.width;
+        float* din = dx + plane * G.height * G.width;
+        const float* out = y + plane * OH * OW;
+        const float* g = dy + plane * OH * OW;
+        for (std::size_t i = 0; i < G.height * G.width; ++i) din[i] = 0.0f;
+        for (std::size_t oh = 0; oh < OH; ++oh)
+            for (std::size_t ow = 0; ow < OW; ++ow) {
+                const auto w = detail::Window<G>::of(oh, ow);
+                const float m = out[oh * OW + ow];
+                for (std::size_t h = w.h0; h < w.h1; ++h)
+                    for (std::size_t c = w.w0; c < w.w1; ++c)
+                        if (in[h * G.width + c] == m) {
+                            din[h * G.width + c] += g[oh * OW + ow];
+                            goto next;
+                        }
+            next:;
+            }
+    }
+}
+
+/// y = the mean of each window, padding counted as zeros.
+template <PoolGeometry G, class Arch = default_arch>
+inline void avg_pool2d_forward(const float* x, std::size_t batch, float* y) noexcept {
+    using V = fvec<Arch>;
+    constexpr std::size_t L = lanes<Arch>, OH = G.out_height(), OW = G.out_width();
+    constexpr std::size_t lo = detail::InteriorColumns<G>::lo, hi = detail::InteriorColumns<G>::hi;
+    constexpr float scale = 1.0f / float(G.kernel_h * G.kernel_w);
+    for (std::size_t plane = 0; plane < batch * G.channels; ++plane) {
+        const float* in = x + plane * G.height * G.width;
+        float* out = y + plane * OH * OW;
+        for (std::size_t oh = 0; oh < OH; ++oh) {
+            std::size_t ow = 0;
+            auto scalar = [&](std::size_t end) {
+                for (; ow < end; ++ow) {
+                    const auto w = detail::Window<G>::of(oh, ow);
+                    float s = 0;
+                    for (std::size_t h = w.h0; h < w.h1; ++h)
+                        for (std::size_t c = w.w0; c < w.w1; ++c) s += in[h * G.width + c];
+                    out[oh * OW + ow] = s * scale;
+                }
+            };
+            scalar(lo);
+            const auto rows = detail::Window<G>::of(oh, lo);
+            for (; ow + L <= hi; ow += L) {
+                V s(0.0f);
+                const float* base = in + ow * G.stride_w - G.pad_w;
+                for (std::size_t h = rows.h0; h < rows.h1; ++h)
+                    for (std::size_t kw = 0; kw < G.kernel_w; ++kw)
+                        s += detail::load_strided<Arch, G.stride_w>(base + h * G.width + kw);
+                (s * V(scale)).store_unaligned(out + oh * OW + ow);
+            }
+            scalar(OW);
+        }
+    }
+}
+
+/// dx = each output's gradient spread evenly over its window (overwrites dx).
+template <PoolGeometry G>
+inline void avg_pool2d_backward(const float* dy, std::size_t batch, float* dx) noexcept {
+    constexpr std::size_t OH = G.out_height(), OW = G.out_width();
+    constexpr float scale = 1.0f / float(G.kernel_h * G.kernel_w);
+    for (std::size_t plane = 0; plane < batch * G.channels; ++plane) {
+        float* din = dx + plane * G.height * G.width;
+        const float* g = dy + plane * OH * OW;
+        for (std::size_t i = 0; i < G.height * G.width; ++i) din[i] = 0.0f;
+        for (std::size_t oh = 0; oh < OH; ++oh)
+            for (std::size_t ow = 0; ow < OW; ++ow) {
+                const auto w = detail::Window<G>::of(oh, ow);
+                const float v = g[oh * OW + ow] * scale;
+                for (std::size_t h = w.h0; h < w.h1; ++h)
+                    for (std::size_t c = w.w0; c < w.w1; ++c) din[h * G.width + c] += v;
+            }
+    }
+}
+
+}  // namespace ctnn::kernels

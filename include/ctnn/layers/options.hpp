@@ -1,0 +1,99 @@
+#pragma once
+// The options of the layers, written after their sizes in any order (Linear<256, 10, NoBias>;
+// Conv2D and the pooling layers):
+//   Conv2D<16, 32, 3, Stride<2>, Padding<1>>     Conv2D<8, 8, 3, Groups<8>, SamePadding, NoBias>
+// One value means the same for height and width; two are (height, width), as PyTorch's tuples.
+#include <cstddef>
+#include <string>
+#include "../core/layer.hpp"
+
+namespace ctnn {
+
+/// The settings options write into; each layer reads the ones it supports.
+struct SpatialSettings {
+    std::size_t kernel_w = 0;  // 0: square
+    std::size_t stride_h = 0, stride_w = 0;  // 0: the layer's default (1; pooling: the kernel)
+    std::size_t pad_h = 0, pad_w = 0;
+    bool same = false;
+    std::size_t dilation_h = 1, dilation_w = 1;
+    std::size_t groups = 1;
+    bool bias = true;
+};
+/// No bias tensor: Linear<256, 10, NoBias>, Conv2D<8, 16, 3, NoBias> (PyTorch's bias=False).
+struct NoBias {
+    static constexpr void apply(SpatialSettings& s) noexcept { s.bias = false; }
+    static std::string cpp_name() { return "ctnn::NoBias"; }
+};
+
+
+/// Stride<S> or Stride<SH, SW>: the step between windows (default 1; pooling: the kernel).
+template <std::size_t H, std::size_t W = H>
+struct Stride {
+    static_assert(H > 0 && W > 0, "ctnn::Stride: strides must be positive");
+    static constexpr void apply(SpatialSettings& s) noexcept { s.stride_h = H, s.stride_w = W; }
+    static std::string cpp_name() { return H == W ? template_spelling("ctnn::Stride", {H}) : template_spelling("ctnn::Stride", {H, W}); }
+    static std::string torch() { return H == W ? std::to_string(H) : "(" + std::to_string(H) + ", " + std::to_string(W) + ")"; }
+};
+
+/// Padding<P> or Padding<PH, PW>: zeros added on each side (pooling: -inf for max).
+template <std::size_t H, std::size_t W = H>
+struct Padding {
+    static constexpr void apply(SpatialSettings& s) noexcept { s.pad_h = H, s.pad_w = W; }
+    static std::string cpp_name() { return H == W ? template_spelling("ctnn::Padding", {H}) : template_spelling("ctnn::Padding", {H, W}); }
+    static std::string torch() { return H == W ? std::to_string(H) : "(" + std::to_string(H) + ", " + std::to_string(W) + ")"; }
+};
+
+/// PyTorch's padding='same' (stride 1): the output has the input's height and width; an odd
+/// total padding puts the extra row and column after, as PyTorch does.
+struct SamePadding {
+    static constexpr void apply(SpatialSettings& s) noexcept { s.same = true; }
+    static std::string cpp_name() { return "ctnn::SamePadding"; }
+};
+
+/// Dilation<D> or Dilation<DH, DW>: the spacing between a kernel's taps (default 1).
+template <std::size_t H, std::size_t W = H>
+struct Dilation {
+    static_assert(H > 0 && W > 0, "ctnn::Dilation: dilations must be positive");
+    static constexpr void apply(SpatialSettings& s) noexcept { s.dilation_h = H, s.dilation_w = W; }
+    static std::string cpp_name() { return H == W ? template_spelling("ctnn::Dilation", {H}) : template_spelling("ctnn::Dilation", {H, W}); }
+    static std::string torch() { return H == W ? std::to_string(H) : "(" + std::to_string(H) + ", " + std::to_string(W) + ")"; }
+};
+
+/// Groups<G>: channels split into G groups convolved separately; Groups<C> is depthwise.
+template <std::size_t G>
+struct Groups {
+    static_assert(G > 0, "ctnn::Groups: at least one group");
+    static constexpr void apply(SpatialSettings& s) noexcept { s.groups = G; }
+    static std::string cpp_name() { return template_spelling("ctnn::Groups", {G}); }
+};
+
+/// KernelWidth<W>: a rectangular kernel, the layer's kernel size being its height:
+/// Conv2D<1, 8, 3, KernelWidth<5>> is nn.Conv2d(1, 8, (3, 5)).
+template <std::size_t W>
+struct KernelWidth {
+    static_assert(W > 0, "ctnn::KernelWidth: the kernel width must be positive");
+    static constexpr void apply(SpatialSettings& s) noexcept { s.kernel_w = W; }
+    static std::string cpp_name() { return template_spelling("ctnn::KernelWidth", {W}); }
+};
+
+namespace detail {
+template <class Option>
+inline constexpr bool is_spatial_option = requires(SpatialSettings& s) { Option::apply(s); };
+
+template <class... Options>
+constexpr SpatialSettings spatial_settings() noexcept {
+    SpatialSettings s;
+    (Options::apply(s), ...);
+    return s;
+}
+
+/// ",ctnn::Stride<2>,ctnn::Padding<1>": the options as written, for cpp_name().
+template <class... Options>
+std::string option_spellings() {
+    std::string s;
+    ((s += "," + Options::cpp_name()), ...);
+    return s;
+}
+}  // namespace detail
+
+}  // namespace ctnn

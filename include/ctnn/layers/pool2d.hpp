@@ -1,0 +1,118 @@
+#pragma once
+// Pooling over C x H x W samples, as PyTorch's modules (floor mode):
+//   MaxPool2D<Kernel, Options...>  nn.MaxPool2d(Kernel)      stride defaults to the kernel
+//   AvgPool2D<Kernel, Options...>  nn.AvgPool2d(Kernel)      padding counted as zeros
+//   GlobalAvgPool2D                nn.AdaptiveAvgPool2d(1)   C x H x W -> C x 1 x 1
+// Options (layers/options.hpp): Stride, Padding, KernelWidth. No tensors. A window larger than
+// the (padded) input is a compile error at the Seq's declaration, LAYER_INPUT_NOT_ACCEPTED.
+#include <cstddef>
+#include <string>
+#include "../core/layer.hpp"
+#include "../core/shape.hpp"
+#include "../core/tensor_info.hpp"
+#include "../kernels/pool2d.hpp"
+#include "options.hpp"
+
+namespace ctnn {
+namespace detail {
+
+enum class PoolKind { max, average };
+
+template <PoolKind Kind, std::size_t Kernel, class... Options>
+struct Pool2D {
+    static_assert((detail::is_spatial_option<Options> && ...),
+                  "ctnn: the options of a pooling layer are Stride, Padding and KernelWidth");
+    static constexpr SpatialSettings settings = detail::spatial_settings<Options...>();
+    static_assert(Kernel > 0, "ctnn: a pooling window must be at least 1 x 1");
+    static_assert(settings.groups == 1 && settings.bias && !settings.same && settings.dilation_h == 1 &&
+                      settings.dilation_w == 1,
+                  "ctnn: the options of a pooling layer are Stride, Padding and KernelWidth");
+    static constexpr std::size_t kernel_h = Kernel, kernel_w = settings.kernel_w ? settings.kernel_w : Kernel;
+    static_assert(2 * settings.pad_h <= kernel_h && 2 * settings.pad_w <= kernel_w,
+                  "ctnn: pooling padding must be at most half the window (as PyTorch requires)");
+
+    static constexpr kernels::PoolGeometry geometry(Shape in) noexcept {
+        return {in.dims[0], in.dims[1], in.dims[2], kernel_h, kernel_w,
+                settings.stride_h ? settings.stride_h : kernel_h, settings.stride_w ? settings.stride_w : kernel_w,
+                settings.pad_h, settings.pad_w};
+    }
+
+    static constexpr std::array<TensorInfo, 0> tensors{};
+    /// An image at least as large as the window, padding included.
+    static constexpr Shape expected_input(Shape in) noexcept {
+        const std::size_t min_h = kernel_h - 2 * settings.pad_h, min_w = kernel_w - 2 * settings.pad_w;
+        if (in.rank != 3) return Shape{in.rank ? in.dims[0] : 1, min_h ? min_h : 1, min_w ? min_w : 1};
+        return Shape{in.dims[0], in.dims[1] < min_h ? min_h : in.dims[1], in.dims[2] < min_w ? min_w : in.dims[2]};
+    }
+    static constexpr Shape output_shape(Shape in) noexcept {
+        const auto g = geometry(in);
+        return Shape{in.dims[0], g.out_height(), g.out_width()};
+    }
+
+    static std::string cpp_name() {
+        return std::string(Kind == PoolKind::max ? "ctnn::MaxPool2D<" : "ctnn::AvgPool2D<") + std::to_string(Kernel) +
+               detail::option_spellings<Options...>() + ">";
+    }
+    static std::string torch_module() {
+        auto pair = [](std::size_t h, std::size_t w) {
+            return h == w ? std::to_string(h) : "(" + std::to_string(h) + ", " + std::to_string(w) + ")";
+        };
+        std::string s = std::string(Kind == PoolKind::max ? "nn.MaxPool2d(" : "nn.AvgPool2d(") + pair(kernel_h, kernel_w);
+        if (settings.stride_h) s += ", stride=" + pair(settings.stride_h, settings.stride_w);
+        if (settings.pad_h + settings.pad_w) s += ", padding=" + pair(settings.pad_h, settings.pad_w);
+        return s + ")";
+    }
+
+    template <Shape In, class Arch>
+    static void forward(const float*, const float* x, std::size_t batch, float* y) noexcept {
+        if constexpr (Kind == PoolKind::max) kernels::max_pool2d_forward<geometry(In), Arch>(x, batch, y);
+        else kernels::avg_pool2d_forward<geometry(In), Arch>(x, batch, y);
+    }
+    template <Shape In, class Arch>
+    static void backward(const float*, const float* x, const float* y, const float* dy, std::size_t batch, float* dx,
+                         float*) noexcept {
+        if (!dx) return;
+        if constexpr (Kind == PoolKind::max) kernels::max_pool2d_backward<geometry(In)>(x, y, dy, batch, dx);
+        else kernels::avg_pool2d_backward<geometry(In)>(dy, batch, dx);
+    }
+};
+
+}  // namespace detail
+
+template <std::size_t Kernel, class... Options>
+struct MaxPool2D : detail::Pool2D<detail::PoolKind::max, Kernel, Options...> {};
+
+template <std::size_t Kernel, class... Options>
+struct AvgPool2D : detail::Pool2D<detail::PoolKind::average, Kernel, Options...> {};
+
+/// The mean of each channel: C x H x W -> C x 1 x 1, as nn.AdaptiveAvgPool2d(1) (a Flatten after
+/// it gives the C features a Linear takes).
+struct GlobalAvgPool2D {
+    static constexpr std::array<TensorInfo, 0> tensors{};
+    static constexpr Shape expected_input(Shape in) noexcept {
+        return in.rank == 3 ? in : Shape{in.rank ? in.dims[0] : 1, 1, 1};
+    }
+    static constexpr Shape output_shape(Shape in) noexcept { return Shape{in.dims[0], 1, 1}; }
+    static std::string cpp_name() { return "ctnn::GlobalAvgPool2D"; }
+    static std::string torch_module() { return "nn.AdaptiveAvgPool2d(1)"; }
+
+    template <Shape In, class Arch>
+    static void forward(const float*, const float* x, std::size_t batch, float* y) noexcept {
+        constexpr std::size_t plane = In.dims[1] * In.dims[2];
+        for (std::size_t c = 0; c < batch * In.dims[0]; ++c) {
+            float s = 0;
+            for (std::size_t i = 0; i < plane; ++i) s += x[c * plane + i];
+            y[c] = s / float(plane);
+        }
+    }
+    template <Shape In, class Arch>
+    static void backward(const float*, const float*, const float*, const float* dy, std::size_t batch, float* dx,
+                         float*) noexcept {
+        if (!dx) return;
+        constexpr std::size_t plane = In.dims[1] * In.dims[2];
+        for (std::size_t c = 0; c < batch * In.dims[0]; ++c)
+            for (std::size_t i = 0; i < plane; ++i) dx[c * plane + i] = dy[c] / float(plane);
+    }
+};
+
+}  // namespace ctnn
