@@ -50,35 +50,6 @@ void print_help(std::FILE* out) {
                  CTNN_MNIST_DEFAULT_DATA);
 }
 
-struct UsageError {
-    std::string message;
-};
-
-template <class T>
-T parse_number(std::string_view flag, std::string_view text) {
-    T value{};
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc{} || ptr != end || text.empty())
-        throw UsageError{std::string(flag) + ": '" + std::string(text) + "' is not a valid number"};
-    return value;
-}
-
-template <class E>
-E parse_choice(std::string_view flag, std::string_view text, std::initializer_list<std::pair<const char*, E>> choices,
-               std::string& name) {
-    std::string valid;
-    for (const auto& [n, e] : choices) {
-        if (text == n) {
-            name = n;
-            return e;
-        }
-        valid += valid.empty() ? "" : ", ";
-        valid += n;
-    }
-    throw UsageError{std::string(flag) + ": '" + std::string(text) + "' is not one of " + valid};
-}
-
 /// Returns the options, or nullopt after --help.
 std::optional<Options> parse(int argc, char** argv) {
     Options o;
@@ -152,28 +123,6 @@ std::optional<Options> parse(int argc, char** argv) {
 
 
 
-/// Finds the four files, or throws UsageError: a wrong --data is a usage problem (exit 2),
-/// while a file that is there but wrong is a data problem (exit 1).
-DataFiles find_data(const Options& o, bool need_train) {
-    std::error_code ec;
-    if (!fs::is_directory(o.data, ec))
-        throw UsageError{"data folder '" + o.data.string() +
-                         "' not found: run tools/fetch-mnist.sh to download MNIST there, or pass --data DIR "
-                         "(e.g. --data /usr/share/datasets/fashion-mnist)"};
-    try {
-        DataFiles f;
-        if (need_train) {
-            f.train_images = ctnn::io::find_idx_file(o.data, "train-images-idx3-ubyte");
-            f.train_labels = ctnn::io::find_idx_file(o.data, "train-labels-idx1-ubyte");
-        }
-        f.test_images = ctnn::io::find_idx_file(o.data, "t10k-images-idx3-ubyte");
-        f.test_labels = ctnn::io::find_idx_file(o.data, "t10k-labels-idx1-ubyte");
-        return f;
-    } catch (const ctnn::io::Error& e) {
-        throw UsageError{e.what()};
-    }
-}
-
 }  // namespace
 }  // namespace mnist
 
@@ -204,7 +153,7 @@ int main(int argc, char** argv) {
     }
     DataFiles files;
     try {
-        files = find_data(o, o.epochs > 0);
+        files = find_data(o.data, o.epochs > 0);
     } catch (const UsageError& e) {
         std::fprintf(stderr, "mnist: %s\nTry 'mnist --help'.\n", e.message.c_str());
         return 2;

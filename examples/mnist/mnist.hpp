@@ -72,6 +72,60 @@ struct DataFiles {
     fs::path train_images, train_labels, test_images, test_labels;
 };
 
+// ---------------------------------------------------------------- command line and data files
+
+/// A bad command line (exit status 2).
+struct UsageError {
+    std::string message;
+};
+
+template <class T>
+inline T parse_number(std::string_view flag, std::string_view text) {
+    T value{};
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty())
+        throw UsageError{std::string(flag) + ": '" + std::string(text) + "' is not a valid number"};
+    return value;
+}
+
+template <class E>
+inline E parse_choice(std::string_view flag, std::string_view text, std::initializer_list<std::pair<const char*, E>> choices,
+               std::string& name) {
+    std::string valid;
+    for (const auto& [n, e] : choices) {
+        if (text == n) {
+            name = n;
+            return e;
+        }
+        valid += valid.empty() ? "" : ", ";
+        valid += n;
+    }
+    throw UsageError{std::string(flag) + ": '" + std::string(text) + "' is not one of " + valid};
+}
+
+/// Finds the four files, or throws UsageError: a wrong --data is a usage problem (exit 2),
+/// while a file that is there but wrong is a data problem (exit 1).
+inline DataFiles find_data(const fs::path& data, bool need_train) {
+    std::error_code ec;
+    if (!fs::is_directory(data, ec))
+        throw UsageError{"data folder '" + data.string() +
+                         "' not found: run tools/fetch-mnist.sh to download MNIST there, or pass --data DIR "
+                         "(e.g. --data /usr/share/datasets/fashion-mnist)"};
+    try {
+        DataFiles f;
+        if (need_train) {
+            f.train_images = ctnn::io::find_idx_file(data, "train-images-idx3-ubyte");
+            f.train_labels = ctnn::io::find_idx_file(data, "train-labels-idx1-ubyte");
+        }
+        f.test_images = ctnn::io::find_idx_file(data, "t10k-images-idx3-ubyte");
+        f.test_labels = ctnn::io::find_idx_file(data, "t10k-labels-idx1-ubyte");
+        return f;
+    } catch (const ctnn::io::Error& e) {
+        throw UsageError{e.what()};
+    }
+}
+
 /// The IDX files' bytes as a data set: pixels / 255 as features, the byte labels as targets.
 inline ctnn::train::ByteImageView view_of(const ctnn::io::IdxDataset& d) {
     return {d.images.pixels, d.labels.labels, d.images.sample_size()};

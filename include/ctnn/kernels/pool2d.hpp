@@ -3,9 +3,9 @@
 // padding is -inf for max and zeros counted in the average, count_include_pad=True), one
 // channel plane at a time, samples C x H x W row-major. Max pooling's backward finds each
 // window's maximum again from the input and the output (the first position holding it, as
-// PyTorch's index does), so training stores no indices. Outputs are computed a vector of
-// output columns at a time where the window's columns are a fixed stride apart (a strided gather
-// for stride 2, a plain load for stride 1); the scalar loop handles the row ends.
+// PyTorch's index does), so training stores no indices. Forward reduces each output row's input
+// rows in whole vectors along the width first, then the windows' columns from that one row:
+// the SIMD pass does all but 1/kernel_h of the work, whatever the stride.
 #include <cstddef>
 #include <limits>
 #include "arch.hpp"
@@ -40,27 +40,30 @@ struct Window {
     }
 };
 
-/// Output columns [lo, hi) of every row whose windows lie inside the input's columns.
-template <PoolGeometry G>
-struct InteriorColumns {
-    static constexpr std::size_t lo = (G.pad_w + G.stride_w - 1) / G.stride_w;
-    static constexpr std::size_t hi = [] {
-        std::size_t h = G.out_width();
-        while (h > lo && (h - 1) * G.stride_w + G.kernel_w > G.width + G.pad_w) --h;
-        return h;
-    }();
-};
-
-/// Lanes of output columns [ow, ow + lanes) starting at input column ow * stride - pad + kw.
-template <class Arch, std::size_t Stride>
-inline fvec<Arch> load_strided(const float* row) noexcept {
+/// One output row in two passes: the window's input rows reduced into one row (whole vectors
+/// along the width), then each window's columns reduced from it. Reduce is max or +; `init` is
+/// its identity.
+template <PoolGeometry G, class Arch, class Reduce>
+inline void pool_row(const float* in, std::size_t oh, float init, Reduce reduce, float* out) noexcept {
     using V = fvec<Arch>;
-    if constexpr (Stride == 1) {
-        return V::load_unaligned(row);
-    } else {
-        alignas(64) float v[lanes<Arch>];
-        for (std::size_t l = 0; l < lanes<Arch>; ++l) v[l] = row[l * Stride];
-        return V::load_aligned(v);
+    constexpr std::size_t L = lanes<Arch>, W = G.width, vec_end = W / L * L, OW = G.out_width();
+    const auto rows = Window<G>::of(oh, 0);
+    alignas(64) float line[W];
+    for (std::size_t i = 0; i < vec_end; i += L) {
+        V acc(init);
+        for (std::size_t h = rows.h0; h < rows.h1; ++h) acc = reduce(acc, V::load_unaligned(in + h * W + i));
+        acc.store_aligned(line + i);
+    }
+    for (std::size_t i = vec_end; i < W; ++i) {
+        float acc = init;
+        for (std::size_t h = rows.h0; h < rows.h1; ++h) acc = reduce(acc, in[h * W + i]);
+        line[i] = acc;
+    }
+    for (std::size_t ow = 0; ow < OW; ++ow) {
+        const auto w = Window<G>::of(oh, ow);
+        float acc = init;
+        for (std::size_t c = w.w0; c < w.w1; ++c) acc = reduce(acc, line[c]);
+        out[ow] = acc;
     }
 }
 }  // namespace detail
@@ -68,36 +71,12 @@ inline fvec<Arch> load_strided(const float* row) noexcept {
 /// y = max over each window.
 template <PoolGeometry G, class Arch = default_arch>
 inline void max_pool2d_forward(const float* x, std::size_t batch, float* y) noexcept {
-    using V = fvec<Arch>;
-    constexpr std::size_t L = lanes<Arch>, OH = G.out_height(), OW = G.out_width();
-    constexpr std::size_t lo = detail::InteriorColumns<G>::lo, hi = detail::InteriorColumns<G>::hi;
-    for (std::size_t plane = 0; plane < batch * G.channels; ++plane) {
-        const float* in = x + plane * G.height * G.width;
-        float* out = y + plane * OH * OW;
-        for (std::size_t oh = 0; oh < OH; ++oh) {
-            std::size_t ow = 0;
-            auto scalar = [&](std::size_t end) {
-                for (; ow < end; ++ow) {
-                    const auto w = detail::Window<G>::of(oh, ow);
-                    float m = -std::numeric_limits<float>::infinity();
-                    for (std::size_t h = w.h0; h < w.h1; ++h)
-                        for (std::size_t c = w.w0; c < w.w1; ++c) m = in[h * G.width + c] > m ? in[h * G.width + c] : m;
-                    out[oh * OW + ow] = m;
-                }
-            };
-            scalar(lo);
-            const auto rows = detail::Window<G>::of(oh, lo);
-            for (; ow + L <= hi; ow += L) {
-                V m(-std::numeric_limits<float>::infinity());
-                const float* base = in + ow * G.stride_w - G.pad_w;
-                for (std::size_t h = rows.h0; h < rows.h1; ++h)
-                    for (std::size_t kw = 0; kw < G.kernel_w; ++kw)
-                        m = xsimd::max(m, detail::load_strided<Arch, G.stride_w>(base + h * G.width + kw));
-                m.store_unaligned(out + oh * OW + ow);
-            }
-            scalar(OW);
-        }
-    }
+    constexpr std::size_t OH = G.out_height(), OW = G.out_width();
+    const auto max = [](const auto& a, const auto& b) { return xsimd::max(a, b); };
+    for (std::size_t plane = 0; plane < batch * G.channels; ++plane)
+        for (std::size_t oh = 0; oh < OH; ++oh)
+            detail::pool_row<G, Arch>(x + plane * G.height * G.width, oh, -std::numeric_limits<float>::infinity(), max,
+                                      y + (plane * OH + oh) * OW);
 }
 
 /// dx = dy routed to the first maximum of each window (overwrites dx); y is the forward output.
@@ -128,37 +107,15 @@ inline void max_pool2d_backward(const float* x, const float* y, const float* dy,
 /// y = the mean of each window, padding counted as zeros.
 template <PoolGeometry G, class Arch = default_arch>
 inline void avg_pool2d_forward(const float* x, std::size_t batch, float* y) noexcept {
-    using V = fvec<Arch>;
-    constexpr std::size_t L = lanes<Arch>, OH = G.out_height(), OW = G.out_width();
-    constexpr std::size_t lo = detail::InteriorColumns<G>::lo, hi = detail::InteriorColumns<G>::hi;
+    constexpr std::size_t OH = G.out_height(), OW = G.out_width();
     constexpr float scale = 1.0f / float(G.kernel_h * G.kernel_w);
-    for (std::size_t plane = 0; plane < batch * G.channels; ++plane) {
-        const float* in = x + plane * G.height * G.width;
-        float* out = y + plane * OH * OW;
+    const auto add = [](const auto& a, const auto& b) { return a + b; };
+    for (std::size_t plane = 0; plane < batch * G.channels; ++plane)
         for (std::size_t oh = 0; oh < OH; ++oh) {
-            std::size_t ow = 0;
-            auto scalar = [&](std::size_t end) {
-                for (; ow < end; ++ow) {
-                    const auto w = detail::Window<G>::of(oh, ow);
-                    float s = 0;
-                    for (std::size_t h = w.h0; h < w.h1; ++h)
-                        for (std::size_t c = w.w0; c < w.w1; ++c) s += in[h * G.width + c];
-                    out[oh * OW + ow] = s * scale;
-                }
-            };
-            scalar(lo);
-            const auto rows = detail::Window<G>::of(oh, lo);
-            for (; ow + L <= hi; ow += L) {
-                V s(0.0f);
-                const float* base = in + ow * G.stride_w - G.pad_w;
-                for (std::size_t h = rows.h0; h < rows.h1; ++h)
-                    for (std::size_t kw = 0; kw < G.kernel_w; ++kw)
-                        s += detail::load_strided<Arch, G.stride_w>(base + h * G.width + kw);
-                (s * V(scale)).store_unaligned(out + oh * OW + ow);
-            }
-            scalar(OW);
+            float* out = y + (plane * OH + oh) * OW;
+            detail::pool_row<G, Arch>(x + plane * G.height * G.width, oh, 0.0f, add, out);
+            for (std::size_t ow = 0; ow < OW; ++ow) out[ow] *= scale;
         }
-    }
 }
 
 /// dx = each output's gradient spread evenly over its window (overwrites dx).
