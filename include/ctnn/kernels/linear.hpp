@@ -224,6 +224,21 @@ inline void axpy_product(std::size_t M, std::size_t K, const float* a, std::size
         });
 }
 
+/// axpy_product for a compile-time row count: up to a full block's rows run as one block (one
+/// pass over B; a convolution's 6 output channels would otherwise take a 4-row and a 2-row pass),
+/// with as many vectors per row as the registers hold.
+template <std::size_t M, std::size_t N, bool Accumulate, class Arch>
+inline void axpy_product_fixed(std::size_t K, const float* a, std::size_t a_m, std::size_t a_k, const float* b,
+                               float* c) noexcept {
+    if constexpr (M <= blocking<Arch>::axpy_rows) {
+        constexpr std::size_t fit = (vector_registers<Arch> - 1) / (M + 1);
+        constexpr std::size_t NB = fit > 4 ? 4 : fit;
+        axpy_rows<N, M, NB, Accumulate, Arch>(K, a, a_m, a_k, b, c);
+    } else {
+        axpy_product<N, Accumulate, Arch>(M, K, a, a_m, a_k, b, c);
+    }
+}
+
 }  // namespace detail
 
 /// Y = epilogue(X W^T + b) for `batch` rows.

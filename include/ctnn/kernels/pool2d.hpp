@@ -6,8 +6,10 @@
 // PyTorch's index does), so training stores no indices. Forward reduces each output row's input
 // rows in whole vectors along the width first, then the windows' columns from that one row:
 // the SIMD pass does all but 1/kernel_h of the work, whatever the stride.
+#include <algorithm>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 #include "arch.hpp"
 
 namespace ctnn::kernels {
@@ -59,12 +61,27 @@ inline void pool_row(const float* in, std::size_t oh, float init, Reduce reduce,
         for (std::size_t h = rows.h0; h < rows.h1; ++h) acc = reduce(acc, in[h * W + i]);
         line[i] = acc;
     }
-    for (std::size_t ow = 0; ow < OW; ++ow) {
+    // Columns whose windows lie inside the row have compile-time bounds; the others are clipped.
+    constexpr std::size_t lo = (G.pad_w + G.stride_w - 1) / G.stride_w;
+    constexpr std::size_t hi = [] {
+        std::size_t h = OW;
+        while (h > lo && (h - 1) * G.stride_w + G.kernel_w > G.width + G.pad_w) --h;
+        return h;
+    }();
+    auto clipped = [&](std::size_t ow) {
         const auto w = Window<G>::of(oh, ow);
         float acc = init;
         for (std::size_t c = w.w0; c < w.w1; ++c) acc = reduce(acc, line[c]);
         out[ow] = acc;
+    };
+    for (std::size_t ow = 0; ow < lo; ++ow) clipped(ow);
+    for (std::size_t ow = lo; ow < hi; ++ow) {
+        const float* window = line + ow * G.stride_w - G.pad_w;
+        float acc = window[0];
+        for (std::size_t c = 1; c < G.kernel_w; ++c) acc = reduce(acc, window[c]);
+        out[ow] = acc;
     }
+    for (std::size_t ow = hi; ow < OW; ++ow) clipped(ow);
 }
 }  // namespace detail
 
@@ -72,34 +89,42 @@ inline void pool_row(const float* in, std::size_t oh, float init, Reduce reduce,
 template <PoolGeometry G, class Arch = default_arch>
 inline void max_pool2d_forward(const float* x, std::size_t batch, float* y) noexcept {
     constexpr std::size_t OH = G.out_height(), OW = G.out_width();
-    const auto max = [](const auto& a, const auto& b) { return xsimd::max(a, b); };
+    const auto max = [](const auto& a, const auto& b) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(a)>, float>) return a < b ? b : a;  // one maxss
+        else return xsimd::max(a, b);
+    };
     for (std::size_t plane = 0; plane < batch * G.channels; ++plane)
         for (std::size_t oh = 0; oh < OH; ++oh)
             detail::pool_row<G, Arch>(x + plane * G.height * G.width, oh, -std::numeric_limits<float>::infinity(), max,
                                       y + (plane * OH + oh) * OW);
 }
 
-/// dx = dy routed to the first maximum of each window (overwrites dx); y is the forward output.
+/// dx = dy routed to the first maximum of each window (overwrites dx). The maximum is found
+/// again from x (y, the forward output, is not needed): windows inside the input are scanned
+/// with compile-time bounds and no branches; those clipped by the padding, with their bounds.
 template <PoolGeometry G>
-inline void max_pool2d_backward(const float* x, const float* y, const float* dy, std::size_t batch, float* dx) noexcept {
-    constexpr std::size_t OH = G.out_height(), OW = G.out_width();
+inline void max_pool2d_backward(const float* x, const float*, const float* dy, std::size_t batch, float* dx) noexcept {
+    constexpr std::size_t OH = G.out_height(), OW = G.out_width(), W = G.width;
     for (std::size_t plane = 0; plane < batch * G.channels; ++plane) {
-        const float* in = x + plane * G.height * G.width;
-        float* din = dx + plane * G.height * G.width;
-        const float* out = y + plane * OH * OW;
+        const float* in = x + plane * G.height * W;
+        float* din = dx + plane * G.height * W;
         const float* g = dy + plane * OH * OW;
-        for (std::size_t i = 0; i < G.height * G.width; ++i) din[i] = 0.0f;
+        std::fill_n(din, G.height * W, 0.0f);
         for (std::size_t oh = 0; oh < OH; ++oh)
             for (std::size_t ow = 0; ow < OW; ++ow) {
                 const auto w = detail::Window<G>::of(oh, ow);
-                const float m = out[oh * OW + ow];
-                for (std::size_t h = w.h0; h < w.h1; ++h)
-                    for (std::size_t c = w.w0; c < w.w1; ++c)
-                        if (in[h * G.width + c] == m) {
-                            din[h * G.width + c] += g[oh * OW + ow];
-                            goto next;
+                std::size_t best = w.h0 * W + w.w0;
+                if (w.h1 - w.h0 == G.kernel_h && w.w1 - w.w0 == G.kernel_w) {
+                    for (std::size_t h = 0; h < G.kernel_h; ++h)
+                        for (std::size_t c = 0; c < G.kernel_w; ++c) {
+                            const std::size_t i = (w.h0 + h) * W + w.w0 + c;
+                            best = in[i] > in[best] ? i : best;
                         }
-            next:;
+                } else {
+                    for (std::size_t h = w.h0; h < w.h1; ++h)
+                        for (std::size_t c = w.w0; c < w.w1; ++c) best = in[h * W + c] > in[best] ? h * W + c : best;
+                }
+                din[best] += g[oh * OW + ow];
             }
     }
 }
