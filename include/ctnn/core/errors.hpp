@@ -69,6 +69,14 @@ struct LAYER_INPUT_NOT_ACCEPTED {
                   "the shape it needs above)");
 };
 
+/// Conv2D<InChannels, OutChannels, Kernel, Groups<G>>: the channels are split into G groups, so G
+/// must divide both InChannels and OutChannels (Groups<InChannels> is a depthwise convolution).
+template <std::size_t Groups, std::size_t InChannels, std::size_t OutChannels>
+struct CONV_GROUPS_DO_NOT_DIVIDE_CHANNELS {
+    static_assert(InChannels % Groups == 0 && OutChannels % Groups == 0,
+                  "ctnn::Conv2D: Groups<G> must divide both the input and the output channels");
+};
+
 /// forward/backward called with an input array whose size is not the model's input size.
 template <std::size_t ModelInputSize, std::size_t GivenSize>
 struct INPUT_SIZE_DOES_NOT_MATCH_MODEL {

@@ -8,6 +8,7 @@
 // at the Seq's declaration (LAYER_INPUT_NOT_ACCEPTED, with the shape the layer needs).
 #include <cstddef>
 #include <string>
+#include "../core/errors.hpp"
 #include "../core/layer.hpp"
 #include "../core/shape.hpp"
 #include "../core/tensor_info.hpp"
@@ -16,8 +17,18 @@
 
 namespace ctnn {
 
+namespace detail {
+template <bool Divides, std::size_t G, std::size_t In, std::size_t Out>
+struct groups_check : error::CONV_GROUPS_DO_NOT_DIVIDE_CHANNELS<G, In, Out> {};
+template <std::size_t G, std::size_t In, std::size_t Out>
+struct groups_check<true, G, In, Out> {};
+}  // namespace detail
+
+// The groups are checked in a base, so that the error is the first line a compiler prints.
 template <std::size_t InChannels, std::size_t OutChannels, std::size_t Kernel, class... Options>
-struct Conv2D {
+struct Conv2D : detail::groups_check<InChannels % detail::spatial_settings<Options...>().groups == 0 &&
+                                         OutChannels % detail::spatial_settings<Options...>().groups == 0,
+                                     detail::spatial_settings<Options...>().groups, InChannels, OutChannels> {
     static_assert((detail::is_spatial_option<Options> && ...),
                   "ctnn::Conv2D: options are Stride, Padding, SamePadding, Dilation, Groups, KernelWidth, NoBias");
     static constexpr SpatialSettings settings = detail::spatial_settings<Options...>();
@@ -26,8 +37,6 @@ struct Conv2D {
     static constexpr std::size_t groups = settings.groups;
     static constexpr bool has_bias = settings.bias;
     static_assert(InChannels > 0 && OutChannels > 0 && Kernel > 0, "ctnn::Conv2D: sizes must be positive");
-    static_assert(InChannels % groups == 0 && OutChannels % groups == 0,
-                  "ctnn::Conv2D: Groups<G> must divide both the input and the output channels");
     static_assert(!settings.same || (settings.stride_h <= 1 && settings.stride_w <= 1),
                   "ctnn::Conv2D: SamePadding needs stride 1 (as PyTorch's padding='same')");
     static_assert(!settings.same || settings.pad_h + settings.pad_w == 0, "ctnn::Conv2D: Padding or SamePadding, not both");
