@@ -4,7 +4,7 @@ side with ctnn's numbers from the same machine, as medians and ratios.
 
     /usr/bin/python3 tools/bench_torch.py [--ctnn-build build/bench] [--threads 1]
 
-It runs build/bench/bench/bench_inference and bench_training (configure with
+It runs build/bench/bench/bench_inference, bench_training and bench_cnn (configure with
 -DCTNN_BUILD_BENCHMARKS=ON) unless --no-ctnn. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed
 from the environment before torch loads, so OpenBLAS picks its best kernels for this CPU.
 Debian's torch calls whatever libblas.so.3 is installed: install libopenblas0-pthread first
@@ -35,6 +35,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def mnist_net():
     return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def lenet():
+    return nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, 10))
+
+
+def torch_example_net():
+    """The network of PyTorch's MNIST example (without its dropout layers)."""
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
 def median_seconds(fn, repeats=7, min_time=0.2):
@@ -78,6 +90,31 @@ def torch_results():
             loss_fn(model(data[s:s + 100]), labels[s:s + 100]).backward()
             opt.step()
     out["epoch 60000"] = median_seconds(epoch, repeats=3, min_time=0) / 60000
+    out.update(cnn_results())
+    return out
+
+
+def train_step_seconds(model, x, y):
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return median_seconds(step, repeats=5)
+
+
+def cnn_results():
+    out = {}
+    model = lenet().eval()
+    with torch.no_grad():
+        for batch in (1, 100):
+            x = torch.rand(batch, 1, 28, 28)
+            out[f"lenet inference {batch}"] = median_seconds(lambda: model(x)) / batch
+    x, y = torch.rand(100, 1, 28, 28), torch.randint(0, 10, (100,))
+    out["lenet train step 100"] = train_step_seconds(lenet().train(), x, y) / 100
+    out["torch-example train 100"] = train_step_seconds(torch_example_net().train(), x, y) / 100
     return out
 
 
@@ -88,12 +125,15 @@ def ctnn_results(build, threads):
         "BM_ctnn_batch/100_median": "inference batch 100", "BM_ctnn_batch/1000_median": "inference batch 1000",
         f"BM_ctnn_train_step/threads:{threads}/real_time_median": "train step batch 100",
         f"BM_ctnn_epoch/threads:{threads}/iterations:2/real_time_median": "epoch 60000",
+        "BM_lenet_inference/batch:1_median": "lenet inference 1", "BM_lenet_inference/batch:100_median": "lenet inference 100",
+        f"BM_lenet_train_step/threads:{threads}/real_time_median": "lenet train step 100",
+        f"BM_torch_example_net_train_step/threads:{threads}/real_time_median": "torch-example train 100",
     }
     out = {}
-    for binary in ("bench_inference", "bench_training"):
+    for binary, pattern in (("bench_inference", "ctnn"), ("bench_training", "ctnn"), ("bench_cnn", "lenet_inference|_train_step")):
         path = os.path.join(build, "bench", binary)
         res = subprocess.run([path, "--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true",
-                              "--benchmark_format=json", "--benchmark_filter=ctnn"],
+                              "--benchmark_format=json", f"--benchmark_filter={pattern}"],
                              check=True, capture_output=True, text=True)
         for b in json.loads(res.stdout)["benchmarks"]:
             if b["name"] in names and "samples/s" in b:
@@ -113,6 +153,8 @@ def main():
     t = torch_results()
     c = {} if args.no_ctnn else ctnn_results(args.ctnn_build, args.threads)
     print(f"{'workload':24s} {'torch us/sample':>16s} {'ctnn us/sample':>15s} {'ctnn speed-up':>14s}")
+    print("(MLP: the MNIST network 784-256-256-10; lenet: the MNIST CNN example's LeNet-5; torch-example:")
+    print(" the network of PyTorch's MNIST example, 32 and 64 3x3 convolutions and 9216-128-10)")
     for k, v in t.items():
         cv = c.get(k)
         ratio = f"{v / cv:13.2f}x" if cv else "            -"

@@ -115,6 +115,16 @@ inline void copy_row(const float* in, float* out) noexcept {
     }
 }
 
+/// Keeps g++ from vectorising across the output rows of im2col: g++ 12 at -O3 merges them into
+/// wide stores that are wrong when a row is as wide as the input's (rows of zeros where the
+/// input was; the kernel tests' uneven-padding case, 5 columns wide, catches it). Costs nothing
+/// measurable; clang needs no help.
+inline void rows_apart() noexcept {
+#if defined(__GNUC__) && !defined(__clang__)
+    asm volatile("" ::: "memory");
+#endif
+}
+
 /// col[k, p] for one sample; rows k = (c, kh, kw), columns p = (oh, ow).
 template <ConvGeometry G, class Arch>
 inline void im2col(const float* x, float* col) noexcept {
@@ -125,6 +135,7 @@ inline void im2col(const float* x, float* col) noexcept {
                 using T = TapColumns<G, KW>;
                 float* row = col + ((c * G.kernel_h + kh) * G.kernel_w + KW) * P;
                 for (std::size_t oh = 0; oh < OH; ++oh) {
+                    rows_apart();
                     float* out = row + oh * OW;
                     const std::ptrdiff_t ih = input_row<G>(oh, kh);
                     if (ih < 0) {
@@ -133,9 +144,8 @@ inline void im2col(const float* x, float* col) noexcept {
                     }
                     const float* in = x + (c * G.height + std::size_t(ih)) * G.width;
                     std::fill_n(out, T::lo, 0.0f);
-                    // Vectors, not the loop below: g++ 12 -O3 vectorised that loop wrongly for
-                    // stride 1 (rows of zeros; the kernel tests' uneven-padding case caught it),
-                    // and std::copy_n calls memmove per row (a tenth of LeNet's training time).
+                    // Vectors, not std::copy_n: that calls memmove per row (a tenth of LeNet's
+                    // training time).
                     if constexpr (G.stride_w == 1)
                         copy_row<T::hi - T::lo, Arch>(in + std::ptrdiff_t(T::lo) + T::shift, out + T::lo);
                     else

@@ -99,9 +99,8 @@ inline void max_pool2d_forward(const float* x, std::size_t batch, float* y) noex
                                       y + (plane * OH + oh) * OW);
 }
 
-/// dx = dy routed to the first maximum of each window (overwrites dx). The maximum is found
-/// again from x (y, the forward output, is not needed): windows inside the input are scanned
-/// with compile-time bounds and no branches; those clipped by the padding, with their bounds.
+/// dx = dy routed to the first maximum of each window (overwrites dx), found again from x with
+/// selects, not branches (on real data a branch per comparison mispredicts half the time).
 template <PoolGeometry G>
 inline void max_pool2d_backward(const float* x, const float*, const float* dy, std::size_t batch, float* dx) noexcept {
     constexpr std::size_t OH = G.out_height(), OW = G.out_width(), W = G.width;
@@ -114,15 +113,19 @@ inline void max_pool2d_backward(const float* x, const float*, const float* dy, s
             for (std::size_t ow = 0; ow < OW; ++ow) {
                 const auto w = detail::Window<G>::of(oh, ow);
                 std::size_t best = w.h0 * W + w.w0;
-                if (w.h1 - w.h0 == G.kernel_h && w.w1 - w.w0 == G.kernel_w) {
+                float top = in[best];
+                auto visit = [&](std::size_t i) {  // strictly greater: the first maximum stays
+                    // Arithmetic on the comparison, which g++ would otherwise turn into a branch.
+                    const std::size_t greater = in[i] > top;
+                    best += greater * (i - best);
+                    top = top < in[i] ? in[i] : top;
+                };
+                if (w.h1 - w.h0 == G.kernel_h && w.w1 - w.w0 == G.kernel_w) {  // compile-time bounds
                     for (std::size_t h = 0; h < G.kernel_h; ++h)
-                        for (std::size_t c = 0; c < G.kernel_w; ++c) {
-                            const std::size_t i = (w.h0 + h) * W + w.w0 + c;
-                            best = in[i] > in[best] ? i : best;
-                        }
+                        for (std::size_t c = 0; c < G.kernel_w; ++c) visit((w.h0 + h) * W + w.w0 + c);
                 } else {
                     for (std::size_t h = w.h0; h < w.h1; ++h)
-                        for (std::size_t c = w.w0; c < w.w1; ++c) best = in[h * W + c] > in[best] ? h * W + c : best;
+                        for (std::size_t c = w.w0; c < w.w1; ++c) visit(h * W + c);
                 }
                 din[best] += g[oh * OW + ow];
             }
