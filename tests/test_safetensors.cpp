@@ -38,6 +38,15 @@ using Tiny = Seq<Linear<3, 2>, ctnn::ReLU, Linear<2, 1>>;
 using Small = Seq<Linear<13, 17>, ctnn::Tanh, Linear<17, 5>>;
 using Activations = Seq<Linear<6, 8>, ctnn::LeakyReLUSlope<1, 5>, Linear<8, 8>, ctnn::Sigmoid, Linear<8, 7>, ctnn::ReLU,
                         Linear<7, 3>, ctnn::LeakyReLU>;
+// The convolutional networks of tools/make_safetensors_fixtures.sh, as tools/torch_to_safetensors.py prints them.
+using CnnExport = Seq<ctnn::Input<1, 10, 10>, ctnn::Conv2D<1, 4, 3, ctnn::Padding<1>>, ctnn::ReLU, ctnn::MaxPool2D<2>,
+                      ctnn::Conv2D<4, 6, 3, ctnn::Stride<2>, ctnn::NoBias>, ctnn::Tanh, ctnn::GlobalAvgPool2D,
+                      ctnn::Flatten, Linear<6, 3>>;
+using CnnOptionsExport =
+    Seq<ctnn::Input<2, 7, 9>, ctnn::Conv2D<2, 4, 3, ctnn::KernelWidth<2>, ctnn::SamePadding>, ctnn::ELU,
+        ctnn::Conv2D<4, 4, 3, ctnn::Stride<2, 1>, ctnn::Padding<1, 0>, ctnn::Dilation<1, 2>, ctnn::Groups<2>>,
+        ctnn::PReLU<4>, ctnn::AvgPool2D<3, ctnn::Stride<1>, ctnn::Padding<1>>,
+        ctnn::MaxPool2D<2, ctnn::KernelWidth<3>, ctnn::Stride<1, 2>>, ctnn::Flatten, Linear<24, 5>, ctnn::Softmax>;
 
 namespace {
 
@@ -770,6 +779,13 @@ TEST_CASE("a network exported from PyTorch gives PyTorch's outputs within 1e-5",
     check_torch_fixture<Seq<Linear<9, 12, ctnn::NoBias>, ctnn::GELU, Linear<12, 7>, ctnn::Tanh, Linear<7, 5>,
                             ctnn::Softmax>>("torch_export_gelu_softmax");
     check_torch_fixture<Seq<Linear<5, 6>, ctnn::PReLU<1>, Linear<6, 4>, ctnn::PReLU<4>, Linear<4, 3>>>("torch_export_prelu");
+    // Convolutional: the input shape in the signature, samples of C*H*W values; nn.Conv2d(padding=1),
+    // nn.Conv2d(stride=2, bias=False), nn.MaxPool2d, nn.AdaptiveAvgPool2d(1), nn.Flatten.
+    check_torch_fixture<CnnExport>("torch_export_cnn");
+    // Every option, in the order the tool writes them: a rectangular kernel with padding='same',
+    // (height, width) stride, padding and dilation, groups, AvgPool2d with padding, MaxPool2d with
+    // a rectangular window, per-channel PReLU on images, Softmax after Flatten.
+    check_torch_fixture<CnnOptionsExport>("torch_export_cnn_options");
 }
 
 TEST_CASE("PyTorch exports in F16, BF16 and F64 load converted, with PyTorch's outputs", "[safetensors][torch]") {
@@ -786,33 +802,51 @@ TEST_CASE("a PyTorch export does not load into another model", "[safetensors][to
     expect_failure<Wider>(b, Kind::wrong_shape, {"tensor \"0.weight\": expected shape [18, 13]", "found [17, 13]"});
 }
 
-// Not run by ctest (hidden): writes a ctnn model with sample inputs and its outputs for the
-// PyTorch side of the round trip:
-//   CTNN_EXPORT_DIR=out build/.../test_safetensors "[.torch-export]"
-//   /usr/bin/python3 tools/safetensors_to_torch.py out/ctnn_export.safetensors --inputs out/ctnn_export.txt
-TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-export]") {
-    const char* dir = std::getenv("CTNN_EXPORT_DIR");
-    const fs::path out = dir ? dir : ".";
-    auto net = std::make_unique<Activations>();
-    ctnn::Rng rng(11);
+namespace {
+/// Writes `stem`.safetensors (a seeded Net) and `stem`.txt (sample inputs and its outputs) in `out`.
+template <class Net>
+void export_for_torch(const fs::path& out, const std::string& stem, std::uint64_t seed) {
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(seed);
     ctnn::init::pytorch_default(*net, rng);
-    io::save_safetensors(*net, out / "ctnn_export.safetensors");
+    io::save_safetensors(*net, out / (stem + ".safetensors"));
     constexpr std::size_t rows = 6;
-    const auto x = test::random_vector(rows * Activations::in_size, 12, 2.0);
-    std::vector<float> y(rows * Activations::out_size);
-    ctnn::InferenceScratch<Activations> scratch(rows);
+    const auto x = test::random_vector(rows * Net::in_size, seed + 1, 2.0);
+    std::vector<float> y(rows * Net::out_size);
+    ctnn::InferenceScratch<Net> scratch(rows);
     net->forward(x, y, scratch);
-    std::ofstream f(out / "ctnn_export.txt");
+    std::ofstream f(out / (stem + ".txt"));
     f.precision(9);
-    f << "# ctnn::Seq<" << io::signature<Activations>() << ">, written by test_safetensors [.torch-export]\n";
+    f << "# ctnn::Seq<" << io::signature<Net>() << ">, written by test_safetensors [.torch-export]\n";
     const auto section = [&](const char* name, const std::vector<float>& v, std::size_t cols) {
         f << name << " " << rows << " " << cols << "\n";
         for (std::size_t r = 0; r < rows; ++r)
             for (std::size_t c = 0; c < cols; ++c) f << v[r * cols + c] << (c + 1 == cols ? "\n" : " ");
     };
-    section("inputs", x, Activations::in_size);
-    section("outputs", y, Activations::out_size);
+    section("inputs", x, Net::in_size);
+    section("outputs", y, Net::out_size);
     REQUIRE(f.good());
+}
+
+// Every spatial option, written in another order than tools/torch_to_safetensors.py's.
+using CnnCtnnExport =
+    Seq<ctnn::Input<3, 12, 11>, ctnn::Conv2D<3, 6, 3, ctnn::Padding<1>, ctnn::Stride<2>>, ctnn::ReLU,
+        ctnn::Conv2D<6, 6, 3, ctnn::Groups<3>, ctnn::SamePadding, ctnn::NoBias, ctnn::Dilation<2>>,
+        ctnn::LeakyReLUSlope<1, 5>, ctnn::MaxPool2D<3, ctnn::Stride<2>, ctnn::Padding<1>>, ctnn::PReLU<6>,
+        ctnn::AvgPool2D<2, ctnn::Stride<1>>, ctnn::Conv2D<6, 4, 1, ctnn::KernelWidth<2>>, ctnn::GlobalAvgPool2D,
+        ctnn::Flatten, Linear<4, 3>, ctnn::Softmax>;
+}  // namespace
+
+// Not run by ctest (hidden): writes ctnn models, a multilayer perceptron and a convolutional
+// network, with sample inputs and their outputs for the PyTorch side of the round trip:
+//   CTNN_EXPORT_DIR=out build/.../test_safetensors "[.torch-export]"
+//   /usr/bin/python3 tools/safetensors_to_torch.py out/ctnn_export.safetensors --inputs out/ctnn_export.txt
+//   /usr/bin/python3 tools/safetensors_to_torch.py out/ctnn_export_cnn.safetensors --inputs out/ctnn_export_cnn.txt
+TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-export]") {
+    const char* dir = std::getenv("CTNN_EXPORT_DIR");
+    const fs::path out = dir ? dir : ".";
+    export_for_torch<Activations>(out, "ctnn_export", 11);
+    export_for_torch<CnnCtnnExport>(out, "ctnn_export_cnn", 13);
 }
 
 TEST_CASE("check_writable tries a save's file without writing it, and names the path when it cannot", "[safetensors]") {

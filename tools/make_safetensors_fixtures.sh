@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the PyTorch-exported safetensors fixtures that tests/test_safetensors.cpp loads:
-# one small net in each dtype ctnn reads, and a net with every activation, each with seeded
-# inputs and PyTorch's outputs. Needs python3-torch (tools/install-deps.sh --torch).
+# one small net in each dtype ctnn reads, a net with every activation, and convolutional nets,
+# each with seeded inputs and PyTorch's outputs. Needs python3-torch (tools/install-deps.sh --torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export=(/usr/bin/python3 tools/torch_to_safetensors.py)
@@ -17,3 +17,9 @@ done
   --seed 3 --samples 5 --outputs tests/data/torch_export_gelu_softmax.txt tests/data/torch_export_gelu_softmax.safetensors
 "${export[@]}" --layers "Linear(5,6),PReLU,Linear(6,4),PReLU(4),Linear(4,3)" \
   --seed 4 --samples 5 --outputs tests/data/torch_export_prelu.txt tests/data/torch_export_prelu.safetensors
+# Convolutional networks: the input shape (--input C,H,W) and every Conv2d and pooling option,
+# in PyTorch's spelling and in ctnn's.
+"${export[@]}" --layers "Conv2d(1,4,3,padding=1),ReLU,MaxPool2d(2),Conv2d(4,6,3,stride=2,bias=False),Tanh,AdaptiveAvgPool2d(1),Flatten,Linear(6,3)" \
+  --input 1,10,10 --seed 1 --samples 4 --outputs tests/data/torch_export_cnn.txt tests/data/torch_export_cnn.safetensors
+"${export[@]}" --layers "Input<2,7,9>,Conv2D<2,4,3,KernelWidth<2>,SamePadding>,ELU,Conv2D<4,4,3,Stride<2,1>,Padding<1,0>,Dilation<1,2>,Groups<2>>,PReLU<4>,AvgPool2D<3,Stride<1>,Padding<1>>,MaxPool2D<2,KernelWidth<3>,Stride<1,2>>,Flatten,Linear<24,5>,Softmax" \
+  --seed 5 --samples 3 --outputs tests/data/torch_export_cnn_options.txt tests/data/torch_export_cnn_options.safetensors

@@ -12,49 +12,125 @@ Needs only Debian's python3-torch (run with /usr/bin/python3); the format is rea
     # save the nn.Sequential for PyTorch code: torch.load("model.pt")
     /usr/bin/python3 tools/safetensors_to_torch.py model.safetensors --save-module model.pt
 
-The layers come from the "ctnn.signature" metadata ctnn writes ("Linear<784,256>,ReLU,...");
-give --layers in the same form for a file without it. Loading is strict, as in ctnn: every
+The layers come from the "ctnn.torch" metadata ctnn writes ("nn.Conv2d(1, 6, 5);nn.ReLU();..."),
+else from "ctnn.signature" ("Input<1,28,28>,Conv2D<1,6,5>,ReLU,MaxPool2D<2>,Flatten,..."); give
+--layers for a file without either (it then overrides them). Loading is strict, as in ctnn: every
 tensor present with its shape, no others (load_state_dict(strict=True)), offsets that tile the
 data exactly.
+
+The signature's Input<C,H,W> (or Input<N>) marker is the model's input shape, not a module: each
+row of --inputs holds one sample's C*H*W values in row-major order (as ctnn reads them) and is
+reshaped to C x H x W before the model; each output row is the model's output flattened.
+
+--layers (the same syntax as tools/torch_to_safetensors.py --layers) is a comma-separated list
+in ctnn's spelling, PyTorch's, or a mix:
+    Input<1,28,28>,Conv2D<1,6,5>,ReLU,MaxPool2D<2>,Conv2D<6,16,5,Stride<2>,NoBias>,Flatten,Linear<256,10>
+    Conv2d(1,6,5),ReLU,MaxPool2d(2),Conv2d(6,16,5,stride=2,bias=False),Flatten,Linear(256,10)
+Layers: Linear, Conv2D/Conv2d, MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, GlobalAvgPool2D (or
+AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU(slope) or
+LeakyReLUSlope<N,D>, ELU(alpha) or ELUAlpha<N,D>, PReLU(n) or PReLU<n>, Dropout, Identity; an
+optional "ctnn::" or "nn." prefix, names in any case. Options as ctnn writes them (Stride<2>,
+Stride<2,1>, Padding<1>, SamePadding, Dilation<2>, Groups<2>, KernelWidth<5>, NoBias) or as
+PyTorch's arguments (stride=2, padding=(1,0), padding='same', dilation=2, groups=2, bias=False;
+a kernel (3,5)). Input<C,H,W> (or Input(C,H,W)) may come first, to give the input shape.
+
+Bad input (a missing or malformed file, an unknown layer, tensors that do not fit) is a one-line
+"error: ..." on stderr and exit status 2.
 """
 import argparse
 import ast
 import json
+import math
 import operator
 import re
 import struct
 import sys
+import warnings
 
 import torch
 from torch import nn
 
+# PyTorch's note that padding='same' with an even kernel may copy the input: not the user's concern.
+warnings.filterwarnings("ignore", message="Using padding='same'")
+
 FORMATS = {"F32": ("f", 4), "F16": ("e", 2), "F64": ("d", 8), "BF16": ("h", 2)}
 
+
+# ---------------------------------------------------------------- errors
+
+class ToolError(Exception):
+    """A one-line message for the user: the tool prints "error: <message>" and exits with 2."""
+
+
+def fail(message):
+    raise ToolError(message)
+
+
+def one_line(e):
+    """An exception's message on one line (PyTorch's load_state_dict errors span several)."""
+    text = " ".join(part.strip() for part in str(e).splitlines() if part.strip()) or type(e).__name__
+    return text if len(text) <= 400 else text[:400] + "..."
+
+
+def run(main):
+    """Runs main(), turning every failure into one "error: ..." line and exit status 2."""
+    try:
+        main()
+    except ToolError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or one_line(e)}", file=sys.stderr)
+        sys.exit(2)
+    except Exception as e:  # noqa: BLE001 - never a traceback for bad input
+        print(f"error: {type(e).__name__}: {one_line(e)}", file=sys.stderr)
+        sys.exit(2)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one "error: ..." line (exit status 2, as argparse's)."""
+
+    def error(self, message):
+        print(f"error: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+# ---------------------------------------------------------------- the file
 
 def read_safetensors(path):
     """(tensors as float32, metadata)."""
     with open(path, "rb") as f:
         raw = f.read()
     if len(raw) < 8:
-        sys.exit(f"error: {path}: truncated ({len(raw)} bytes)")
+        fail(f"{path}: truncated ({len(raw)} bytes), not a safetensors file")
     (n,) = struct.unpack("<Q", raw[:8])
     if n > 100_000_000 or 8 + n > len(raw):
-        sys.exit(f"error: {path}: header length {n} does not fit the file ({len(raw)} bytes)")
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
+        fail(f"{path}: header length {n} does not fit the file ({len(raw)} bytes); not a safetensors file?")
+    try:
+        header = json.loads(raw[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        fail(f"{path}: the header is not JSON: {one_line(e)}")
+    if not isinstance(header, dict):
+        fail(f"{path}: the header is not a JSON object")
     data = raw[8 + n:]
     metadata = header.pop("__metadata__", {})
+    if not isinstance(metadata, dict):
+        fail(f"{path}: __metadata__ is not a JSON object")
     tensors, spans = {}, []
     for name, entry in header.items():
-        dtype, shape, (begin, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
+        try:
+            dtype, shape, (begin, end) = entry["dtype"], [int(d) for d in entry["shape"]], entry["data_offsets"]
+            begin, end = int(begin), int(end)
+        except (KeyError, TypeError, ValueError) as e:
+            fail(f"{path}: tensor {name!r}: malformed entry {entry!r} ({one_line(e)})")
         if dtype not in FORMATS:
-            sys.exit(f"error: {path}: tensor {name!r}: dtype {dtype} not supported (F32, F16, BF16, F64)")
+            fail(f"{path}: tensor {name!r}: dtype {dtype} not supported (F32, F16, BF16, F64)")
         fmt, size = FORMATS[dtype]
-        count = 1
-        for d in shape:
-            count *= d
-        if end - begin != count * size or end > len(data):
-            sys.exit(f"error: {path}: tensor {name!r}: data_offsets {[begin, end]} do not fit shape {shape} "
-                     f"of {dtype} in {len(data)} data bytes")
+        count = math.prod(shape)
+        if begin < 0 or end - begin != count * size or end > len(data):
+            fail(f"{path}: tensor {name!r}: data_offsets {[begin, end]} do not fit shape {shape} "
+                 f"of {dtype} in {len(data)} data bytes")
         values = struct.unpack(f"<{count}{fmt}", data[begin:end])
         if dtype == "BF16":
             t = torch.tensor(values, dtype=torch.int16).view(torch.bfloat16)
@@ -65,38 +141,44 @@ def read_safetensors(path):
     covered = 0
     for begin, end, name in sorted(spans):
         if begin != covered:
-            sys.exit(f"error: {path}: tensor {name!r} starts at byte {begin}, expected {covered} "
-                     f"(overlap or hole in the data)")
+            fail(f"{path}: tensor {name!r} starts at byte {begin}, expected {covered} (overlap or hole in the data)")
         covered = end
     if covered != len(data):
-        sys.exit(f"error: {path}: bytes {covered}..{len(data)} of the data belong to no tensor")
+        fail(f"{path}: bytes {covered}..{len(data)} of the data belong to no tensor")
     return tensors, metadata
 
+
+# ---------------------------------------------------------------- "ctnn.torch"
 
 ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
 
+def literal(node):
+    """A number, a ratio of numbers, a string or a tuple of them; nothing else (no eval)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, bool, str)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -literal(node.operand)
+    if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
+        return ARITHMETIC[type(node.op)](literal(node.left), literal(node.right))
+    if isinstance(node, ast.Tuple):
+        return tuple(literal(e) for e in node.elts)
+    raise ValueError("only numbers, strings and tuples of them are allowed as arguments")
+
+
 def module_from_text(text):
-    """One layer of "ctnn.torch", e.g. "nn.LeakyReLU(negative_slope=1/5)", without eval: a call of
-    a torch.nn class with numbers (and their ratios) as arguments, nothing else."""
-    def value(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, bool)):
-            return node.value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -value(node.operand)
-        if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
-            return ARITHMETIC[type(node.op)](value(node.left), value(node.right))
-        raise ValueError("only numbers are allowed as arguments")
+    """One layer of "ctnn.torch", e.g. "nn.Conv2d(1, 8, (3, 5), padding='same')", without eval:
+    a call of a torch.nn class with numbers, strings and tuples as arguments, nothing else."""
     try:
-        call = ast.parse(text, mode="eval").body
+        call = ast.parse(text.strip(), mode="eval").body
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                 and isinstance(call.func.value, ast.Name) and call.func.value.id == "nn"
                 and isinstance(getattr(nn, call.func.attr, None), type)):
             raise ValueError("expected nn.<Module>(...)")
-        return getattr(nn, call.func.attr)(*[value(a) for a in call.args],
-                                           **{k.arg: value(k.value) for k in call.keywords})
-    except (SyntaxError, ValueError, TypeError, ZeroDivisionError) as e:
-        sys.exit(f"error: cannot build the PyTorch module {text!r}: {e}")
+        return getattr(nn, call.func.attr)(*[literal(a) for a in call.args],
+                                           **{k.arg: literal(k.value) for k in call.keywords})
+    except Exception as e:  # noqa: BLE001 - SyntaxError, ValueError, TypeError, RuntimeError...
+        fail(f"cannot build the PyTorch module {text!r}: {one_line(e)}")
 
 
 def build_from_modules(spec):
@@ -105,47 +187,209 @@ def build_from_modules(spec):
     layers = []
     for position, text in enumerate(spec.split(";")):
         if not text:
-            sys.exit(f"error: the layer at position {position} declares no PyTorch module")
+            fail(f"the layer at position {position} declares no PyTorch module (\"ctnn.torch\" metadata); "
+                 f"give --layers")
         layers.append(module_from_text(text))
     return nn.Sequential(*layers)
 
 
-def build(signature):
-    """nn.Sequential from ctnn's signature "Linear<13,17>,Tanh,LeakyReLUSlope<1,5>,Linear<17,5>"."""
-    layers = []
-    for token in re.findall(r"\w+(?:<[^>]*>)?", signature.replace("ctnn::NoBias", "ctnn__NoBias")):
-        token = token.replace("ctnn__NoBias", "ctnn::NoBias")
-        m = re.fullmatch(r"(\w+)(?:<([^>]*)>)?", token)
-        raw = [a.strip() for a in (m.group(2) or "").split(",") if a.strip()]
-        no_bias = raw[2:] == ["ctnn::NoBias"]
-        if no_bias:
-            raw = raw[:2]
-        try:
-            name, args = m.group(1), [int(a) for a in raw]
-        except ValueError:
-            sys.exit(f"error: unknown ctnn layer {token!r} in the signature")
-        if name == "Linear" and len(args) == 2:
-            layers.append(nn.Linear(args[0], args[1], bias=not no_bias))
-        elif name == "Softmax" and not args:
-            layers.append(nn.Softmax(dim=1))
-        elif name == "PReLU" and len(args) == 1:
-            layers.append(nn.PReLU(args[0]))
-        elif name in ("ReLU", "Tanh", "Sigmoid", "GELU") and not args:
-            layers.append(getattr(nn, name)())
-        elif name == "LeakyReLU" and not args:
-            layers.append(nn.LeakyReLU(0.01))
-        elif name == "LeakyReLUSlope" and len(args) == 2:
-            layers.append(nn.LeakyReLU(args[0] / args[1]))
+# ---------------------------------------------------------------- the layer language (--layers, "ctnn.signature")
+
+# The layers, by their names in lower case (ctnn's and PyTorch's spellings): the nn class, and
+# the index of the kernel size among its positional arguments (for KernelWidth<W>).
+LAYER_CLASSES = {
+    "linear": ("Linear", None), "conv2d": ("Conv2d", 2), "maxpool2d": ("MaxPool2d", 0),
+    "avgpool2d": ("AvgPool2d", 0), "adaptiveavgpool2d": ("AdaptiveAvgPool2d", None),
+    "globalavgpool2d": ("AdaptiveAvgPool2d", None), "flatten": ("Flatten", None), "relu": ("ReLU", None),
+    "tanh": ("Tanh", None), "sigmoid": ("Sigmoid", None), "gelu": ("GELU", None), "softmax": ("Softmax", None),
+    "leakyrelu": ("LeakyReLU", None), "leakyreluslope": ("LeakyReLU", None), "elu": ("ELU", None),
+    "elualpha": ("ELU", None), "prelu": ("PReLU", None), "dropout": ("Dropout", None),
+    "dropout2d": ("Dropout2d", None), "identity": ("Identity", None),
+}
+OPTIONS = {"stride", "padding", "samepadding", "dilation", "groups", "kernelwidth", "nobias"}
+LAYER_NAMES = ("Linear, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D (AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, "
+               "Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, ELU, ELUAlpha<N,D>, PReLU, Dropout, Identity")
+
+
+def spec_name(node):
+    """"Conv2D" from Conv2D, ctnn::Conv2D (parsed as ctnn. Conv2D) or nn.Conv2d; None otherwise."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("ctnn", "nn"):
+        return node.attr
+    return None
+
+
+def spec_call(node):
+    """(name, positional argument nodes, keyword nodes) of a layer or an option; None if not one."""
+    if isinstance(node, ast.Call):
+        name = spec_name(node.func)
+        return (name, node.args, node.keywords) if name else None
+    name = spec_name(node)
+    return (name, [], []) if name else None
+
+
+def spec_value(node, keyword=False):
+    """An argument: a number (a ratio too), True/False, a string, a tuple; a bare word after
+    `keyword=` is a string (padding=same)."""
+    if keyword and isinstance(node, ast.Name):
+        return node.id
+    return literal(node)
+
+
+def input_shape_of(args, text):
+    """The Input<...> marker's dimensions: one to three positive integers."""
+    dims = [spec_value(a) for a in args]
+    if not 1 <= len(dims) <= 3 or not all(type(d) is int and d > 0 for d in dims):
+        fail(f"{text!r}: Input takes one to three positive sizes (N; C,T; C,H,W)")
+    return tuple(dims)
+
+
+def make_layer(name, args, keywords, text):
+    """The nn.Module of one layer of a layer list."""
+    key = name.lower()
+    if key not in LAYER_CLASSES:
+        fail(f"unknown layer {text!r} (known: {LAYER_NAMES})")
+    cls, kernel_index = LAYER_CLASSES[key]
+    positional, kwargs, kernel_width = [], {}, None
+    for a in args:
+        option = spec_call(a)
+        if option:
+            oname, oargs, okw = option
+            o = oname.lower()
+            if o not in OPTIONS:
+                fail(f"{text!r}: unknown option {oname!r} (Stride, Padding, SamePadding, Dilation, Groups, "
+                     f"KernelWidth, NoBias)")
+            values = [spec_value(v) for v in oargs]
+            if okw or not all(type(v) is int and v >= 0 for v in values):
+                fail(f"{text!r}: option {oname} takes non-negative integers")
+            expected = {"nobias": (0,), "samepadding": (0,), "groups": (1,), "kernelwidth": (1,)}.get(o, (1, 2))
+            if len(values) not in expected:
+                fail(f"{text!r}: option {oname} takes {' or '.join(map(str, expected))} value(s), not {len(values)}")
+            if o == "kernelwidth":
+                kernel_width = values[0]
+                continue
+            kw, value = {"nobias": ("bias", False), "samepadding": ("padding", "same")}.get(
+                o, (o, values[0] if len(values) == 1 else tuple(values)))
+            if kw in kwargs:
+                fail(f"{text!r}: {kw} given twice")
+            kwargs[kw] = value
         else:
-            sys.exit(f"error: unknown ctnn layer {token!r} in the signature")
-    return nn.Sequential(*layers)
+            if kwargs:
+                fail(f"{text!r}: a positional argument after options")
+            positional.append(spec_value(a))
+    for k in keywords:
+        if k.arg is None or k.arg in ("device", "dtype", "inplace"):
+            fail(f"{text!r}: argument {k.arg or '**'} not allowed")
+        if k.arg in kwargs:
+            fail(f"{text!r}: {k.arg} given twice")
+        kwargs[k.arg] = spec_value(k.value, keyword=True)
+    # ctnn's spellings of PyTorch's arguments.
+    if key in ("leakyreluslope", "elualpha"):
+        if len(positional) != 2 or kwargs or not all(type(v) is int for v in positional) or positional[1] == 0:
+            fail(f"{text!r}: {name} takes a ratio <N,D> of integers")
+        positional = [positional[0] / positional[1]]
+    elif key == "globalavgpool2d":
+        if positional or kwargs:
+            fail(f"{text!r}: GlobalAvgPool2D takes no arguments")
+        positional = [1]
+    elif key == "softmax" and not positional:
+        kwargs.setdefault("dim", 1)
+    if kernel_width is not None:
+        if kernel_index is None:
+            fail(f"{text!r}: KernelWidth is an option of Conv2D and the pooling layers")
+        if kernel_index < len(positional) and type(positional[kernel_index]) is int:
+            positional[kernel_index] = (positional[kernel_index], kernel_width)
+        elif type(kwargs.get("kernel_size")) is int:
+            kwargs["kernel_size"] = (kwargs["kernel_size"], kernel_width)
+        else:
+            fail(f"{text!r}: KernelWidth<W> needs a square kernel size to set the width of")
+    try:
+        return getattr(nn, cls)(*positional, **kwargs)
+    except Exception as e:  # noqa: BLE001 - TypeError, ValueError, RuntimeError from the constructor
+        fail(f"cannot build {text!r} as nn.{cls}: {one_line(e)}")
+
+
+def parse_layers(spec):
+    """(input shape or None, nn.Sequential) from a layer list: ctnn's signature
+    ("Input<1,28,28>,Conv2D<1,6,5,ctnn::Stride<2>>,ReLU,...") or PyTorch's spelling
+    ("Conv2d(1,6,5,stride=2),ReLU,..."), or a mix (see the module doc)."""
+    # C++'s brackets and "::" as Python's call and attribute syntax, offsets unchanged.
+    text = spec.replace("::", ". ").replace("<", "(").replace(">", ")")
+    try:
+        tree = ast.parse(f"({text}\n,)", mode="eval").body
+    except SyntaxError as e:
+        fail(f"cannot read the layer list {spec!r}: {e.msg} near column {max((e.offset or 2) - 1, 1)}")
+    if not isinstance(tree, ast.Tuple) or not tree.elts:
+        fail(f"cannot read the layer list {spec!r}")
+    input_shape, layers = None, []
+    for index, node in enumerate(tree.elts):
+        item = spec[node.col_offset - 1:node.end_col_offset - 1] if node.lineno == node.end_lineno == 1 else "?"
+        call = spec_call(node)
+        if not call:
+            fail(f"unknown layer {item!r} in {spec!r} (known: {LAYER_NAMES})")
+        name, args, keywords = call
+        if name.lower() == "input":
+            if index != 0 or keywords:
+                fail(f"{item!r}: Input<...> declares the input shape, first in the list")
+            input_shape = input_shape_of(args, item)
+            continue
+        try:
+            layers.append(make_layer(name, args, keywords, item))
+        except ValueError as e:  # literal(): not a number
+            fail(f"{item!r}: {e}")
+    if not layers:
+        fail(f"no layers in {spec!r}")
+    return input_shape, nn.Sequential(*layers)
+
+
+def signature_input(signature):
+    """The Input<...> marker a signature starts with, as a shape; None without one."""
+    m = re.match(r"\s*(?:ctnn::)?Input<([^>]*)>", signature or "")
+    if not m:
+        return None
+    dims = [d.strip() for d in m.group(1).split(",")]
+    if not all(d.isdigit() for d in dims):
+        fail(f"cannot read the input shape {m.group(0)!r} of the signature {signature!r}")
+    return input_shape_of([ast.Constant(int(d)) for d in dims], m.group(0))
+
+
+def shape_text(shape):
+    return " x ".join(str(d) for d in shape)
+
+
+# ---------------------------------------------------------------- the model
+
+def load_model(path, layers=None):
+    """(nn.Sequential in eval mode with the file's tensors, input shape or None, tensors, metadata)."""
+    tensors, metadata = read_safetensors(path)
+    signature = metadata.get("ctnn.signature")
+    if layers:
+        input_shape, model = parse_layers(layers)
+        source = f"--layers {layers!r}"
+        if input_shape is None and signature:
+            input_shape = signature_input(signature)
+    elif metadata.get("ctnn.torch"):
+        model, source = build_from_modules(metadata["ctnn.torch"]), f"\"ctnn.torch\" {metadata['ctnn.torch']!r}"
+        input_shape = signature_input(signature)
+    elif signature:
+        input_shape, model = parse_layers(signature)
+        source = f"\"ctnn.signature\" {signature!r}"
+    else:
+        fail(f'{path}: the file has no "ctnn.torch" or "ctnn.signature" metadata; '
+             f'give --layers "Linear<In,Out>,ReLU,..." (or "Input<C,H,W>,Conv2D<...>,...")')
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except RuntimeError as e:
+        fail(f"{path}: the tensors do not fit the layers of {source}: {one_line(e)}")
+    return model.eval(), input_shape, tensors, metadata
 
 
 def read_samples(path):
     """{"inputs": tensor, "outputs": tensor or absent} from a text file (see the module doc)."""
     sections, current = {}, None
     with open(path) as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
@@ -155,31 +399,49 @@ def read_samples(path):
                 continue
             if current is None:
                 current = sections.setdefault("inputs", [])
-            current.append([float(w) for w in words])
-    return {k: torch.tensor(v, dtype=torch.float32) for k, v in sections.items()}
+            try:
+                current.append([float(w) for w in words])
+            except ValueError as e:
+                fail(f"{path}:{number}: {one_line(e)}")
+    if not sections.get("inputs"):
+        fail(f"{path}: no input samples")
+    out = {}
+    for k, rows in sections.items():
+        if len({len(r) for r in rows}) > 1:
+            fail(f"{path}: the {k} rows do not all have the same number of values")
+        out[k] = torch.tensor(rows, dtype=torch.float32)
+    return out
+
+
+def evaluate(model, input_shape, x):
+    """The model's outputs for rows of flat samples x, one flat row per sample."""
+    if input_shape is not None:
+        if x.shape[1] != math.prod(input_shape):
+            fail(f"the samples have {x.shape[1]} values each; the model's input is {shape_text(input_shape)} "
+                 f"= {math.prod(input_shape)}")
+        x = x.reshape(x.shape[0], *input_shape)
+    try:
+        with torch.no_grad():
+            y = model(x)
+    except RuntimeError as e:
+        fail(f"the model does not accept samples of {x.shape[1]} values: {one_line(e)}")
+    return y.reshape(y.shape[0], -1)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("file")
-    ap.add_argument("--layers", help='ctnn layer list if the file has no "ctnn.signature"')
+    ap.add_argument("--layers", help='layer list for a file without "ctnn.signature" (overrides it), '
+                                     'e.g. "Input<1,28,28>,Conv2D<1,6,5>,ReLU,..." or "Linear(4,32),ReLU,Linear(32,2)"')
     ap.add_argument("--inputs", help="evaluate these samples and print the outputs")
     ap.add_argument("--tolerance", type=float, default=1e-5, help="max |difference| from expected outputs")
     ap.add_argument("--save-module", help="torch.save the nn.Sequential here")
     args = ap.parse_args()
 
-    tensors, metadata = read_safetensors(args.file)
-    if not args.layers and metadata.get("ctnn.torch"):
-        model = build_from_modules(metadata["ctnn.torch"])
-    else:
-        signature = args.layers or metadata.get("ctnn.signature")
-        if not signature:
-            sys.exit('error: the file has no "ctnn.torch" or "ctnn.signature" metadata; '
-                     'give --layers "Linear<In,Out>,ReLU,..."')
-        model = build(signature)
-    model.load_state_dict(tensors, strict=True)
-    model.eval()
+    model, input_shape, tensors, _ = load_model(args.file, args.layers)
     if not args.inputs:
+        if input_shape is not None:
+            print(f"input: {shape_text(input_shape)}")
         print(model)
         for name, t in tensors.items():
             print(f"{name} {list(t.shape)}")
@@ -187,11 +449,13 @@ def main():
         torch.save(model, args.save_module)
     if args.inputs:
         samples = read_samples(args.inputs)
-        with torch.no_grad():
-            y = model(samples["inputs"])
+        y = evaluate(model, input_shape, samples["inputs"])
         for row in y.tolist():
             print(" ".join(f"{v:.9g}" for v in row))
         if "outputs" in samples:
+            if samples["outputs"].shape != y.shape:
+                fail(f"{args.inputs}: the expected outputs are {list(samples['outputs'].shape)}, "
+                     f"the model gives {list(y.shape)}")
             diff = (y - samples["outputs"]).abs().max().item()
             ok = diff <= args.tolerance
             print(f"max |torch - expected| = {diff:.3g}: {'OK' if ok else 'MISMATCH'} (tolerance {args.tolerance:g})",
@@ -200,4 +464,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

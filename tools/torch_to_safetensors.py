@@ -1,31 +1,67 @@
 #!/usr/bin/python3
-"""Exports a PyTorch nn.Sequential of Linear and activation layers to a safetensors file that
-ctnn::io::load_safetensors reads, and prints the matching ctnn::Seq declaration.
+"""Exports a PyTorch nn.Sequential (a multilayer perceptron or a convolutional network) to a
+safetensors file that ctnn::io::load_safetensors reads, and prints the matching ctnn::Seq
+declaration.
 
 Needs only Debian's python3-torch (apt-get install python3-torch; run with /usr/bin/python3):
 the safetensors format is written by hand, no `safetensors` package.
 
     # a model saved with torch.save(model) (the whole nn.Sequential)
     /usr/bin/python3 tools/torch_to_safetensors.py model.pt model.safetensors
+    # a convolutional network needs its input shape, channels x height x width
+    /usr/bin/python3 tools/torch_to_safetensors.py --input 1,28,28 lenet.pt lenet.safetensors
     # a state_dict saved with torch.save(model.state_dict()): give the layers
     /usr/bin/python3 tools/torch_to_safetensors.py --layers "Linear(784,256),ReLU,Linear(256,10)" \\
         weights.pt model.safetensors
+    /usr/bin/python3 tools/torch_to_safetensors.py --input 1,28,28 \\
+        --layers "Conv2d(1,6,5),ReLU,MaxPool2d(2),Flatten,Linear(864,10)" weights.pt lenet.safetensors
     # a freshly initialised model (PyTorch's default init, seeded), with test inputs and outputs
     /usr/bin/python3 tools/torch_to_safetensors.py --layers "Linear(13,17),Tanh,Linear(17,5)" --seed 1 \\
         --samples 8 --outputs small.txt small.safetensors
 
-Supported layers: Linear (with or without bias), ReLU, Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU,
-Softmax. Dropout, Identity and Flatten compute
-nothing at inference on flat inputs and are dropped (later positions are renumbered, as ctnn
-sees them). A Linear without bias becomes ctnn::Linear<In, Out, ctnn::NoBias>.
+Supported layers: Linear (with or without bias), Conv2d (stride, padding, padding='same',
+dilation, groups, rectangular kernels, bias=False; zero padding only), MaxPool2d and AvgPool2d
+(kernel, stride, padding; floor mode only: ceil_mode=True, count_include_pad=False,
+divisor_override and MaxPool2d's dilation are refused), AdaptiveAvgPool2d(1) (ctnn's
+GlobalAvgPool2D; other output sizes are refused), Flatten, ReLU, Tanh, Sigmoid, LeakyReLU, ELU,
+PReLU, GELU, Softmax (over a flat sample). A Linear without bias becomes
+ctnn::Linear<In, Out, ctnn::NoBias>. Conv2d's options are written in the order KernelWidth,
+Stride, Padding or SamePadding, Dilation, Groups, NoBias, the pools' in the order KernelWidth,
+Stride (only if it is not the kernel), Padding: declare the C++ type as printed, since the
+file's "ctnn.signature" must spell it exactly.
+
+The input shape: --input C,H,W (or N for a flat input) is required when the model has a
+convolution or a pooling layer; the declaration then starts with ctnn::Input<C,H,W>, which takes
+no position (the first layer is still "0.weight"). The --layers list may start with
+Input<C,H,W> instead.
+
+Dropout (any kind) and Identity compute nothing at inference and are dropped, later positions
+renumbered as ctnn sees them. Flatten is a ctnn layer: given an input shape (--input), it keeps
+its position, as in a convolutional network, so that the tensor names stay those of the
+PyTorch state_dict: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)) with --input 1,28,28 is
+ctnn::Seq<ctnn::Input<1,28,28>, ctnn::Flatten, ctnn::Linear<784, 10>>, tensors "1.weight". A
+multilayer perceptron exported without --input keeps the former behaviour: it must start with
+a Linear (after any leading Flatten), takes flat inputs, and its Flatten layers are dropped with
+later positions renumbered: ctnn::Seq<ctnn::Linear<784, 10>>, tensors "0.weight".
+
+--layers is the layer list of tools/safetensors_to_torch.py (see its doc): PyTorch's spelling
+("Conv2d(1,6,5,stride=2,bias=False),ReLU,MaxPool2d(2),Flatten,Linear(216,10)"), ctnn's
+("Input<1,28,28>,Conv2D<1,6,5,Stride<2>,NoBias>,ReLU,MaxPool2D<2>,Flatten,Linear<216,10>"), or a
+mix.
 
 --dtype F16, BF16 or F64 stores that type (ctnn converts it to float on load); the outputs
 written by --outputs are then those of the model with its weights rounded to that type.
 The --outputs text file holds "inputs ROWS COLS" and "outputs ROWS COLS", each followed by the
-values, one row per line (lines starting with # are comments).
+values, one row per line (lines starting with # are comments); an image input is a row of its
+C*H*W values in row-major order, an output the model's output flattened.
+
+Bad input (a missing file, an unknown layer, a shape that does not fit, a wrong --input) is a
+one-line "error: ..." on stderr and exit status 2.
 """
 import argparse
 import json
+import math
+import os
 import re
 import struct
 import sys
@@ -33,8 +69,14 @@ import sys
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_to_torch import ArgumentParser, fail, one_line, parse_layers, run, shape_text  # noqa: E402
+
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64}
-DROPPED = (nn.Dropout, nn.Identity, nn.Flatten)
+DROPPED = (nn.modules.dropout._DropoutNd, nn.Identity)
+SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
+SUPPORTED = ("Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, ReLU, Tanh, Sigmoid, LeakyReLU, "
+             "ELU, PReLU, GELU, Softmax (and drops Dropout, Identity)")
 
 
 def f32(x):
@@ -53,82 +95,171 @@ def ratio_name(value, plain, default, templated, what):
             if (n, d) == default:
                 return plain, f"ctnn::{plain}"
             return f"{templated}<{n},{d}>", f"ctnn::{templated}<{n}, {d}>"
-    sys.exit(f"error: {what} {value} is not a ratio N/D with D <= 100000")
+    fail(f"{what} {value} is not a ratio N/D with D <= 100000")
 
 
-def ctnn_layers(model):
-    """[(signature token, C++ type, module or None)] for each ctnn layer of the model."""
-    if not isinstance(model, nn.Sequential):
-        sys.exit(f"error: expected an nn.Sequential, got {type(model).__name__}")
-    out = []
-    for i, m in enumerate(model):
-        if isinstance(m, nn.Linear):
-            no_bias = m.bias is None
-            out.append((f"Linear<{m.in_features},{m.out_features}{',ctnn::NoBias' if no_bias else ''}>",
-                        f"ctnn::Linear<{m.in_features}, {m.out_features}{', ctnn::NoBias' if no_bias else ''}>", m))
-        elif isinstance(m, nn.PReLU):
-            n = m.weight.numel()
-            out.append((f"PReLU<{n}>", f"ctnn::PReLU<{n}>", m))
-        elif isinstance(m, nn.GELU):
-            if m.approximate != "none":
-                sys.exit(f"error: layer {i} is GELU(approximate={m.approximate!r}); ctnn::GELU is the exact form")
-            out.append(("GELU", "ctnn::GELU", None))
-        elif isinstance(m, nn.Softmax):
-            if m.dim not in (1, -1):
-                sys.exit(f"error: layer {i} is Softmax(dim={m.dim}); ctnn::Softmax is over each sample (dim=1)")
-            out.append(("Softmax", "ctnn::Softmax", None))
-        elif isinstance(m, nn.ReLU):
-            out.append(("ReLU", "ctnn::ReLU", None))
-        elif isinstance(m, nn.Tanh):
-            out.append(("Tanh", "ctnn::Tanh", None))
-        elif isinstance(m, nn.Sigmoid):
-            out.append(("Sigmoid", "ctnn::Sigmoid", None))
-        elif isinstance(m, nn.LeakyReLU):
-            out.append((*ratio_name(m.negative_slope, "LeakyReLU", (1, 100), "LeakyReLUSlope", "LeakyReLU slope"), None))
-        elif isinstance(m, nn.ELU):
-            out.append((*ratio_name(m.alpha, "ELU", (1, 1), "ELUAlpha", "ELU alpha"), None))
-        elif isinstance(m, DROPPED):
-            print(f"note: layer {i} ({type(m).__name__}) does nothing at inference; dropped, "
-                  f"later layers renumbered", file=sys.stderr)
+def pair(v):
+    """PyTorch's int-or-tuple arguments as (height, width)."""
+    return (v, v) if isinstance(v, int) else tuple(int(x) for x in v)
+
+
+def option(name, hw, default):
+    """["Stride<2>"] or ["Stride<2,1>"], [] for the default."""
+    h, w = hw
+    if (h, w) == default:
+        return []
+    return [f"{name}<{h}>" if h == w else f"{name}<{h},{w}>"]
+
+
+def spelled(name, sizes, options):
+    """(signature token, C++ type): ("Conv2D<1,6,5,ctnn::Stride<2>>", "ctnn::Conv2D<1, 6, 5, ctnn::Stride<2>>")."""
+    args = [str(s) for s in sizes]
+    token = f"{name}<{','.join(args + ['ctnn::' + o for o in options])}>" if args else name
+    cpp = f"ctnn::{name}<{', '.join(args + ['ctnn::' + o for o in options])}>" if args else f"ctnn::{name}"
+    return token, cpp
+
+
+def ctnn_spelling(i, m):
+    """(signature token, C++ type) of module m at PyTorch index i; fails for what ctnn cannot do.
+    Options in a fixed order: KernelWidth, Stride, Padding or SamePadding, Dilation, Groups, NoBias."""
+    what = f"layer {i} ({m})"
+    if isinstance(m, nn.Linear):
+        return spelled("Linear", (m.in_features, m.out_features), [] if m.bias is not None else ["NoBias"])
+    if isinstance(m, nn.Conv2d):
+        if m.padding_mode != "zeros":
+            fail(f"{what}: padding_mode={m.padding_mode!r}; ctnn pads with zeros only")
+        kh, kw = pair(m.kernel_size)
+        opts = [f"KernelWidth<{kw}>"] if kw != kh else []
+        opts += option("Stride", pair(m.stride), (1, 1))
+        if m.padding == "same":
+            opts.append("SamePadding")
+        elif m.padding != "valid":
+            opts += option("Padding", pair(m.padding), (0, 0))
+        opts += option("Dilation", pair(m.dilation), (1, 1))
+        opts += [f"Groups<{m.groups}>"] if m.groups != 1 else []
+        opts += ["NoBias"] if m.bias is None else []
+        return spelled("Conv2D", (m.in_channels, m.out_channels, kh), opts)
+    if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
+        if m.ceil_mode:
+            fail(f"{what}: ceil_mode=True; ctnn pools in floor mode only (ceil_mode=False)")
+        if isinstance(m, nn.MaxPool2d):
+            if pair(m.dilation) != (1, 1):
+                fail(f"{what}: ctnn's MaxPool2D has no dilation")
+            if m.return_indices:
+                fail(f"{what}: return_indices=True; ctnn's MaxPool2D returns the maxima only")
         else:
-            sys.exit(f"error: layer {i} is {type(m).__name__}; ctnn supports Linear, ReLU, Tanh, Sigmoid, "
-                     f"LeakyReLU, ELU, PReLU, GELU, Softmax (and drops Dropout, Identity, Flatten)")
-    if not out or not isinstance(out[0][2], nn.Linear):
-        sys.exit("error: a ctnn::Seq starts with a Linear layer")
+            if not m.count_include_pad:
+                fail(f"{what}: count_include_pad=False; ctnn's AvgPool2D counts the padding as zeros "
+                     f"(count_include_pad=True)")
+            if m.divisor_override is not None:
+                fail(f"{what}: divisor_override; ctnn's AvgPool2D divides by the window's size")
+        kh, kw = pair(m.kernel_size)
+        opts = [f"KernelWidth<{kw}>"] if kw != kh else []
+        opts += option("Stride", pair(m.stride if m.stride is not None else m.kernel_size), (kh, kw))
+        opts += option("Padding", pair(m.padding), (0, 0))
+        return spelled("MaxPool2D" if isinstance(m, nn.MaxPool2d) else "AvgPool2D", (kh,), opts)
+    if isinstance(m, nn.AdaptiveAvgPool2d):
+        if m.output_size not in (1, (1, 1), [1, 1]):
+            fail(f"{what}: ctnn has AdaptiveAvgPool2d(1) only (GlobalAvgPool2D), not output size {m.output_size}")
+        return spelled("GlobalAvgPool2D", (), [])
+    if isinstance(m, nn.Flatten):
+        if (m.start_dim, m.end_dim) != (1, -1):
+            fail(f"{what}: ctnn's Flatten is nn.Flatten() (start_dim=1, end_dim=-1)")
+        return spelled("Flatten", (), [])
+    if isinstance(m, nn.PReLU):
+        return spelled("PReLU", (m.weight.numel(),), [])
+    if isinstance(m, nn.GELU):
+        if m.approximate != "none":
+            fail(f"{what}: GELU(approximate={m.approximate!r}); ctnn::GELU is the exact form")
+        return spelled("GELU", (), [])
+    if isinstance(m, nn.Softmax):
+        if m.dim not in (1, -1):
+            fail(f"{what}: Softmax(dim={m.dim}); ctnn::Softmax is over each sample (dim=1)")
+        return spelled("Softmax", (), [])
+    for cls in (nn.ReLU, nn.Tanh, nn.Sigmoid):
+        if type(m) is cls:
+            return spelled(cls.__name__, (), [])
+    if isinstance(m, nn.LeakyReLU):
+        return ratio_name(m.negative_slope, "LeakyReLU", (1, 100), "LeakyReLUSlope", "LeakyReLU slope")
+    if isinstance(m, nn.ELU):
+        return ratio_name(m.alpha, "ELU", (1, 1), "ELUAlpha", "ELU alpha")
+    fail(f"layer {i} is {type(m).__name__}; ctnn supports {SUPPORTED}")
+
+
+def check_input(i, m, shape):
+    """The shape m gives for a sample of `shape`, after the checks ctnn makes at compile time."""
+    what = f"layer {i} ({m})"
+    given = shape_text(shape)
+    if isinstance(m, nn.Linear):
+        if len(shape) != 1:
+            fail(f"{what} gets a {given} input; put an nn.Flatten before it")
+        if shape[0] != m.in_features:
+            fail(f"{what} gets {shape[0]} features, not {m.in_features}")
+    elif isinstance(m, SPATIAL):
+        if len(shape) != 3:
+            fail(f"{what} needs a C x H x W input, gets {given}" +
+                 (" (give the image's shape: --input C,H,W)" if i == 0 else ""))
+        if isinstance(m, nn.Conv2d) and shape[0] != m.in_channels:
+            fail(f"{what} gets {shape[0]} channels ({given}), not {m.in_channels}")
+    elif isinstance(m, nn.Softmax) and len(shape) != 1:
+        fail(f"{what} gets a {given} input; ctnn::Softmax is over all of a sample's values: put it after an nn.Flatten")
+    elif isinstance(m, nn.PReLU) and m.weight.numel() != 1 and shape[0] != m.weight.numel():
+        fail(f"{what} has {m.weight.numel()} slopes (one per channel), its input {given}")
+    try:
+        with torch.no_grad():
+            y = m(torch.zeros(1, *shape))
+    except RuntimeError as e:
+        fail(f"{what} does not accept a {given} input: {one_line(e)}")
+    if y.numel() == 0:
+        fail(f"{what} gives an empty output for a {given} input")
+    return tuple(y.shape[1:])
+
+
+def ctnn_layers(model, input_shape):
+    """[(signature token, C++ type, module)] for each ctnn layer of the model, given its input
+    shape (None: a multilayer perceptron that starts with a Linear, without ctnn::Input)."""
+    if not isinstance(model, nn.Sequential):
+        fail(f"expected an nn.Sequential, got {type(model).__name__}")
+    spatial = [i for i, m in enumerate(model) if isinstance(m, SPATIAL)]
+    if spatial and input_shape is None:
+        fail(f"layer {spatial[0]} ({model[spatial[0]]}) needs the model's input shape: give --input C,H,W "
+             f"(e.g. --input 1,28,28)")
+    out, shape = [], input_shape
+    for i, m in enumerate(model):
+        if isinstance(m, DROPPED) or (input_shape is None and isinstance(m, nn.Flatten)):
+            flat = input_shape is None and isinstance(m, nn.Flatten)
+            print(f"note: layer {i} ({type(m).__name__}) does nothing at inference{' on flat inputs' if flat else ''}; "
+                  f"dropped, later layers renumbered{' (give --input to keep it)' if flat else ''}", file=sys.stderr)
+            continue
+        token, cpp = ctnn_spelling(i, m)
+        if shape is None:
+            if not isinstance(m, nn.Linear):
+                fail(f"layer {i} is {type(m).__name__}: without --input a ctnn::Seq starts with a Linear layer; "
+                     f"give the input shape (--input N, or --input C,H,W)")
+            shape = (m.in_features,)
+        shape = check_input(i, m, shape)
+        out.append((token, cpp, m))
+    if not out:
+        fail("the model has no layer ctnn computes")
     return out
 
 
-def build(spec):
-    """nn.Sequential from "Linear(13,17),Tanh,Linear(17,5)" (PyTorch names; LeakyReLU(0.2) too)."""
-    layers = []
-    for item in re.findall(r"\w+(?:\([^)]*\))?", spec):
-        m = re.fullmatch(r"(\w+)(?:\(([^)]*)\))?", item)
-        name, args = m.group(1), [a for a in (m.group(2) or "").split(",") if a.strip()]
-        if name == "Linear" and len(args) == 2:
-            layers.append(nn.Linear(int(args[0]), int(args[1])))
-        elif name == "Linear" and len(args) == 3 and args[2].replace(" ", "") == "bias=False":
-            layers.append(nn.Linear(int(args[0]), int(args[1]), bias=False))
-        elif name == "Softmax" and not args:
-            layers.append(nn.Softmax(dim=1))
-        elif name == "PReLU" and len(args) <= 1:
-            layers.append(nn.PReLU(int(args[0]) if args else 1))
-        elif name in ("ReLU", "Tanh", "Sigmoid", "GELU") and not args:
-            layers.append(getattr(nn, name)())
-        elif name == "LeakyReLU" and len(args) <= 1:
-            layers.append(nn.LeakyReLU(float(args[0]) if args else 0.01))
-        elif name == "ELU" and len(args) <= 1:
-            layers.append(nn.ELU(float(args[0]) if args else 1.0))
-        else:
-            sys.exit(f"error: cannot build {item!r} (Linear(in,out), Linear(in,out,bias=False), ReLU, Tanh, Sigmoid, "
-                     f"LeakyReLU(slope), ELU(alpha), PReLU(slopes), GELU, Softmax)")
-    return nn.Sequential(*layers)
+def parse_input(text):
+    """--input "1,28,28" (or "1x28x28", "784") as a shape."""
+    try:
+        dims = tuple(int(d) for d in re.split(r"[,x]", text.strip()))
+    except ValueError:
+        dims = ()
+    if not 1 <= len(dims) <= 3 or min(dims) <= 0:
+        fail(f"--input {text!r}: expected C,H,W (or N, or C,T): one to three positive integers")
+    return dims
 
 
 def tensors_of(layers, dtype):
     """{"<position>.weight": tensor, ...} with ctnn's positions."""
     out = {}
     for position, (_, _, module) in enumerate(layers):
-        if isinstance(module, nn.Linear):
+        if isinstance(module, (nn.Linear, nn.Conv2d)):
             out[f"{position}.weight"] = module.weight.detach().to(dtype).contiguous()
             if module.bias is not None:
                 out[f"{position}.bias"] = module.bias.detach().to(dtype).contiguous()
@@ -161,15 +292,15 @@ def write_safetensors(path, tensors, metadata):
             f.write(b)
 
 
-def write_outputs(path, model, dtype, samples, seed, note):
-    """Seeded inputs and the model's float32 outputs, its weights rounded to `dtype` first."""
+def write_outputs(path, model, input_shape, dtype, samples, seed, note):
+    """Seeded inputs (rows of a sample's values, C*H*W for an image) and the model's float32
+    outputs (flattened), its weights rounded to `dtype` first."""
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.to(dtype).to(torch.float32))
         gen = torch.Generator().manual_seed(seed + 1)
-        features = next(m for m in model if isinstance(m, nn.Linear)).in_features
-        x = torch.rand(samples, features, generator=gen) * 4 - 2
-        y = model(x)
+        x = torch.rand(samples, math.prod(input_shape), generator=gen) * 4 - 2
+        y = model(x.reshape(samples, *input_shape)).reshape(samples, -1)
     with open(path, "w") as f:
         f.write(f"# {note}\n")
         for name, t in (("inputs", x), ("outputs", y)):
@@ -178,42 +309,74 @@ def write_outputs(path, model, dtype, samples, seed, note):
                 f.write(" ".join(f"{v:.9g}" for v in row) + "\n")
 
 
+def load(path, layers):
+    """The nn.Sequential of a torch.save'd file: the module, or a state_dict into `layers`."""
+    try:
+        loaded = torch.load(path, map_location="cpu")
+    except OSError:
+        raise
+    except Exception as e:  # noqa: BLE001 - pickle and zip errors of a file that is no torch.save
+        fail(f"{path}: torch.load cannot read it: {one_line(e)}")
+    if isinstance(loaded, nn.Module):
+        return loaded
+    if not isinstance(loaded, dict):
+        fail(f"{path}: holds a {type(loaded).__name__}, neither an nn.Sequential nor a state_dict")
+    if layers is None:
+        fail(f"{path}: the file holds a state_dict; give the architecture with --layers")
+    try:
+        layers.load_state_dict(loaded, strict=True)
+    except RuntimeError as e:
+        fail(f"{path}: the state_dict does not fit --layers: {one_line(e)}")
+    return layers
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", nargs="?", help="torch.save'd nn.Sequential, or a state_dict with --layers")
     ap.add_argument("output", help="the safetensors file to write")
-    ap.add_argument("--layers", help='layer list, e.g. "Linear(13,17),Tanh,Linear(17,5)"')
+    ap.add_argument("--layers", help='layer list, e.g. "Linear(13,17),Tanh,Linear(17,5)", '
+                                     '"Conv2d(1,4,3,padding=1),ReLU,MaxPool2d(2),Flatten,Linear(100,10)" '
+                                     'or "Input<1,10,10>,Conv2D<1,4,3,Padding<1>>,ReLU,..."')
+    ap.add_argument("--input", help="the model's input shape, C,H,W (or N): required with Conv2d or pooling")
     ap.add_argument("--seed", type=int, default=0, help="seed for a fresh model and the sample inputs")
     ap.add_argument("--dtype", choices=DTYPES, default="F32")
     ap.add_argument("--samples", type=int, default=8, help="rows of sample inputs for --outputs")
     ap.add_argument("--outputs", help="also write sample inputs and the model's outputs to this text file")
     args = ap.parse_args()
+    if args.samples <= 0:
+        fail(f"--samples {args.samples}: at least one")
     torch.manual_seed(args.seed)
 
+    input_shape = parse_input(args.input) if args.input is not None else None
+    built = None
+    if args.layers:
+        layers_input, built = parse_layers(args.layers)
+        if layers_input is not None and input_shape is not None and layers_input != input_shape:
+            fail(f"--input {args.input} and the Input<{','.join(map(str, layers_input))}> of --layers disagree")
+        input_shape = input_shape or layers_input
     if args.model:
-        loaded = torch.load(args.model, map_location="cpu")
-        if isinstance(loaded, nn.Module):
-            model = loaded
-        else:
-            if not args.layers:
-                sys.exit("error: the file holds a state_dict; give the architecture with --layers")
-            model = build(args.layers)
-            model.load_state_dict(loaded, strict=True)
-    elif args.layers:
-        model = build(args.layers)
+        model = load(args.model, built)
+    elif built is not None:
+        model = built
     else:
-        sys.exit("error: give a model file or --layers")
+        fail("give a model file or --layers")
     model = model.float().eval()
 
-    layers = ctnn_layers(model)
-    signature = ",".join(token for token, _, _ in layers)
+    layers = ctnn_layers(model, input_shape)
+    tokens = [token for token, _, _ in layers]
+    cpp = [cpp for _, cpp, _ in layers]
+    if input_shape is not None:
+        tokens.insert(0, f"Input<{','.join(map(str, input_shape))}>")
+        cpp.insert(0, f"ctnn::Input<{', '.join(map(str, input_shape))}>")
+    signature = ",".join(tokens)
     write_safetensors(args.output, tensors_of(layers, DTYPES[args.dtype]),
                       {"format": "pt", "ctnn.signature": signature})
     if args.outputs:
         note = f"tools/torch_to_safetensors.py: {signature} dtype {args.dtype} seed {args.seed}"
-        write_outputs(args.outputs, model, DTYPES[args.dtype], args.samples, args.seed, note)
-    print(f"using Net = ctnn::Seq<{', '.join(cpp for _, cpp, _ in layers)}>;")
+        shape = input_shape or (next(m for _, _, m in layers if isinstance(m, nn.Linear)).in_features,)
+        write_outputs(args.outputs, model, shape, DTYPES[args.dtype], args.samples, args.seed, note)
+    print(f"using Net = ctnn::Seq<{', '.join(cpp)}>;")
 
 
 if __name__ == "__main__":
-    main()
+    run(main)
