@@ -3,6 +3,7 @@
 // (-march); a kernel takes the architecture as a template parameter (xsimd's arch tags), so the
 // same code can be instantiated for SSE2, AVX2 and AVX-512 in one binary.
 #include <cstddef>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
 
 namespace ctnn::kernels {
@@ -15,6 +16,12 @@ using fvec = xsimd::batch<float, Arch>;
 /// Floats per SIMD register for Arch.
 template <class Arch>
 inline constexpr std::size_t lanes = fvec<Arch>::size;
+
+/// The next narrower instruction set of the same machine, for rows shorter than a vector
+/// (AVX-512 -> AVX2 -> SSE2); void below SSE2.
+template <class Arch>
+using narrower_arch = std::conditional_t<
+    (lanes<Arch> > 8), xsimd::avx2, std::conditional_t<(lanes<Arch> > 4), xsimd::sse2, void>>;
 
 /// Vector registers the register-blocked kernels may plan for (AVX-512 has 32, the rest 16).
 template <class Arch>

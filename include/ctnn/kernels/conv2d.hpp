@@ -102,7 +102,8 @@ constexpr std::ptrdiff_t input_row(std::size_t oh, std::size_t kh) noexcept {
 }
 
 /// out[0, N) = in[0, N) in vectors; the last vector overlaps the one before when N is not a
-/// multiple of the width.
+/// multiple of the width, and a row shorter than a vector takes narrower ones (LeNet's second
+/// convolution reads rows of 8: one AVX2 vector on an AVX-512 machine).
 template <std::size_t N, class Arch>
 inline void copy_row(const float* in, float* out) noexcept {
     using V = fvec<Arch>;
@@ -110,15 +111,18 @@ inline void copy_row(const float* in, float* out) noexcept {
     if constexpr (N >= L) {
         for (std::size_t i = 0; i + L <= N; i += L) V::load_unaligned(in + i).store_unaligned(out + i);
         if constexpr (N % L != 0) V::load_unaligned(in + N - L).store_unaligned(out + N - L);
+    } else if constexpr (!std::is_void_v<narrower_arch<Arch>>) {
+        copy_row<N, narrower_arch<Arch>>(in, out);
     } else {
         for (std::size_t i = 0; i < N; ++i) out[i] = in[i];
     }
 }
 
-/// Keeps g++ from vectorising across the output rows of im2col: g++ 12 at -O3 merges them into
-/// wide stores that are wrong when a row is as wide as the input's (rows of zeros where the
-/// input was; the kernel tests' uneven-padding case, 5 columns wide, catches it). Costs nothing
-/// measurable; clang needs no help.
+/// Keeps g++ from vectorising a scalar copy loop across the output rows of im2col: g++ 12 at -O3
+/// merged such rows into wide stores that were wrong when a row was as wide as the input's (rows
+/// of zeros where the input was; the kernel tests' uneven-padding case, 5 columns wide, caught
+/// it). Rows of 4 or more values are copied with explicit vectors and need no barrier (it would
+/// cost a third of im2col's time); clang needs no help.
 inline void rows_apart() noexcept {
 #if defined(__GNUC__) && !defined(__clang__)
     asm volatile("" ::: "memory");
@@ -135,7 +139,8 @@ inline void im2col(const float* x, float* col) noexcept {
                 using T = TapColumns<G, KW>;
                 float* row = col + ((c * G.kernel_h + kh) * G.kernel_w + KW) * P;
                 for (std::size_t oh = 0; oh < OH; ++oh) {
-                    rows_apart();
+                    // Rows copied by scalar loops (strided, or under 4 values) are kept apart.
+                    if constexpr (G.stride_w != 1 || T::hi - T::lo < 4) rows_apart();
                     float* out = row + oh * OW;
                     const std::ptrdiff_t ih = input_row<G>(oh, kh);
                     if (ih < 0) {
