@@ -182,6 +182,146 @@ inline void col2im_add(const float* __restrict dcol, float* __restrict dx) noexc
 }  // namespace detail
 
 namespace detail {
+/// A direct convolution for a few input channels, stride 1, no padding, dilation or groups
+/// (LeNet's first layer: 1 channel, 25 taps): the vectors run along an output row, read straight
+/// from the input row (no im2col copy), full vectors of Arch then one vector of the next
+/// narrower instruction set for the rest of the row (24 = 16 + 8 on AVX-512). Chosen by shape:
+/// measured on LeNet's first layer, forward 3x and weight gradient 2x faster than im2col, whose
+/// copies cost as much as its product when there are only 25 taps per output.
+template <ConvGeometry G, class Arch>
+struct DirectConv {
+    static constexpr std::size_t L = lanes<Arch>, OW = G.out_width();
+    static constexpr std::size_t full = OW / L, rest = OW % L;
+    static constexpr std::size_t narrow = [] {
+        if constexpr (std::is_void_v<narrower_arch<Arch>>) return std::size_t{0};
+        else return lanes<narrower_arch<Arch>>;
+    }();
+    static constexpr bool applies = G.groups == 1 && G.stride_h == 1 && G.stride_w == 1 && G.dilation_h == 1 &&
+                                    G.dilation_w == 1 && G.pad_top + G.pad_bottom + G.pad_left + G.pad_right == 0 &&
+                                    G.taps() <= 64 && full >= 1 && (rest == 0 || rest == narrow);
+    static constexpr std::size_t row_vectors = full + (rest ? 1 : 0);
+    // Output channels per pass: forward holds block x row_vectors accumulators; the weight
+    // gradient holds kernel_w x grad_block x row_vectors of them and grad_block dY rows.
+    static constexpr std::size_t block = 24 / row_vectors > 8 ? 8 : 24 / row_vectors;
+    static constexpr std::size_t grad_block = [] {
+        const std::size_t regs = vector_registers<Arch> - 2, per = (G.kernel_w + 1) * row_vectors;
+        return regs / per > 0 ? regs / per : std::size_t{1};
+    }();
+};
+
+/// One row of accumulators: `full` vectors of Arch and, if the row has a tail, one narrower one.
+template <ConvGeometry G, class Arch>
+struct RowAcc {
+    using D = DirectConv<G, Arch>;
+    using V = fvec<Arch>;
+    using T = std::conditional_t<D::rest != 0, fvec<std::conditional_t<std::is_void_v<narrower_arch<Arch>>, Arch,
+                                                                          narrower_arch<Arch>>>,
+                                 V>;
+    V v[D::full];
+    T t;
+};
+
+/// Output rows oh of channels [o0, o0 + B): y = conv + b, then the epilogue.
+template <ConvGeometry G, std::size_t B, class Epilogue, class Arch>
+inline void direct_rows(const float* x, const float* w, const float* bias, std::size_t o0, float* y) noexcept {
+    using D = DirectConv<G, Arch>;
+    using A = RowAcc<G, Arch>;
+    using V = typename A::V;
+    using T = typename A::T;
+    constexpr std::size_t L = D::L, OW = D::OW, KK = G.kernel_h * G.kernel_w, P = G.positions();
+    for (std::size_t oh = 0; oh < G.out_height(); ++oh) {
+        A acc[B];
+        for (std::size_t b = 0; b < B; ++b) {
+            const float b0 = bias ? bias[o0 + b] : 0.0f;
+            for (std::size_t v = 0; v < D::full; ++v) acc[b].v[v] = V(b0);
+            if constexpr (D::rest != 0) acc[b].t = T(b0);
+        }
+        for (std::size_t c = 0; c < G.in_channels; ++c)
+            for (std::size_t kh = 0; kh < G.kernel_h; ++kh) {
+                const float* row = x + (c * G.height + oh + kh) * G.width;
+                for (std::size_t kw = 0; kw < G.kernel_w; ++kw) {
+                    V xv[D::full];
+                    for (std::size_t v = 0; v < D::full; ++v) xv[v] = V::load_unaligned(row + kw + v * L);
+                    [[maybe_unused]] T xt;
+                    if constexpr (D::rest != 0) xt = T::load_unaligned(row + kw + D::full * L);
+                    const float* tap = w + (o0 * G.in_channels + c) * KK + kh * G.kernel_w + kw;
+#pragma GCC unroll 8
+                    for (std::size_t b = 0; b < B; ++b) {
+                        const float wv = tap[b * G.in_channels * KK];
+                        for (std::size_t v = 0; v < D::full; ++v) acc[b].v[v] = xsimd::fma(V(wv), xv[v], acc[b].v[v]);
+                        if constexpr (D::rest != 0) acc[b].t = xsimd::fma(T(wv), xt, acc[b].t);
+                    }
+                }
+            }
+        for (std::size_t b = 0; b < B; ++b) {
+            float* out = y + (o0 + b) * P + oh * OW;
+            for (std::size_t v = 0; v < D::full; ++v) Epilogue::apply(acc[b].v[v]).store_unaligned(out + v * L);
+            if constexpr (D::rest != 0) Epilogue::apply(acc[b].t).store_unaligned(out + D::full * L);
+        }
+    }
+}
+
+/// dW[o, c, kh, kw] += sum over the output positions of dY[o, p] x[c, p + (kh, kw)]: for each
+/// kernel row, every kernel column's products accumulate in vectors along the output rows, each
+/// dY row loaded once for all of them; reduced once per sample.
+template <ConvGeometry G, std::size_t B, class Arch>
+inline void direct_weight_grad(const float* x, const float* dy, std::size_t o0, float* dw) noexcept {
+    using D = DirectConv<G, Arch>;
+    using A = RowAcc<G, Arch>;
+    using V = typename A::V;
+    using T = typename A::T;
+    constexpr std::size_t L = D::L, OW = D::OW, KW = G.kernel_w, KK = G.kernel_h * KW, P = G.positions();
+    for (std::size_t c = 0; c < G.in_channels; ++c)
+        for (std::size_t kh = 0; kh < G.kernel_h; ++kh) {
+            A acc[KW][B];
+            for (std::size_t kw = 0; kw < KW; ++kw)
+                for (std::size_t b = 0; b < B; ++b) {
+                    for (std::size_t v = 0; v < D::full; ++v) acc[kw][b].v[v] = V(0.0f);
+                    if constexpr (D::rest != 0) acc[kw][b].t = T(0.0f);
+                }
+            for (std::size_t oh = 0; oh < G.out_height(); ++oh) {
+                A g[B];
+                for (std::size_t b = 0; b < B; ++b) {
+                    const float* grow = dy + (o0 + b) * P + oh * OW;
+                    for (std::size_t v = 0; v < D::full; ++v) g[b].v[v] = V::load_unaligned(grow + v * L);
+                    if constexpr (D::rest != 0) g[b].t = T::load_unaligned(grow + D::full * L);
+                }
+                const float* row = x + (c * G.height + oh + kh) * G.width;
+#pragma GCC unroll 16
+                for (std::size_t kw = 0; kw < KW; ++kw) {
+                    V xv[D::full];
+                    for (std::size_t v = 0; v < D::full; ++v) xv[v] = V::load_unaligned(row + kw + v * L);
+                    [[maybe_unused]] T xt;
+                    if constexpr (D::rest != 0) xt = T::load_unaligned(row + kw + D::full * L);
+                    for (std::size_t b = 0; b < B; ++b) {
+                        for (std::size_t v = 0; v < D::full; ++v)
+                            acc[kw][b].v[v] = xsimd::fma(g[b].v[v], xv[v], acc[kw][b].v[v]);
+                        if constexpr (D::rest != 0) acc[kw][b].t = xsimd::fma(g[b].t, xt, acc[kw][b].t);
+                    }
+                }
+            }
+            for (std::size_t kw = 0; kw < KW; ++kw)
+                for (std::size_t b = 0; b < B; ++b) {
+                    V s = acc[kw][b].v[0];
+                    for (std::size_t v = 1; v < D::full; ++v) s += acc[kw][b].v[v];
+                    float sum = xsimd::hadd(s);
+                    if constexpr (D::rest != 0) sum += xsimd::hadd(acc[kw][b].t);
+                    dw[((o0 + b) * G.in_channels + c) * KK + kh * KW + kw] += sum;
+                }
+        }
+}
+
+/// f.template operator()<B>(o0) over the output channels in blocks of B (at least 1).
+template <std::size_t Channels, std::size_t B, class F>
+inline void for_blocks(F&& f) noexcept {
+    constexpr std::size_t end = Channels / B * B;
+    for (std::size_t o = 0; o < end; o += B) f.template operator()<B>(o);
+    if constexpr (end < Channels) f.template operator()<Channels - end>(end);
+}
+
+}  // namespace detail
+
+namespace detail {
 /// The sum of N floats, in vectors (a scalar sum is one dependent add per value).
 template <std::size_t N, class Arch>
 inline float sum(const float* v) noexcept {
@@ -202,6 +342,13 @@ inline void conv2d_forward(const float* x, std::size_t batch, const float* w, co
                            float* scratch) noexcept {
     constexpr std::size_t P = G.positions(), K = G.taps_per_group(), O = G.outs_per_group();
     constexpr std::size_t in_size = G.in_channels * G.height * G.width, out_size = G.out_channels * P;
+    if constexpr (detail::DirectConv<G, Arch>::applies) {
+        for (std::size_t n = 0; n < batch; ++n)
+            detail::for_blocks<G.out_channels, detail::DirectConv<G, Arch>::block>([&]<std::size_t B>(std::size_t o0) {
+                detail::direct_rows<G, B, Epilogue, Arch>(x + n * in_size, w, bias, o0, y + n * out_size);
+            });
+        return;
+    }
     for (std::size_t n = 0; n < batch; ++n) {
         const float* xn = x + n * in_size;
         float* yn = y + n * out_size;
@@ -241,6 +388,19 @@ inline void conv2d_backward(const float* x, const float* dy, std::size_t batch, 
         const float* dyn = dy + n * out_size;
         if (db)
             for (std::size_t o = 0; o < G.out_channels; ++o) db[o] += detail::sum<P, Arch>(dyn + o * P);
+        if constexpr (detail::DirectConv<G, Arch>::applies) {
+            detail::for_blocks<G.out_channels, detail::DirectConv<G, Arch>::grad_block>([&]<std::size_t B>(std::size_t o0) {
+                detail::direct_weight_grad<G, B, Arch>(xn, dyn, o0, dw);
+            });
+            if (dx) {
+                float* dxn = dx + n * in_size;
+                for (std::size_t g = 0; g < G.groups; ++g)
+                    detail::axpy_product<P, false, Arch>(K, O, w + g * O * K, 1, K, dyn + g * O * P, scratch + g * K * P);
+                std::fill_n(dxn, in_size, 0.0f);
+                detail::col2im_add<G>(scratch, dxn);
+            }
+            continue;
+        }
         const float* col = xn;
         if constexpr (!G.is_pointwise()) {
             detail::im2col<G, Arch>(xn, scratch);
