@@ -1,0 +1,112 @@
+// The convolution and pooling kernels against their scalar references (kernels/reference.hpp),
+// for every instruction set this build can run: geometries whose rows are and are not multiples
+// of the vector width, every padding, stride, dilation and group option, both convolution paths
+// (im2col and direct), ties in max pooling. (Apart from test_kernels so that the two, the
+// slowest test programs to compile, build in parallel.)
+#include <ctnn/kernels/conv2d.hpp>
+#include <ctnn/kernels/pool2d.hpp>
+#include <ctnn/kernels/reference.hpp>
+#include <tuple>
+#include "support.hpp"
+
+namespace k = ctnn::kernels;
+
+using Archs = std::tuple<xsimd::sse2
+#if XSIMD_WITH_FMA3_AVX2
+                         , xsimd::fma3<xsimd::avx2>
+#endif
+#if XSIMD_WITH_AVX512BW
+                         , xsimd::avx512bw
+#endif
+                         >;
+
+namespace {
+constexpr k::ConvGeometry conv(std::size_t c, std::size_t h, std::size_t w, std::size_t out, std::size_t kh,
+                               std::size_t kw, std::size_t stride_h = 1, std::size_t stride_w = 1,
+                               std::size_t pad_before = 0, std::size_t pad_after = 0, std::size_t dilation = 1,
+                               std::size_t groups = 1) {
+    k::ConvGeometry g;
+    g.in_channels = c, g.height = h, g.width = w, g.out_channels = out, g.kernel_h = kh, g.kernel_w = kw;
+    g.stride_h = stride_h, g.stride_w = stride_w, g.dilation_h = g.dilation_w = dilation, g.groups = groups;
+    g.pad_top = g.pad_left = pad_before, g.pad_bottom = g.pad_right = pad_after;
+    return g;
+}
+
+template <k::ConvGeometry G, class Arch, class Op>
+void check_conv(std::size_t batch, bool bias) {
+    CAPTURE(G.in_channels, G.height, G.width, G.out_channels, G.kernel_h, G.kernel_w, G.stride_h, G.stride_w,
+            G.pad_top, G.pad_bottom, G.dilation_h, G.groups, batch, bias, Arch::name());
+    constexpr std::size_t in = G.in_channels * G.height * G.width, out = G.out_channels * G.positions();
+    constexpr std::size_t weights = G.out_channels * G.taps_per_group();
+    const auto x = test::random_vector(batch * in, 1 + in);
+    const auto w = test::random_vector(weights, 2 + weights, 0.5);
+    const auto b = test::random_vector(G.out_channels, 3);
+    const auto dy = test::random_vector(batch * out, 4);
+    std::vector<float> scratch(G.scratch_floats(), -7.0f);  // garbage: the kernels must not read it first
+    std::vector<float> y(batch * out), y_ref(batch * out);
+    k::conv2d_forward<G, Op, Arch>(x.data(), batch, w.data(), bias ? b.data() : nullptr, y.data(), scratch.data());
+    k::reference::conv2d_forward<Op>(G, x.data(), batch, w.data(), bias ? b.data() : nullptr, y_ref.data());
+    test::require_close(y, y_ref, 1e-5, 1e-5, "forward");
+
+    auto dw = test::random_vector(weights, 5), db = test::random_vector(G.out_channels, 6);
+    auto dw_ref = dw, db_ref = db;
+    std::vector<float> dx(batch * in, -1.0f), dx_ref(batch * in);
+    k::conv2d_backward<G, Arch>(x.data(), dy.data(), batch, w.data(), dx.data(), dw.data(), bias ? db.data() : nullptr,
+                                scratch.data());
+    k::reference::conv2d_backward(G, x.data(), dy.data(), batch, w.data(), dx_ref.data(), dw_ref.data(),
+                                  bias ? db_ref.data() : nullptr);
+    test::require_close(dx, dx_ref, 1e-5, 1e-5, "input gradient");
+    test::require_close(dw, dw_ref, 1e-5, 1e-5, "weight gradient");
+    test::require_close(db, db_ref, 1e-5, 1e-5, "bias gradient");
+}
+
+template <class Arch, k::ConvGeometry... G>
+void check_convs() {
+    for (std::size_t batch : {1, 3})
+        for (bool bias : {true, false}) (check_conv<G, Arch, k::identity_op>(batch, bias), ...);
+}
+
+template <k::PoolGeometry G, class Arch>
+void check_pool() {
+    CAPTURE(G.channels, G.height, G.width, G.kernel_h, G.kernel_w, G.stride_h, G.stride_w, G.pad_h, G.pad_w,
+            Arch::name());
+    constexpr std::size_t batch = 2;
+    auto x = test::random_vector(batch * G.in_size(), 7 + G.in_size());
+    x[3] = x[4] = x[5];  // ties: the gradient goes to the first maximum
+    const auto dy = test::random_vector(batch * G.out_size(), 8);
+    std::vector<float> y(batch * G.out_size()), y_ref(y.size()), dx(batch * G.in_size(), -1.0f), dx_ref(dx.size());
+    k::max_pool2d_forward<G, Arch>(x.data(), batch, y.data());
+    k::max_pool2d_backward<G>(x.data(), y.data(), dy.data(), batch, dx.data());
+    k::reference::max_pool2d(G, x.data(), dy.data(), batch, y_ref.data(), dx_ref.data());
+    test::require_close(y, y_ref, 0, 0, "max forward");
+    test::require_close(dx, dx_ref, 0, 0, "max backward");
+    std::fill(dx.begin(), dx.end(), -1.0f);
+    k::avg_pool2d_forward<G, Arch>(x.data(), batch, y.data());
+    k::avg_pool2d_backward<G>(dy.data(), batch, dx.data());
+    k::reference::avg_pool2d(G, x.data(), dy.data(), batch, y_ref.data(), dx_ref.data());
+    test::require_close(y, y_ref, 1e-6, 1e-6, "average forward");
+    test::require_close(dx, dx_ref, 1e-6, 1e-6, "average backward");
+}
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("convolution kernels match the scalar reference for every geometry", "[kernels][conv]", Archs) {
+    check_convs<TestType, conv(1, 28, 28, 6, 5, 5), conv(6, 12, 12, 16, 5, 5),  // LeNet's two layers
+                conv(3, 7, 9, 5, 3, 3, 2, 2, 1, 1),                               // stride 2, padding 1
+                conv(3, 11, 12, 6, 3, 5, 2, 1, 1, 1),                             // rectangular, strides 2 x 1
+                conv(4, 6, 5, 6, 2, 4, 1, 1, 1, 2, 1, 2),                         // uneven "same" padding, 2 groups
+                conv(2, 9, 9, 3, 3, 3, 1, 1, 2, 2, 2),                            // dilation 2
+                conv(4, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 4),                         // depthwise
+                conv(8, 4, 5, 3, 1, 1), conv(5, 17, 19, 7, 1, 1, 2, 2),           // 1x1, and 1x1 with stride
+                conv(2, 10, 27, 5, 3, 4), conv(3, 9, 20, 11, 2, 5)>();           // the direct path: rows of 24, 16
+    check_conv<conv(2, 6, 6, 4, 3, 3), TestType, k::relu_op>(2, true);             // the fused epilogue
+    check_conv<conv(2, 6, 6, 4, 3, 3), TestType, k::tanh_op>(2, true);
+}
+
+TEMPLATE_LIST_TEST_CASE("pooling kernels match the scalar reference, ties and padding included", "[kernels][conv]",
+                        Archs) {
+    check_pool<k::PoolGeometry{6, 24, 24, 2, 2, 2, 2, 0, 0}, TestType>();   // LeNet
+    check_pool<k::PoolGeometry{3, 7, 9, 3, 3, 2, 2, 1, 1}, TestType>();     // padded, overlapping
+    check_pool<k::PoolGeometry{2, 5, 37, 2, 3, 1, 1, 0, 1}, TestType>();    // stride 1, a row past a vector
+    check_pool<k::PoolGeometry{4, 33, 33, 3, 3, 3, 3, 1, 1}, TestType>();   // stride 3
+    check_pool<k::PoolGeometry{1, 2, 2, 2, 2, 2, 2, 0, 0}, TestType>();     // one window
+}
