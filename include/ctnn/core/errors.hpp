@@ -25,13 +25,14 @@ struct NOT_A_LAYER {
                   "documented in ctnn/core/layer.hpp)");
 };
 
-/// The first layer takes the size of what precedes it (an activation): the Seq's input size is
-/// unknown. Start with a layer of fixed input size, such as Linear<In, Out>.
+/// The first layer takes the shape of what precedes it (an activation, a convolution): the Seq's
+/// input shape is unknown. Start with a layer of fixed input size, such as Linear<In, Out>, or
+/// declare the input: Seq<Input<C, H, W>, Conv2D<...>, ...>.
 template <class FirstLayer>
 struct SEQ_MUST_START_WITH_A_SIZED_LAYER {
     static_assert(never<FirstLayer>,
-                  "ctnn::Seq: the first layer must have a fixed input size (e.g. Linear<In,Out>); "
-                  "an activation takes the size of the layer before it");
+                  "ctnn::Seq: the input shape is unknown: start with a layer of fixed input size (e.g. "
+                  "Linear<In,Out>) or declare it first, as in Seq<Input<C,H,W>, Conv2D<...>, ...>");
 };
 
 /// A layer declared with a zero size, e.g. Linear<0, 10>.
