@@ -18,6 +18,9 @@
 //       static constexpr ctnn::Shape expected_input(ctnn::Shape in);  // the input it needs, given `in`
 //                                // (`in` if that fits); otherwise the error LAYER_INPUT_NOT_ACCEPTED
 //       static std::string torch_module();  // the PyTorch module it mirrors: "nn.Linear(784, 256)"
+//       static constexpr bool declaration_ok = ...;  // false: its own parameters do not fit
+//       using declaration_error = ...;  // together; Seq then instantiates this error (and nothing
+//                                       // else), e.g. CONV_GROUPS_DO_NOT_DIVIDE_CHANNELS
 //       template <class T> static auto view(T* params) noexcept;  // named views of its tensors
 //       static constexpr std::size_t scratch_size(ctnn::Shape in);  // floats of working memory a
 //                                // call needs whatever the batch (an im2col buffer); forward and

@@ -35,7 +35,16 @@ struct LayerEntry {
     std::size_t scratch = 0;  // floats of working memory a call needs (core/layer.hpp)
 };
 
-enum class Problem { none, empty, not_a_layer, unsized_start, zero_size, mismatch, shape_mismatch, input_not_accepted };
+enum class Problem {
+    none, empty, not_a_layer, bad_declaration, unsized_start, zero_size, mismatch, shape_mismatch, input_not_accepted
+};
+
+/// False for a layer whose own parameters do not fit together (it then names its error type).
+template <class L>
+constexpr bool declaration_ok() {
+    if constexpr (requires { L::declaration_ok; }) return L::declaration_ok;
+    else return true;
+}
 
 struct Diagnosis {
     Problem problem = Problem::none;
@@ -166,6 +175,9 @@ constexpr Diagnosis diagnose() {
             for (std::size_t i = 0; i < sizeof...(Ls); ++i)
                 if (!is_layer[i]) return {Problem::not_a_layer, i};
             if constexpr ((Layer<Ls> && ...)) {
+                constexpr bool ok[] = {declaration_ok<Ls>()...};
+                for (std::size_t i = 0; i < sizeof...(Ls); ++i)
+                    if (!ok[i]) return {Problem::bad_declaration, i};
                 constexpr bool sized[] = {has_input_shape<Ls>...};
                 if (!S::marked && !sized[0]) return {Problem::unsized_start, 0};
                 constexpr auto t = make_table_from<S::input, Ls...>();
@@ -203,6 +215,10 @@ struct Report<SeqType, Problem::empty, Position, L...> : error::SEQ_HAS_NO_LAYER
 template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::not_a_layer, Position, L...>
     : error::NOT_A_LAYER<Position, typename SeqLayers<L...>::template at<Position>> {};
+
+template <class SeqType, std::size_t Position, class... L>
+struct Report<SeqType, Problem::bad_declaration, Position, L...>
+    : SeqLayers<L...>::template at<Position>::declaration_error {};
 
 template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::unsized_start, Position, L...>

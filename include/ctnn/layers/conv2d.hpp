@@ -17,18 +17,8 @@
 
 namespace ctnn {
 
-namespace detail {
-template <bool Divides, std::size_t G, std::size_t In, std::size_t Out>
-struct groups_check : error::CONV_GROUPS_DO_NOT_DIVIDE_CHANNELS<G, In, Out> {};
-template <std::size_t G, std::size_t In, std::size_t Out>
-struct groups_check<true, G, In, Out> {};
-}  // namespace detail
-
-// The groups are checked in a base, so that the error is the first line a compiler prints.
 template <std::size_t InChannels, std::size_t OutChannels, std::size_t Kernel, class... Options>
-struct Conv2D : detail::groups_check<InChannels % detail::spatial_settings<Options...>().groups == 0 &&
-                                         OutChannels % detail::spatial_settings<Options...>().groups == 0,
-                                     detail::spatial_settings<Options...>().groups, InChannels, OutChannels> {
+struct Conv2D {
     static_assert((detail::is_spatial_option<Options> && ...),
                   "ctnn::Conv2D: options are Stride, Padding, SamePadding, Dilation, Groups, KernelWidth, NoBias");
     static constexpr SpatialSettings settings = detail::spatial_settings<Options...>();
@@ -40,6 +30,9 @@ struct Conv2D : detail::groups_check<InChannels % detail::spatial_settings<Optio
     static_assert(!settings.same || (settings.stride_h <= 1 && settings.stride_w <= 1),
                   "ctnn::Conv2D: SamePadding needs stride 1 (as PyTorch's padding='same')");
     static_assert(!settings.same || settings.pad_h + settings.pad_w == 0, "ctnn::Conv2D: Padding or SamePadding, not both");
+    /// Groups that do not divide the channels: the Seq reports this error, naming the numbers.
+    static constexpr bool declaration_ok = InChannels % groups == 0 && OutChannels % groups == 0;
+    using declaration_error = error::CONV_GROUPS_DO_NOT_DIVIDE_CHANNELS<groups, InChannels, OutChannels>;
 
     /// The kernels' geometry for an input of shape `in` (C x H x W).
     static constexpr kernels::ConvGeometry geometry(Shape in) noexcept {
