@@ -1,7 +1,9 @@
 #pragma once
 // Counts heap allocations in a test program: replaces every replaceable operator new/delete (all
 // pairing with malloc/free, so AddressSanitizer sees no mismatch) and, outside sanitizer builds,
-// interposes malloc itself (glibc allows it), so that C allocations count too. Include it in
+// interposes malloc itself (glibc allows it), so that C allocations count too. (Under
+// ThreadSanitizer an interposed malloc crashed the program before main: the test programs that
+// count allocations then listed no tests, and ran none.) Include it in
 // exactly one source file of a test program; read test::allocations before and after.
 #include <algorithm>
 #include <atomic>
@@ -53,10 +55,10 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); 
 void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define CTNN_TEST_SANITIZED 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define CTNN_TEST_SANITIZED 1
 #endif
 #endif
