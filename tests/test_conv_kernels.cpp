@@ -7,18 +7,10 @@
 #include <ctnn/kernels/pool2d.hpp>
 #include <ctnn/kernels/reference.hpp>
 #include <tuple>
+#include "archs.hpp"
 #include "support.hpp"
 
 namespace k = ctnn::kernels;
-
-using Archs = std::tuple<xsimd::sse2
-#if XSIMD_WITH_FMA3_AVX2
-                         , xsimd::fma3<xsimd::avx2>
-#endif
-#if XSIMD_WITH_AVX512BW
-                         , xsimd::avx512bw
-#endif
-                         >;
 
 namespace {
 constexpr k::ConvGeometry conv(std::size_t c, std::size_t h, std::size_t w, std::size_t out, std::size_t kh,

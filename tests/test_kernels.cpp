@@ -7,20 +7,10 @@
 #include <ctnn/kernels/softmax.hpp>
 #include <tuple>
 #include <type_traits>
+#include "archs.hpp"
 #include "support.hpp"
 
 namespace k = ctnn::kernels;
-
-// The instruction sets compiled into this test: SSE2 always; AVX2 and AVX-512 when the build's
-// -march has them.
-using Archs = std::tuple<xsimd::sse2
-#if XSIMD_WITH_FMA3_AVX2
-                         , xsimd::fma3<xsimd::avx2>
-#endif
-#if XSIMD_WITH_AVX512BW
-                         , xsimd::avx512bw
-#endif
-                         >;
 
 using Ops = std::tuple<k::identity_op, k::relu_op, k::leaky_relu_op<1, 100>, k::sigmoid_op, k::tanh_op>;
 

@@ -143,6 +143,17 @@ inline std::string python_float(float value) {
 
 inline double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
+/// The report's last lines: mean, min and max seconds per epoch (if any ran), then the total.
+inline void print_times(const std::vector<double>& epoch_seconds, clock_type::time_point program_start) {
+    if (!epoch_seconds.empty()) {
+        double sum = 0;
+        for (double s : epoch_seconds) sum += s;
+        const auto [lo, hi] = std::minmax_element(epoch_seconds.begin(), epoch_seconds.end());
+        std::printf("Time per epoch: %.3f s (min %.3f s, max %.3f s)\n", sum / double(epoch_seconds.size()), *lo, *hi);
+    }
+    std::printf("Total time: %.3f s\n", seconds_since(program_start));
+}
+
 /// Trains and evaluates one network type as the options say; returns the exit code.
 template <class Net>
 int run(const Options& o, const DataFiles& files, clock_type::time_point program_start);

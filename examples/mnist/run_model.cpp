@@ -136,13 +136,7 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
         }
     }
 
-    if (!epoch_seconds.empty()) {
-        double sum = 0;
-        for (double s : epoch_seconds) sum += s;
-        const auto [lo, hi] = std::minmax_element(epoch_seconds.begin(), epoch_seconds.end());
-        std::printf("Time per epoch: %.3f s (min %.3f s, max %.3f s)\n", sum / double(epoch_seconds.size()), *lo, *hi);
-    }
-    std::printf("Total time: %.3f s\n", seconds_since(program_start));
+    print_times(epoch_seconds, program_start);
     return 0;
 }
 

@@ -53,10 +53,10 @@ struct Diagnosis {
 
 /// A Seq's type list seen as layers: an Input<...> marker in front, if any, only gives the input
 /// shape; `at<I>` is the layer at position I and `depth` counts layers.
-template <class... L>
-struct SeqLayers {
-    static constexpr bool marked = false;
-    static constexpr Shape input{};
+template <Shape In, class... L>
+struct LayerList {
+    static constexpr bool marked = In.rank != 0;
+    static constexpr Shape input = In;
     static constexpr std::size_t depth = sizeof...(L);
     template <std::size_t I>
     using at = type_at<I, L...>;
@@ -65,19 +65,11 @@ struct SeqLayers {
         return f.template operator()<L...>();
     }
 };
+template <class... L>
+struct SeqLayers : LayerList<Shape{}, L...> {};
 template <class First, class... L>
     requires is_input_marker<First>
-struct SeqLayers<First, L...> {
-    static constexpr bool marked = true;
-    static constexpr Shape input = First::shape;
-    static constexpr std::size_t depth = sizeof...(L);
-    template <std::size_t I>
-    using at = type_at<I, L...>;
-    template <class F>
-    static constexpr auto apply(F&& f) {
-        return f.template operator()<L...>();
-    }
-};
+struct SeqLayers<First, L...> : LayerList<First::shape, L...> {};
 
 /// The table of layers L... fed an input of shape `start` (rank 0: the first layer's own).
 template <Shape Start, class... L>

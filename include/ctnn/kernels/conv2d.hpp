@@ -377,50 +377,44 @@ inline void conv2d_backward(const float* x, const float* dy, std::size_t batch, 
     float* const tmp = scratch + detail::ConvScratch<G>::weight_grad;
     float* const zeros = scratch + detail::ConvScratch<G>::zeros;
     float* const dy_t = scratch + detail::ConvScratch<G>::transposed;
-    std::fill_n(zeros, K, 0.0f);
-    // With whole vectors of output channels, dW^T (K x O per group) accumulates over the batch as
-    // an axpy product along the output channels, transposed back once at the end; otherwise each
-    // sample's dW is a dot-product form along the positions, added to dw.
-    constexpr bool channels_in_vectors = O % L == 0;
+    // The weight gradient, by shape: the direct path's own kernel; with whole vectors of output
+    // channels, dW^T (K x O per group) accumulated over the batch as an axpy product along the
+    // output channels and transposed back once at the end; otherwise each sample's dW in the
+    // dot-product form along the positions, added to dw.
+    constexpr bool direct = detail::DirectConv<G, Arch>::applies;
+    constexpr bool channels_in_vectors = !direct && O % L == 0;
     if constexpr (channels_in_vectors) std::fill_n(tmp, wsize, 0.0f);
+    if constexpr (!direct && !channels_in_vectors) std::fill_n(zeros, K, 0.0f);
     for (std::size_t n = 0; n < batch; ++n) {
         const float* xn = x + n * in_size;
         const float* dyn = dy + n * out_size;
         if (db)
             for (std::size_t o = 0; o < G.out_channels; ++o) db[o] += detail::sum<P, Arch>(dyn + o * P);
-        if constexpr (detail::DirectConv<G, Arch>::applies) {
+        if constexpr (direct) {
             detail::for_blocks<G.out_channels, detail::DirectConv<G, Arch>::grad_block>([&]<std::size_t B>(std::size_t o0) {
                 detail::direct_weight_grad<G, B, Arch>(xn, dyn, o0, dw);
             });
-            if (dx) {
-                float* dxn = dx + n * in_size;
-                for (std::size_t g = 0; g < G.groups; ++g)
-                    detail::axpy_product<P, false, Arch>(K, O, w + g * O * K, 1, K, dyn + g * O * P, scratch + g * K * P);
-                std::fill_n(dxn, in_size, 0.0f);
-                detail::col2im_add<G>(scratch, dxn);
-            }
-            continue;
-        }
-        const float* col = xn;
-        if constexpr (!G.is_pointwise()) {
-            detail::im2col<G, Arch>(xn, scratch);
-            col = scratch;
-        }
-        if constexpr (channels_in_vectors) {
-            for (std::size_t g = 0; g < G.groups; ++g) {
-                const float* block = dyn + g * O * P;
-                for (std::size_t o = 0; o < O; ++o)
-                    for (std::size_t p = 0; p < P; ++p) dy_t[p * O + o] = block[o * P + p];
-                detail::axpy_product<O, true, Arch>(K, P, col + g * K * P, P, 1, dy_t, tmp + g * O * K);
-            }
         } else {
-            // dW[o, k] = dY[o, :] . col[k, :]: the forward product's dot-product form along P.
-            for (std::size_t g = 0; g < G.groups; ++g)
-                linear_forward<P, K, identity_op, Arch>(dyn + g * O * P, O, col + g * K * P, zeros, tmp + g * O * K);
-            constexpr std::size_t vec_end = wsize / L * L;
-            for (std::size_t i = 0; i < vec_end; i += L)
-                (V::load_unaligned(dw + i) + V::load_unaligned(tmp + i)).store_unaligned(dw + i);
-            for (std::size_t i = vec_end; i < wsize; ++i) dw[i] += tmp[i];
+            const float* col = xn;
+            if constexpr (!G.is_pointwise()) {
+                detail::im2col<G, Arch>(xn, scratch);
+                col = scratch;
+            }
+            if constexpr (channels_in_vectors) {
+                for (std::size_t g = 0; g < G.groups; ++g) {
+                    const float* block = dyn + g * O * P;
+                    for (std::size_t o = 0; o < O; ++o)
+                        for (std::size_t p = 0; p < P; ++p) dy_t[p * O + o] = block[o * P + p];
+                    detail::axpy_product<O, true, Arch>(K, P, col + g * K * P, P, 1, dy_t, tmp + g * O * K);
+                }
+            } else {
+                for (std::size_t g = 0; g < G.groups; ++g)
+                    linear_forward<P, K, identity_op, Arch>(dyn + g * O * P, O, col + g * K * P, zeros, tmp + g * O * K);
+                constexpr std::size_t vec_end = wsize / L * L;
+                for (std::size_t i = 0; i < vec_end; i += L)
+                    (V::load_unaligned(dw + i) + V::load_unaligned(tmp + i)).store_unaligned(dw + i);
+                for (std::size_t i = vec_end; i < wsize; ++i) dw[i] += tmp[i];
+            }
         }
         if (!dx) continue;
         float* dxn = dx + n * in_size;

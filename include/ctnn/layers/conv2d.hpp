@@ -83,16 +83,14 @@ struct Conv2D {
                std::to_string(Kernel) + detail::option_spellings<Options...>() + ">";
     }
     static std::string torch_module() {
-        auto pair = [](std::size_t h, std::size_t w) {
-            return h == w ? std::to_string(h) : "(" + std::to_string(h) + ", " + std::to_string(w) + ")";
-        };
+        using detail::torch_pair;
         std::string s = "nn.Conv2d(" + std::to_string(InChannels) + ", " + std::to_string(OutChannels) + ", " +
-                        pair(kernel_h, kernel_w);
-        if (settings.stride_h > 1 || settings.stride_w > 1) s += ", stride=" + pair(settings.stride_h, settings.stride_w);
+                        torch_pair(kernel_h, kernel_w);
+        if (settings.stride_h > 1 || settings.stride_w > 1) s += ", stride=" + torch_pair(settings.stride_h, settings.stride_w);
         if (settings.same) s += ", padding='same'";
-        else if (settings.pad_h + settings.pad_w > 0) s += ", padding=" + pair(settings.pad_h, settings.pad_w);
+        else if (settings.pad_h + settings.pad_w > 0) s += ", padding=" + torch_pair(settings.pad_h, settings.pad_w);
         if (settings.dilation_h > 1 || settings.dilation_w > 1)
-            s += ", dilation=" + pair(settings.dilation_h, settings.dilation_w);
+            s += ", dilation=" + torch_pair(settings.dilation_h, settings.dilation_w);
         if (groups > 1) s += ", groups=" + std::to_string(groups);
         if (!has_bias) s += ", bias=False";
         return s + ")";

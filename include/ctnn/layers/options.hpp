@@ -9,6 +9,18 @@
 
 namespace ctnn {
 
+namespace detail {
+/// "ctnn::Stride<2>" or "ctnn::Stride<2,1>": one value when height and width agree.
+inline std::string pair_spelling(const char* name, std::size_t h, std::size_t w) {
+    return h == w ? template_spelling(name, {static_cast<long long>(h)})
+                  : template_spelling(name, {static_cast<long long>(h), static_cast<long long>(w)});
+}
+/// PyTorch's spelling of a size pair: "2" or "(2, 1)".
+inline std::string torch_pair(std::size_t h, std::size_t w) {
+    return h == w ? std::to_string(h) : "(" + std::to_string(h) + ", " + std::to_string(w) + ")";
+}
+}  // namespace detail
+
 /// The settings options write into; each layer reads the ones it supports.
 struct SpatialSettings {
     std::size_t kernel_w = 0;  // 0: square
@@ -25,22 +37,19 @@ struct NoBias {
     static std::string cpp_name() { return "ctnn::NoBias"; }
 };
 
-
 /// Stride<S> or Stride<SH, SW>: the step between windows (default 1; pooling: the kernel).
 template <std::size_t H, std::size_t W = H>
 struct Stride {
     static_assert(H > 0 && W > 0, "ctnn::Stride: strides must be positive");
     static constexpr void apply(SpatialSettings& s) noexcept { s.stride_h = H, s.stride_w = W; }
-    static std::string cpp_name() { return H == W ? template_spelling("ctnn::Stride", {H}) : template_spelling("ctnn::Stride", {H, W}); }
-    static std::string torch() { return H == W ? std::to_string(H) : "(" + std::to_string(H) + ", " + std::to_string(W) + ")"; }
+    static std::string cpp_name() { return detail::pair_spelling("ctnn::Stride", H, W); }
 };
 
 /// Padding<P> or Padding<PH, PW>: zeros added on each side (pooling: -inf for max).
 template <std::size_t H, std::size_t W = H>
 struct Padding {
     static constexpr void apply(SpatialSettings& s) noexcept { s.pad_h = H, s.pad_w = W; }
-    static std::string cpp_name() { return H == W ? template_spelling("ctnn::Padding", {H}) : template_spelling("ctnn::Padding", {H, W}); }
-    static std::string torch() { return H == W ? std::to_string(H) : "(" + std::to_string(H) + ", " + std::to_string(W) + ")"; }
+    static std::string cpp_name() { return detail::pair_spelling("ctnn::Padding", H, W); }
 };
 
 /// PyTorch's padding='same' (stride 1): the output has the input's height and width; an odd
@@ -55,8 +64,7 @@ template <std::size_t H, std::size_t W = H>
 struct Dilation {
     static_assert(H > 0 && W > 0, "ctnn::Dilation: dilations must be positive");
     static constexpr void apply(SpatialSettings& s) noexcept { s.dilation_h = H, s.dilation_w = W; }
-    static std::string cpp_name() { return H == W ? template_spelling("ctnn::Dilation", {H}) : template_spelling("ctnn::Dilation", {H, W}); }
-    static std::string torch() { return H == W ? std::to_string(H) : "(" + std::to_string(H) + ", " + std::to_string(W) + ")"; }
+    static std::string cpp_name() { return detail::pair_spelling("ctnn::Dilation", H, W); }
 };
 
 /// Groups<G>: channels split into G groups convolved separately; Groups<C> is depthwise.

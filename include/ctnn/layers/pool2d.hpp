@@ -54,12 +54,10 @@ struct Pool2D {
                detail::option_spellings<Options...>() + ">";
     }
     static std::string torch_module() {
-        auto pair = [](std::size_t h, std::size_t w) {
-            return h == w ? std::to_string(h) : "(" + std::to_string(h) + ", " + std::to_string(w) + ")";
-        };
-        std::string s = std::string(Kind == PoolKind::max ? "nn.MaxPool2d(" : "nn.AvgPool2d(") + pair(kernel_h, kernel_w);
-        if (settings.stride_h) s += ", stride=" + pair(settings.stride_h, settings.stride_w);
-        if (settings.pad_h + settings.pad_w) s += ", padding=" + pair(settings.pad_h, settings.pad_w);
+        using detail::torch_pair;
+        std::string s = std::string(Kind == PoolKind::max ? "nn.MaxPool2d(" : "nn.AvgPool2d(") + torch_pair(kernel_h, kernel_w);
+        if (settings.stride_h) s += ", stride=" + torch_pair(settings.stride_h, settings.stride_w);
+        if (settings.pad_h + settings.pad_w) s += ", padding=" + torch_pair(settings.pad_h, settings.pad_w);
         return s + ")";
     }
 

@@ -1,0 +1,14 @@
+#pragma once
+// The instruction sets the kernel tests instantiate side by side: SSE2 always; AVX2 and AVX-512
+// when the build's -march has them.
+#include <tuple>
+#include <xsimd/xsimd.hpp>
+
+using Archs = std::tuple<xsimd::sse2
+#if XSIMD_WITH_FMA3_AVX2
+                         , xsimd::fma3<xsimd::avx2>
+#endif
+#if XSIMD_WITH_AVX512BW
+                         , xsimd::avx512bw
+#endif
+                         >;
