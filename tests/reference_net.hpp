@@ -80,9 +80,26 @@ void spatial_double(const double* w, const double* x, const ctnn::Shape& in, con
 }
 
 /// Forward in double with parameters from `params` (a block in Net's layout, as doubles).
+template <class Layer>
+inline constexpr bool is_batch_norm = requires { Layer::eps; Layer::momentum; };
+template <class Layer>
+inline constexpr bool is_dropout = requires { Layer::threshold; Layer::scale; };
+
+/// Whether Dropout L keeps unit u (a value, or a channel for Dropout2d) of batch row `row` under
+/// `step`: the draw defined in layers/dropout.hpp.
+template <class L>
+bool dropout_keeps(const ctnn::TrainingStep& step, std::size_t row, std::size_t u) {
+    using ctnn::detail::hash32, ctnn::detail::hash64;
+    const std::uint64_t key = hash64(step.seed ^ hash64(step.step ^ hash64(step.first_row + row)));
+    return hash32(hash32(std::uint32_t(u) ^ std::uint32_t(key)) + std::uint32_t(key >> 32)) >= L::threshold;
+}
+
+/// The network's outputs in double; `training`: BatchNorm with the batch's statistics and
+/// Dropout with the masks of `step` (else the running statistics and the identity).
 template <class Net>
 std::vector<double> reference_forward_double(const std::vector<double>& params, const std::vector<double>& x,
-                                             std::size_t batch) {
+                                             std::size_t batch, bool training = false,
+                                             ctnn::TrainingStep step = {}) {
     std::vector<double> cur = x;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (
@@ -109,6 +126,42 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                     return;
                 }
                 if constexpr (std::is_same_v<L, ctnn::Flatten>) return;
+                if constexpr (is_batch_norm<L>) {
+                    const std::size_t channels = e.in.dims[0], inner = n_in / channels;
+                    const double* w = params.data() + e.param_offset;
+                    for (std::size_t c = 0; c < channels; ++c) {
+                        double mean = w[L::tensors[2].offset + c], var = w[L::tensors[3].offset + c];
+                        if (training) {
+                            mean = var = 0;
+                            for (std::size_t r = 0; r < batch; ++r)
+                                for (std::size_t i = 0; i < inner; ++i) mean += cur[(r * channels + c) * inner + i];
+                            mean /= double(batch * inner);
+                            for (std::size_t r = 0; r < batch; ++r)
+                                for (std::size_t i = 0; i < inner; ++i) {
+                                    const double d = cur[(r * channels + c) * inner + i] - mean;
+                                    var += d * d;
+                                }
+                            var /= double(batch * inner);
+                        }
+                        const double scale = w[L::tensors[0].offset + c] / std::sqrt(var + double(L::eps));
+                        for (std::size_t r = 0; r < batch; ++r)
+                            for (std::size_t i = 0; i < inner; ++i) {
+                                const std::size_t at = (r * channels + c) * inner + i;
+                                next[at] = (cur[at] - mean) * scale + w[L::tensors[1].offset + c];
+                            }
+                    }
+                    cur = std::move(next);
+                    return;
+                }
+                if constexpr (is_dropout<L>) {
+                    if (!training) return;
+                    const bool channels = L::cpp_name().find("Dropout2d") != std::string::npos;
+                    const std::size_t inner = channels ? n_in / e.in.dims[0] : 1;
+                    for (std::size_t r = 0; r < batch; ++r)
+                        for (std::size_t i = 0; i < n_in; ++i)
+                            cur[r * n_in + i] *= dropout_keeps<L>(step, r, i / inner) ? double(L::scale) : 0.0;
+                    return;
+                }
                 if constexpr (std::is_same_v<L, ctnn::Softmax>) {
                     for (std::size_t r = 0; r < batch; ++r) {
                         double m = cur[r * n_in], sum = 0;

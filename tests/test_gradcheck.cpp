@@ -43,8 +43,9 @@ void gradcheck(Loss loss, std::uint64_t seed) {
     for (std::size_t r = 0; r < batch; ++r) labels[r] = int((r * 7 + seed) % Net::out_size);
     const auto target = test::random_vector(batch * Net::out_size, seed + 2);
 
+    // Training mode: BatchNorm's batch statistics, Dropout's masks of the workspace's first step.
     auto loss_of = [&](const std::vector<double>& p, const std::vector<double>& xd) {
-        const auto z = test::reference_forward_double<Net>(p, xd, batch);
+        const auto z = test::reference_forward_double<Net>(p, xd, batch, true, ctnn::TrainingStep{});
         return loss == Loss::cross_entropy ? ce_double(z, labels, Net::out_size) : mse_double(z, target);
     };
 
@@ -155,4 +156,20 @@ TEST_CASE("pooling, Flatten and GlobalAvgPool2D gradients match finite differenc
         Loss::cross_entropy, 33);
     gradcheck<Seq<Input<2, 7, 7>, AvgPool2D<3, Stride<2>, Padding<1>>, Conv2D<2, 3, 1>, Sigmoid,
                   MaxPool2D<3, Stride<1>, Padding<1>>, GlobalAvgPool2D, Flatten, Linear<3, 2>>>(Loss::mse, 34);
+}
+
+TEST_CASE("BatchNorm2d and BatchNorm1d gradients in training mode match finite differences",
+          "[gradcheck][batchnorm]") {
+    using namespace ctnn;
+    gradcheck<Seq<Input<2, 5, 4>, Conv2D<2, 3, 3, Padding<1>, NoBias>, BatchNorm2d<3>, Tanh, Flatten, Linear<60, 4>>>(
+        Loss::cross_entropy, 40);
+    gradcheck<Seq<Linear<6, 9>, BatchNorm1d<9>, Sigmoid, Linear<9, 4>>>(Loss::mse, 41);
+    gradcheck<Seq<Input<3, 7>, BatchNorm1d<3>, Flatten, Linear<21, 3>>>(Loss::cross_entropy, 42);
+}
+
+TEST_CASE("Dropout and Dropout2d gradients (the masks of one step) match finite differences",
+          "[gradcheck][dropout]") {
+    using namespace ctnn;
+    gradcheck<Seq<Linear<6, 40>, Dropout<30>, Tanh, Linear<40, 4>>>(Loss::cross_entropy, 43);
+    gradcheck<Seq<Input<4, 3, 3>, Conv2D<4, 8, 1>, Dropout2d<1, 2>, Flatten, Linear<72, 3>>>(Loss::mse, 44);
 }

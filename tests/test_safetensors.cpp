@@ -47,6 +47,11 @@ using CnnOptionsExport =
         ctnn::Conv2D<4, 4, 3, ctnn::Stride<2, 1>, ctnn::Padding<1, 0>, ctnn::Dilation<1, 2>, ctnn::Groups<2>>,
         ctnn::PReLU<4>, ctnn::AvgPool2D<3, ctnn::Stride<1>, ctnn::Padding<1>>,
         ctnn::MaxPool2D<2, ctnn::KernelWidth<3>, ctnn::Stride<1, 2>>, ctnn::Flatten, Linear<24, 5>, ctnn::Softmax>;
+// Batch normalisation and dropout, keeping their positions: tensors "1.running_mean", "7.weight", ...
+using BatchNormExport =
+    Seq<ctnn::Input<2, 6, 6>, ctnn::Conv2D<2, 4, 3, ctnn::NoBias>, ctnn::BatchNorm2d<4>, ctnn::ReLU, ctnn::Dropout2d<25>,
+        ctnn::MaxPool2D<2>, ctnn::Flatten, Linear<16, 8, ctnn::NoBias>, ctnn::BatchNorm1d<8>, ctnn::Tanh,
+        ctnn::Dropout<50>, Linear<8, 3>>;
 
 namespace {
 
@@ -184,7 +189,7 @@ Samples read_samples(const std::string& file) {
 }
 
 template <class Net>
-void check_torch_fixture(const std::string& stem) {
+std::unique_ptr<Net> check_torch_fixture(const std::string& stem) {
     auto net = std::make_unique<Net>();
     io::load_safetensors(*net, fs::path(CTNN_TEST_DATA_DIR) / (stem + ".safetensors"));
     const Samples s = read_samples(stem + ".txt");
@@ -202,6 +207,7 @@ void check_torch_fixture(const std::string& stem) {
     ctnn::InferenceScratch<Net> scratch(s.rows);
     net->forward(s.inputs, y, scratch);
     test::require_close(y, s.outputs, 0, 1e-5, (stem + ": batch forward").c_str());
+    return net;
 }
 
 }  // namespace
@@ -788,6 +794,44 @@ TEST_CASE("a network exported from PyTorch gives PyTorch's outputs within 1e-5",
     check_torch_fixture<CnnOptionsExport>("torch_export_cnn_options");
 }
 
+TEST_CASE("a PyTorch network with BatchNorm and Dropout gives its eval-mode outputs within 1e-5",
+          "[safetensors][torch][batchnorm][dropout]") {
+    // nn.BatchNorm2d and nn.BatchNorm1d with running statistics from three training-mode batches
+    // (not the defaults 0, 1, 0), random weights and biases; nn.Dropout2d(0.25) and nn.Dropout(0.5)
+    // at positions 3 and 9, which ctnn keeps. Inference uses the running statistics.
+    const auto net = check_torch_fixture<BatchNormExport>("torch_export_batchnorm");
+    // num_batches_tracked, an I64 scalar in the file, read as the count PyTorch had.
+    REQUIRE(net->layer<1>().num_batches_tracked == 3.0f);
+    REQUIRE(net->layer<7>().num_batches_tracked == 3.0f);
+    for (float v : net->layer<1>().running_var) REQUIRE(v != 1.0f);
+    for (float m : net->layer<7>().running_mean) REQUIRE(m != 0.0f);
+
+    // The file's tensors are the state_dict's, by PyTorch's positions.
+    const Bytes b = read_all(fs::path(CTNN_TEST_DATA_DIR) / "torch_export_batchnorm.safetensors");
+    const std::uint64_t n = io::detail::load_le64(b.data());
+    io::detail::Header h;
+    REQUIRE(io::detail::parse_header("t", std::string_view(reinterpret_cast<const char*>(b.data() + 8), n),
+                                     b.size() - 8 - n, h)
+                .ok());
+    std::vector<std::string> names;
+    for (const auto& t : h.tensors) names.push_back(t.name);
+    REQUIRE(names == std::vector<std::string>{"0.weight", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+                                              "1.num_batches_tracked", "6.weight", "7.weight", "7.bias",
+                                              "7.running_mean", "7.running_var", "7.num_batches_tracked",
+                                              "10.weight", "10.bias"});
+    REQUIRE(h.tensors[5].dtype == io::detail::Dtype::I64);
+    REQUIRE(h.tensors[5].shape.empty());
+    REQUIRE(h.metadata.at("ctnn.signature") == io::signature<BatchNormExport>());
+
+    // A model with the dropouts left out (as the tool once dropped them) is another model: the
+    // Linear at PyTorch's position 6 is at 5 there.
+    using WithoutDropout =
+        Seq<ctnn::Input<2, 6, 6>, ctnn::Conv2D<2, 4, 3, ctnn::NoBias>, ctnn::BatchNorm2d<4>, ctnn::ReLU,
+            ctnn::MaxPool2D<2>, ctnn::Flatten, Linear<16, 8, ctnn::NoBias>, ctnn::BatchNorm1d<8>, ctnn::Tanh,
+            Linear<8, 3>>;
+    expect_failure<WithoutDropout>(b, Kind::missing_tensor, {"tensor \"5.weight\" is missing", "at position 5"});
+}
+
 TEST_CASE("PyTorch exports in F16, BF16 and F64 load converted, with PyTorch's outputs", "[safetensors][torch]") {
     check_torch_fixture<Small>("torch_export_small_f16");
     check_torch_fixture<Small>("torch_export_small_bf16");
@@ -803,12 +847,26 @@ TEST_CASE("a PyTorch export does not load into another model", "[safetensors][to
 }
 
 namespace {
-/// Writes `stem`.safetensors (a seeded Net) and `stem`.txt (sample inputs and its outputs) in `out`.
+/// Writes `stem`.safetensors (a seeded Net, then `steps` training steps with SGD on random data,
+/// which move BatchNorm's running statistics and count) and `stem`.txt (sample inputs and its
+/// inference outputs) in `out`.
 template <class Net>
-void export_for_torch(const fs::path& out, const std::string& stem, std::uint64_t seed) {
+void export_for_torch(const fs::path& out, const std::string& stem, std::uint64_t seed, int steps = 0) {
     auto net = std::make_unique<Net>();
     ctnn::Rng rng(seed);
     ctnn::init::pytorch_default(*net, rng);
+    if (steps > 0) {
+        constexpr std::size_t batch = 16;
+        ctnn::train::StepBuffers<Net> buffers(batch);
+        ctnn::optim::Sgd<Net> sgd({.lr = 0.05f});
+        std::vector<int> labels(batch);
+        for (int s = 0; s < steps; ++s) {
+            auto x = test::random_vector(batch * Net::in_size, seed + 100 + std::uint64_t(s), 2.0);
+            for (auto& v : x) v = v * 1.5f + 0.5f;  // a mean and a spread that BatchNorm tracks
+            for (std::size_t r = 0; r < batch; ++r) labels[r] = int((r + std::size_t(s)) % Net::out_size);
+            ctnn::train::step(*net, sgd, ctnn::loss::SoftmaxCrossEntropy{}, x, labels, buffers);
+        }
+    }
     io::save_safetensors(*net, out / (stem + ".safetensors"));
     constexpr std::size_t rows = 6;
     const auto x = test::random_vector(rows * Net::in_size, seed + 1, 2.0);
@@ -835,18 +893,30 @@ using CnnCtnnExport =
         ctnn::LeakyReLUSlope<1, 5>, ctnn::MaxPool2D<3, ctnn::Stride<2>, ctnn::Padding<1>>, ctnn::PReLU<6>,
         ctnn::AvgPool2D<2, ctnn::Stride<1>>, ctnn::Conv2D<6, 4, 1, ctnn::KernelWidth<2>>, ctnn::GlobalAvgPool2D,
         ctnn::Flatten, Linear<4, 3>, ctnn::Softmax>;
+// BatchNorm2d, BatchNorm1d on feature vectors and on sequences {C, L}, the dropouts with
+// denominators other than 100 (ctnn.torch spells p as Python does: nn.Dropout2d(p=0.3333333333333333)).
+using BatchNormCtnnExport =
+    Seq<ctnn::Input<2, 8, 8>, ctnn::Conv2D<2, 4, 3>, ctnn::BatchNorm2d<4>, ctnn::ReLU, ctnn::Dropout2d<1, 3>,
+        ctnn::MaxPool2D<2>, ctnn::Flatten, Linear<36, 6>, ctnn::BatchNorm1d<6>, ctnn::ELU, ctnn::Dropout<125, 1000>,
+        Linear<6, 3>>;
+using SequenceBatchNormCtnnExport =
+    Seq<ctnn::Input<3, 5>, ctnn::BatchNorm1d<3>, ctnn::Dropout<20>, ctnn::Flatten, Linear<15, 4>>;
 }  // namespace
 
-// Not run by ctest (hidden): writes ctnn models, a multilayer perceptron and a convolutional
-// network, with sample inputs and their outputs for the PyTorch side of the round trip:
+// Not run by ctest (hidden): writes ctnn models, a multilayer perceptron, a convolutional
+// network and two with BatchNorm and Dropout trained a few steps (running statistics and
+// num_batches_tracked not the defaults), with sample inputs and their inference outputs for the
+// PyTorch side of the round trip (eval mode):
 //   CTNN_EXPORT_DIR=out build/.../test_safetensors "[.torch-export]"
-//   /usr/bin/python3 tools/safetensors_to_torch.py out/ctnn_export.safetensors --inputs out/ctnn_export.txt
-//   /usr/bin/python3 tools/safetensors_to_torch.py out/ctnn_export_cnn.safetensors --inputs out/ctnn_export_cnn.txt
+//   for m in ctnn_export ctnn_export_cnn ctnn_export_batchnorm ctnn_export_batchnorm_sequence; do
+//     /usr/bin/python3 tools/safetensors_to_torch.py out/$m.safetensors --inputs out/$m.txt; done
 TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-export]") {
     const char* dir = std::getenv("CTNN_EXPORT_DIR");
     const fs::path out = dir ? dir : ".";
     export_for_torch<Activations>(out, "ctnn_export", 11);
     export_for_torch<CnnCtnnExport>(out, "ctnn_export_cnn", 13);
+    export_for_torch<BatchNormCtnnExport>(out, "ctnn_export_batchnorm", 17, 5);
+    export_for_torch<SequenceBatchNormCtnnExport>(out, "ctnn_export_batchnorm_sequence", 19, 4);
 }
 
 TEST_CASE("check_writable tries a save's file without writing it, and names the path when it cannot", "[safetensors]") {

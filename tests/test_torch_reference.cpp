@@ -56,14 +56,30 @@ std::vector<float> sample(std::span<const float> all, const Sampled& s) {
 template <class Net>
 void set_formula_parameters(Net& net) {
     std::size_t k = 0;
-    for (const auto& t : Net::tensors) {
+    for (std::size_t i = 0; i < Net::tensors.size(); ++i) {
+        const auto& t = Net::tensors[i];
+        if (!t.info.trainable()) {  // running statistics: PyTorch's initial values
+            for (std::size_t j = 0; j < t.info.size(); ++j) net.parameters()[t.offset + j] = t.info.init.value;
+            continue;
+        }
+        // A BatchNorm's weight (a `parameter` followed by its bias) and bias: 1 + 0.2 sin, 0.2 sin.
+        const bool norm_weight = t.info.role == ctnn::TensorRole::parameter && i + 1 < Net::tensors.size() &&
+                                 Net::tensors[i + 1].info.name == "bias";
+        const bool norm_bias = t.info.name == "bias" && i > 0 && Net::tensors[i - 1].info.role == ctnn::TensorRole::parameter;
+        if (norm_weight || norm_bias) {
+            for (std::size_t j = 0; j < t.info.size(); ++j)
+                net.parameters()[t.offset + j] =
+                    float((norm_weight ? 1.0 : 0.0) + 0.2 * std::sin(1.3 * double(j) + 0.7 * double(k) + 0.1));
+            ++k;
+            continue;
+        }
         if (t.info.role == ctnn::TensorRole::parameter) {  // a PReLU's slopes: PyTorch's 0.25
             for (std::size_t j = 0; j < t.info.size(); ++j) net.parameters()[t.offset + j] = t.info.init.value;
             ++k;
             continue;
         }
         // A weight's fan-in (in_features; in_channels / groups x kernel); a bias takes its weight's.
-        const double fan_in = double(t.info.rank >= 2 ? t.info.fan_in() : Net::tensors[k - 1].info.fan_in());
+        const double fan_in = double(t.info.rank >= 2 ? t.info.fan_in() : Net::tensors[i - 1].info.fan_in());
         for (std::size_t j = 0; j < t.info.size(); ++j)
             net.parameters()[t.offset + j] = float(std::sin(1.3 * double(j) + 0.7 * double(k) + 0.1) / std::sqrt(fan_in));
         ++k;
@@ -82,8 +98,9 @@ struct Batch {
 
 template <class Net>
 void compare_tensors(const float* block, const std::map<std::string, Sampled>& f, const std::string& prefix,
-                     double rel, double abs) {
+                     double rel, double abs, bool trainable_only = false) {
     for (const auto& t : Net::tensors) {
+        if (trainable_only && !t.info.trainable()) continue;
         const std::string name = prefix + t.name();
         INFO(name);
         REQUIRE(f.count(name) == 1);
@@ -108,8 +125,16 @@ void check_steps(const std::map<std::string, Sampled>& f, std::size_t batch, con
         grads.zero();
         net->backward(b.x, dlogits, ws, grads);
         opt.step(*net, grads);
+        net->update_running_statistics(ws);
     }
     compare_tensors<Net>(net->parameters(), f, prefix, 1e-5, 1e-6);
+    if (f.count(prefix + "eval_logits")) {  // inference with the running statistics
+        std::vector<float> logits(batch * Net::out_size);
+        ctnn::InferenceScratch<Net> scratch(batch);
+        net->forward(b.x, logits, scratch);
+        test::require_close(sample(logits, f.at(prefix + "eval_logits")), f.at(prefix + "eval_logits").values, 1e-5,
+                            1e-5, "eval_logits");
+    }
 }
 
 template <class Net>
@@ -135,7 +160,7 @@ void check_against_torch(const std::string& file) {
         grads.zero();
         net->backward(b.x, dlogits, ws, grads, dx);
         test::require_close(sample(dx, f.at("input_grad")), f.at("input_grad").values, 1e-4, 1e-6, "input_grad");
-        compare_tensors<Net>(grads.data(), f, "grad.", 1e-4, 1e-6);
+        compare_tensors<Net>(grads.data(), f, "grad.", 1e-4, 1e-6, true);
     }
     SECTION("three Adam steps") {
         check_steps<Net>(f, batch, "adam3.", [] { return ctnn::optim::Adam<Net>({.lr = 1e-3f}); });
@@ -191,6 +216,20 @@ TEST_CASE("every Conv2D option (stride, padding, same, dilation, groups, depthwi
                     GlobalAvgPool2D, Flatten, Linear<4, 3>>;
     static_assert(Net::table[6].out == Shape{6, 4, 10} && Net::table[7].out == Shape{6, 2, 5});
     check_against_torch<Net>("torch_cnn_options_net.txt");
+}
+
+TEST_CASE("BatchNorm2d and BatchNorm1d match PyTorch: batch statistics in training, running statistics after "
+          "three steps, inference with them",
+          "[torch][batchnorm]") {
+    using namespace ctnn;
+    using Net = Seq<Input<2, 10, 10>, Conv2D<2, 4, 3, NoBias>, BatchNorm2d<4>, Tanh, MaxPool2D<2>, Flatten,
+                    Linear<64, 8, NoBias>, BatchNorm1d<8>, ReLU, Linear<8, 3>>;
+    check_against_torch<Net>("torch_batchnorm_net.txt");
+}
+
+TEST_CASE("BatchNorm1d over sequences {C, L} matches PyTorch", "[torch][batchnorm]") {
+    using namespace ctnn;
+    check_against_torch<Seq<Input<3, 5>, BatchNorm1d<3>, Flatten, Linear<15, 4>>>("torch_batchnorm1d_sequence_net.txt");
 }
 
 TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {

@@ -23,3 +23,29 @@ done
   --input 1,10,10 --seed 1 --samples 4 --outputs tests/data/torch_export_cnn.txt tests/data/torch_export_cnn.safetensors
 "${export[@]}" --layers "Input<2,7,9>,Conv2D<2,4,3,KernelWidth<2>,SamePadding>,ELU,Conv2D<4,4,3,Stride<2,1>,Padding<1,0>,Dilation<1,2>,Groups<2>>,PReLU<4>,AvgPool2D<3,Stride<1>,Padding<1>>,MaxPool2D<2,KernelWidth<3>,Stride<1,2>>,Flatten,Linear<24,5>,Softmax" \
   --seed 5 --samples 3 --outputs tests/data/torch_export_cnn_options.txt tests/data/torch_export_cnn_options.safetensors
+# Batch normalisation and dropout, both spellings: a seeded model whose BatchNorm weights and
+# biases are random and whose running statistics come from three training-mode batches (so
+# running_mean, running_var and num_batches_tracked = 3 are not the defaults), saved as a
+# state_dict and exported with --layers; the outputs are eval mode's.
+bn_layers="Conv2d(2,4,3,bias=False),BatchNorm2d(4),ReLU,Dropout2d(0.25),MaxPool2d(2),Flatten,Linear(16,8,bias=False),BatchNorm1d<8>,Tanh,Dropout(p=0.5),Linear(8,3)"
+bn_state=$(mktemp --suffix=.pt)
+trap 'rm -f "$bn_state"' EXIT
+LAYERS=$bn_layers STATE=$bn_state /usr/bin/python3 - <<'PY'
+import os, sys
+import torch
+sys.path.insert(0, "tools")
+from safetensors_to_torch import parse_layers
+torch.manual_seed(6)
+_, model = parse_layers(os.environ["LAYERS"])
+with torch.no_grad():
+    for m in model:
+        if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            m.weight.uniform_(0.5, 1.5)
+            m.bias.uniform_(-0.5, 0.5)
+    model.train()
+    for _ in range(3):
+        model(torch.randn(16, 2, 6, 6) * 1.5 + 0.4)
+torch.save(model.state_dict(), os.environ["STATE"])
+PY
+"${export[@]}" --layers "$bn_layers" --input 2,6,6 --seed 6 --samples 4 \
+  --outputs tests/data/torch_export_batchnorm.txt "$bn_state" tests/data/torch_export_batchnorm.safetensors

@@ -22,11 +22,18 @@ SAMPLE_STRIDE = 97
 
 def formula_parameters(model):
     """Tensor k of the model, element j: sin(1.3 j + 0.7 k + 0.1) / sqrt(fan_in); a PReLU's slopes
-    keep PyTorch's 0.25 (but count as a tensor)."""
+    keep PyTorch's 0.25 (but count as a tensor); a BatchNorm's weight is 1 + 0.2 sin(...) and its
+    bias 0.2 sin(...), its buffers PyTorch's (they count as no tensor)."""
     k = 0
     for layer in model:
         if isinstance(layer, nn.PReLU):
             k += 1
+        if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            for p, base in ((layer.weight, 1.0), (layer.bias, 0.0)):
+                flat = [base + 0.2 * math.sin(1.3 * j + 0.7 * k + 0.1) for j in range(p.numel())]
+                with torch.no_grad():
+                    p.copy_(torch.tensor(flat, dtype=torch.float64).to(torch.float32))
+                k += 1
         if isinstance(layer, (nn.Linear, nn.Conv2d)):
             fan_in = layer.weight[0].numel()  # in_features; in_channels / groups x kernel
             for p in (p for p in (layer.weight, layer.bias) if p is not None):
@@ -85,10 +92,13 @@ def fixture(path, build, batch, shape=None):
             write_tensor(out, f"grad.{name}", p.grad)
         x = x.detach()
         adam = run_steps(build, x, labels, lambda ps: torch.optim.Adam(ps, lr=1e-3))
-        for name, p in adam.named_parameters():
+        for name, p in adam.state_dict().items():  # parameters and buffers (running statistics)
             write_tensor(out, f"adam3.{name}", p)
+        if any(b.numel() for b in adam.buffers()):  # inference with the running statistics
+            adam.eval()
+            write_tensor(out, "adam3.eval_logits", adam(x))
         sgd = run_steps(build, x, labels, lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-3))
-        for name, p in sgd.named_parameters():
+        for name, p in sgd.state_dict().items():
             write_tensor(out, f"sgd3.{name}", p)
 
 
@@ -171,6 +181,20 @@ def main():
                                   nn.Conv2d(6, 4, 1), nn.Sigmoid(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                                   nn.Linear(4, 3)),
             batch=2, shape=(3, 11, 12))
+    # Batch normalisation in training mode (batch statistics), its running statistics after three
+    # steps, and inference with them: images, feature vectors, sequences. The layers before a
+    # BatchNorm have no bias, as usual (its gradient would be zero up to rounding, which Adam's
+    # normalised step turns into noise). Tanh, not ReLU, after the BatchNorm2d: the gradient
+    # BatchNorm1d passes back sums to zero over the batch, and through ReLU and max pooling alone
+    # the BatchNorm2d's bias gradient would be zero too.
+    fixture(f"{out_dir}/torch_batchnorm_net.txt",
+            lambda: nn.Sequential(nn.Conv2d(2, 4, 3, bias=False), nn.BatchNorm2d(4), nn.Tanh(), nn.MaxPool2d(2),
+                                  nn.Flatten(), nn.Linear(64, 8, bias=False), nn.BatchNorm1d(8), nn.ReLU(),
+                                  nn.Linear(8, 3)),
+            batch=4, shape=(2, 10, 10))
+    fixture(f"{out_dir}/torch_batchnorm1d_sequence_net.txt",
+            lambda: nn.Sequential(nn.BatchNorm1d(3), nn.Flatten(), nn.Linear(15, 4)),
+            batch=3, shape=(3, 5))
     # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
     diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",
                         lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(),

@@ -16,7 +16,9 @@ The layers come from the "ctnn.torch" metadata ctnn writes ("nn.Conv2d(1, 6, 5);
 else from "ctnn.signature" ("Input<1,28,28>,Conv2D<1,6,5>,ReLU,MaxPool2D<2>,Flatten,..."); give
 --layers for a file without either (it then overrides them). Loading is strict, as in ctnn: every
 tensor present with its shape, no others (load_state_dict(strict=True)), offsets that tile the
-data exactly.
+data exactly, BatchNorm's num_batches_tracked an I64 (and nothing else an integer). The model is
+returned in eval mode: BatchNorm normalises with the file's running_mean and running_var, and
+Dropout is the identity, as in ctnn's inference (forward).
 
 The signature's Input<C,H,W> (or Input<N>) marker is the model's input shape, not a module: each
 row of --inputs holds one sample's C*H*W values in row-major order (as ctnn reads them) and is
@@ -28,8 +30,10 @@ in ctnn's spelling, PyTorch's, or a mix:
     Conv2d(1,6,5),ReLU,MaxPool2d(2),Conv2d(6,16,5,stride=2,bias=False),Flatten,Linear(256,10)
 Layers: Linear, Conv2D/Conv2d, MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, GlobalAvgPool2D (or
 AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU(slope) or
-LeakyReLUSlope<N,D>, ELU(alpha) or ELUAlpha<N,D>, PReLU(n) or PReLU<n>, Dropout, Identity; an
-optional "ctnn::" or "nn." prefix, names in any case. Options as ctnn writes them (Stride<2>,
+LeakyReLUSlope<N,D>, ELU(alpha) or ELUAlpha<N,D>, PReLU(n) or PReLU<n>, BatchNorm1d(C) or
+BatchNorm1d<C>, BatchNorm2d(C) or BatchNorm2d<C>, Dropout and Dropout2d (PyTorch's Dropout(0.5),
+Dropout(p=0.5) or Dropout for p = 0.5; ctnn's Dropout<50> for p = N/100, Dropout<1,3> for N/D),
+Identity; an optional "ctnn::" or "nn." prefix, names in any case. Options as ctnn writes them (Stride<2>,
 Stride<2,1>, Padding<1>, SamePadding, Dilation<2>, Groups<2>, KernelWidth<5>, NoBias) or as
 PyTorch's arguments (stride=2, padding=(1,0), padding='same', dilation=2, groups=2, bias=False;
 a kernel (3,5)). Input<C,H,W> (or Input(C,H,W)) may come first, to give the input shape.
@@ -53,7 +57,7 @@ from torch import nn
 # PyTorch's note that padding='same' with an even kernel may copy the input: not the user's concern.
 warnings.filterwarnings("ignore", message="Using padding='same'")
 
-FORMATS = {"F32": ("f", 4), "F16": ("e", 2), "F64": ("d", 8), "BF16": ("h", 2)}
+FORMATS = {"F32": ("f", 4), "F16": ("e", 2), "F64": ("d", 8), "BF16": ("h", 2), "I64": ("q", 8)}
 
 
 # ---------------------------------------------------------------- errors
@@ -99,7 +103,8 @@ class ArgumentParser(argparse.ArgumentParser):
 # ---------------------------------------------------------------- the file
 
 def read_safetensors(path):
-    """(tensors as float32, metadata)."""
+    """(tensors, metadata): floating-point tensors as float32, I64 ones (BatchNorm's
+    num_batches_tracked) as int64."""
     with open(path, "rb") as f:
         raw = f.read()
     if len(raw) < 8:
@@ -125,7 +130,7 @@ def read_safetensors(path):
         except (KeyError, TypeError, ValueError) as e:
             fail(f"{path}: tensor {name!r}: malformed entry {entry!r} ({one_line(e)})")
         if dtype not in FORMATS:
-            fail(f"{path}: tensor {name!r}: dtype {dtype} not supported (F32, F16, BF16, F64)")
+            fail(f"{path}: tensor {name!r}: dtype {dtype} not supported (F32, F16, BF16, F64; I64 for counts)")
         fmt, size = FORMATS[dtype]
         count = math.prod(shape)
         if begin < 0 or end - begin != count * size or end > len(data):
@@ -134,9 +139,11 @@ def read_safetensors(path):
         values = struct.unpack(f"<{count}{fmt}", data[begin:end])
         if dtype == "BF16":
             t = torch.tensor(values, dtype=torch.int16).view(torch.bfloat16)
+        elif dtype == "I64":
+            t = torch.tensor(values, dtype=torch.int64)
         else:
             t = torch.tensor(values, dtype={"F32": torch.float32, "F16": torch.float16, "F64": torch.float64}[dtype])
-        tensors[name] = t.to(torch.float32).reshape(shape)
+        tensors[name] = (t if dtype == "I64" else t.to(torch.float32)).reshape(shape)
         spans.append((begin, end, name))
     covered = 0
     for begin, end, name in sorted(spans):
@@ -154,8 +161,8 @@ ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.m
 
 
 def literal(node):
-    """A number, a ratio of numbers, a string or a tuple of them; nothing else (no eval)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, bool, str)):
+    """A number, a ratio of numbers, a string, None or a tuple of them; nothing else (no eval)."""
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (int, float, bool, str))):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -literal(node.operand)
@@ -163,7 +170,7 @@ def literal(node):
         return ARITHMETIC[type(node.op)](literal(node.left), literal(node.right))
     if isinstance(node, ast.Tuple):
         return tuple(literal(e) for e in node.elts)
-    raise ValueError("only numbers, strings and tuples of them are allowed as arguments")
+    raise ValueError("only numbers, strings, None and tuples of them are allowed as arguments")
 
 
 def module_from_text(text):
@@ -204,11 +211,13 @@ LAYER_CLASSES = {
     "tanh": ("Tanh", None), "sigmoid": ("Sigmoid", None), "gelu": ("GELU", None), "softmax": ("Softmax", None),
     "leakyrelu": ("LeakyReLU", None), "leakyreluslope": ("LeakyReLU", None), "elu": ("ELU", None),
     "elualpha": ("ELU", None), "prelu": ("PReLU", None), "dropout": ("Dropout", None),
-    "dropout2d": ("Dropout2d", None), "identity": ("Identity", None),
+    "dropout2d": ("Dropout2d", None), "identity": ("Identity", None), "batchnorm1d": ("BatchNorm1d", None),
+    "batchnorm2d": ("BatchNorm2d", None),
 }
 OPTIONS = {"stride", "padding", "samepadding", "dilation", "groups", "kernelwidth", "nobias"}
 LAYER_NAMES = ("Linear, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D (AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, "
-               "Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, ELU, ELUAlpha<N,D>, PReLU, Dropout, Identity")
+               "Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, ELU, ELUAlpha<N,D>, PReLU, BatchNorm1d, "
+               "BatchNorm2d, Dropout, Dropout2d (p, or <N> or <N,D> for p = N/100 or N/D), Identity")
 
 
 def spec_name(node):
@@ -289,6 +298,14 @@ def make_layer(name, args, keywords, text):
         if len(positional) != 2 or kwargs or not all(type(v) is int for v in positional) or positional[1] == 0:
             fail(f"{text!r}: {name} takes a ratio <N,D> of integers")
         positional = [positional[0] / positional[1]]
+    elif key in ("dropout", "dropout2d") and "<" in text:
+        # ctnn's Dropout<N> (p = N/100) or Dropout<N,D>; PyTorch's Dropout(0.5) / Dropout(p=0.5) as it is.
+        if not 1 <= len(positional) <= 2 or kwargs or not all(type(v) is int and v >= 0 for v in positional):
+            fail(f"{text!r}: {name}<N> or {name}<N,D> takes one or two non-negative integers (p = N/100 or N/D)")
+        n, d = positional if len(positional) == 2 else (positional[0], 100)
+        if d == 0 or n > d:
+            fail(f"{text!r}: p = {n}/{d} is not a probability")
+        positional = [n / d]
     elif key == "globalavgpool2d":
         if positional or kwargs:
             fail(f"{text!r}: GlobalAvgPool2D takes no arguments")
@@ -382,6 +399,21 @@ def load_model(path, layers=None):
         model.load_state_dict(tensors, strict=True)
     except RuntimeError as e:
         fail(f"{path}: the tensors do not fit the layers of {source}: {one_line(e)}")
+    # As strict as ctnn, where PyTorch is lenient for old files (a missing num_batches_tracked
+    # becomes 0, a [1] one a scalar): every tensor with its exact shape, a count (num_batches_tracked)
+    # I64 and not negative, everything else a floating-point type.
+    for name, t in model.state_dict().items():
+        if name not in tensors:
+            fail(f"{path}: tensor {name!r} is missing: the layers of {source} need it, {list(t.shape)}")
+        if tensors[name].shape != t.shape:
+            fail(f"{path}: tensor {name!r} has shape {list(tensors[name].shape)}; the layers of {source} "
+                 f"need {list(t.shape)}")
+        if tensors[name].is_floating_point() != t.is_floating_point():
+            found, needed = ("floating-point", "an I64 count") if not t.is_floating_point() else \
+                ("I64", "F32, F16, BF16 or F64")
+            fail(f"{path}: tensor {name!r} is {found}; the layers of {source} need {needed}")
+        if not t.is_floating_point() and (tensors[name] < 0).any():
+            fail(f"{path}: tensor {name!r} is {tensors[name].min().item()}; a count cannot be negative")
     return model.eval(), input_shape, tensors, metadata
 
 
@@ -444,7 +476,8 @@ def main():
             print(f"input: {shape_text(input_shape)}")
         print(model)
         for name, t in tensors.items():
-            print(f"{name} {list(t.shape)}")
+            count = "" if t.is_floating_point() else f" I64 = {t.item() if t.dim() == 0 else t.tolist()}"
+            print(f"{name} {list(t.shape)}{count}")
     if args.save_module:
         torch.save(model, args.save_module)
     if args.inputs:

@@ -8,7 +8,9 @@ tools/safetensors_to_torch.py), loads it with strict=True and classifies the t10
 
 Pixels are the bytes / 255. A model whose signature starts with Input<1,28,28> (a convolutional
 network) gets 1 x 28 x 28 images, one without an Input marker (or with Input<784>) flat rows of
-784 values. Bad input is a one-line "error: ..." and exit status 2.
+784 values. The model is evaluated in eval mode, as ctnn's inference: BatchNorm1d/BatchNorm2d
+normalise with the file's running statistics, Dropout/Dropout2d are the identity. Bad input is a
+one-line "error: ..." and exit status 2.
 """
 import argparse
 import math

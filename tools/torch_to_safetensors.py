@@ -15,6 +15,10 @@ the safetensors format is written by hand, no `safetensors` package.
         weights.pt model.safetensors
     /usr/bin/python3 tools/torch_to_safetensors.py --input 1,28,28 \\
         --layers "Conv2d(1,6,5),ReLU,MaxPool2d(2),Flatten,Linear(864,10)" weights.pt lenet.safetensors
+    # batch normalisation and dropout keep their positions (the names stay the state_dict's)
+    /usr/bin/python3 tools/torch_to_safetensors.py --input 1,28,28 \\
+        --layers "Conv2d(1,6,5),BatchNorm2d(6),ReLU,Dropout2d(0.25),MaxPool2d(2),Flatten,Linear(864,10)" \\
+        weights.pt bn.safetensors
     # a freshly initialised model (PyTorch's default init, seeded), with test inputs and outputs
     /usr/bin/python3 tools/torch_to_safetensors.py --layers "Linear(13,17),Tanh,Linear(17,5)" --seed 1 \\
         --samples 8 --outputs small.txt small.safetensors
@@ -24,21 +28,34 @@ dilation, groups, rectangular kernels, bias=False; zero padding only), MaxPool2d
 (kernel, stride, padding; floor mode only: ceil_mode=True, count_include_pad=False,
 divisor_override and MaxPool2d's dilation are refused), AdaptiveAvgPool2d(1) (ctnn's
 GlobalAvgPool2D; other output sizes are refused), Flatten, ReLU, Tanh, Sigmoid, LeakyReLU, ELU,
-PReLU, GELU, Softmax (over a flat sample). A Linear without bias becomes
+PReLU, GELU, Softmax (over a flat sample), BatchNorm2d (images), BatchNorm1d (feature vectors or
+C x L sequences), Dropout and Dropout2d (images). A Linear without bias becomes
 ctnn::Linear<In, Out, ctnn::NoBias>. Conv2d's options are written in the order KernelWidth,
 Stride, Padding or SamePadding, Dilation, Groups, NoBias, the pools' in the order KernelWidth,
 Stride (only if it is not the kernel), Padding: declare the C++ type as printed, since the
 file's "ctnn.signature" must spell it exactly.
 
-The input shape: --input C,H,W (or N for a flat input) is required when the model has a
-convolution or a pooling layer; the declaration then starts with ctnn::Input<C,H,W>, which takes
+The input shape: --input C,H,W (or N for a flat input, C,L for sequences) is required when the
+model has a convolution, a pooling layer, BatchNorm2d or Dropout2d; the declaration then starts with ctnn::Input<C,H,W>, which takes
 no position (the first layer is still "0.weight"). The --layers list may start with
 Input<C,H,W> instead.
 
-Dropout (any kind) and Identity compute nothing at inference and are dropped, later positions
-renumbered as ctnn sees them. Flatten is a ctnn layer: given an input shape (--input), it keeps
-its position, as in a convolutional network, so that the tensor names stay those of the
-PyTorch state_dict: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)) with --input 1,28,28 is
+BatchNorm1d and BatchNorm2d become ctnn::BatchNorm1d<C> and ctnn::BatchNorm2d<C>: ctnn has
+PyTorch's defaults only (affine=True, track_running_stats=True, eps=1e-5, momentum=0.1) and
+refuses other settings. The file holds all five tensors of the state_dict: weight, bias,
+running_mean and running_var in the chosen --dtype, and num_batches_tracked as an I64 scalar
+(shape []), as ctnn writes and requires it.
+
+Dropout(p) and Dropout2d(p) become ctnn::Dropout<N> and ctnn::Dropout2d<N> (p = N/100), or
+<N,D> with the smallest D up to 1000 that gives p exactly: p=0.5 is Dropout<50>, p=0.125
+Dropout<1,8>, p=1/3 Dropout<1,3>. They keep their position like every
+ctnn layer. Any other p is refused, naming the layer and the nearest N/100; the choice does not
+change the outputs (dropout is the identity at inference), only further training in ctnn. Identity, and the dropouts ctnn does not have
+(Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout), compute nothing at inference and are
+dropped, later positions renumbered as ctnn sees them.
+
+Flatten is a ctnn layer: given an input shape (--input), it keeps its position, as in a
+convolutional network, so that the tensor names stay those of the PyTorch state_dict: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)) with --input 1,28,28 is
 ctnn::Seq<ctnn::Input<1,28,28>, ctnn::Flatten, ctnn::Linear<784, 10>>, tensors "1.weight". A
 multilayer perceptron exported without --input keeps the former behaviour: it must start with
 a Linear (after any leading Flatten), takes flat inputs, and its Flatten layers are dropped with
@@ -50,7 +67,9 @@ later positions renumbered: ctnn::Seq<ctnn::Linear<784, 10>>, tensors "0.weight"
 mix.
 
 --dtype F16, BF16 or F64 stores that type (ctnn converts it to float on load); the outputs
-written by --outputs are then those of the model with its weights rounded to that type.
+written by --outputs are then those of the model with its weights (and BatchNorm's running
+statistics) rounded to that type. The model is exported and evaluated in eval mode: BatchNorm
+normalises with its running statistics, Dropout is the identity, as in ctnn's forward().
 The --outputs text file holds "inputs ROWS COLS" and "outputs ROWS COLS", each followed by the
 values, one row per line (lines starting with # are comments); an image input is a row of its
 C*H*W values in row-major order, an output the model's output flattened.
@@ -73,10 +92,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_to_torch import ArgumentParser, fail, one_line, parse_layers, run, shape_text  # noqa: E402
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64}
+FILE_DTYPES = {**DTYPES, "I64": torch.int64}  # I64: BatchNorm's num_batches_tracked, always
+# ctnn's dropouts: PyTorch's class -> ctnn's name. Other dropouts (and Identity) are dropped.
+DROPOUTS = {nn.Dropout: "Dropout", nn.Dropout2d: "Dropout2d"}
 DROPPED = (nn.modules.dropout._DropoutNd, nn.Identity)
-SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
+BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.BatchNorm2d, nn.Dropout2d)
 SUPPORTED = ("Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, ReLU, Tanh, Sigmoid, LeakyReLU, "
-             "ELU, PReLU, GELU, Softmax (and drops Dropout, Identity)")
+             "ELU, PReLU, GELU, Softmax, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d (and drops Identity, "
+             "Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout)")
 
 
 def f32(x):
@@ -96,6 +120,19 @@ def ratio_name(value, plain, default, templated, what):
                 return plain, f"ctnn::{plain}"
             return f"{templated}<{n},{d}>", f"ctnn::{templated}<{n}, {d}>"
     fail(f"{what} {value} is not a ratio N/D with D <= 100000")
+
+
+def dropout_name(what, cls, p):
+    """ctnn's spelling of a dropout probability, as the layer's cpp_name() prints it: Dropout<N>
+    for p = N/100, else Dropout<N,D> with the smallest D <= 1000 (p = 1/3 is Dropout<1,3>),
+    matching the Python float p exactly (ctnn's p is the double N/D); anything else is refused."""
+    for d in [100] + list(range(1, 1001)):
+        n = round(p * d)
+        if 0 <= n <= d and n / d == p:
+            return spelled(cls, (n,) if d == 100 else (n, d), [])
+    n = min(max(round(p * 100), 0), 100)
+    fail(f"{what}: p={p!r} is not N/D with D <= 1000, which ctnn::{cls}<N, D> spells; "
+         f"set p={n / 100:g} (ctnn::{cls}<{n}>): dropout is the identity at inference, so the outputs do not change")
 
 
 def pair(v):
@@ -168,6 +205,20 @@ def ctnn_spelling(i, m):
         return spelled("Flatten", (), [])
     if isinstance(m, nn.PReLU):
         return spelled("PReLU", (m.weight.numel(),), [])
+    if type(m) in BATCH_NORMS:
+        if not m.affine:
+            fail(f"{what}: affine=False; ctnn's {type(m).__name__} has a weight and a bias (affine=True)")
+        if not m.track_running_stats:
+            fail(f"{what}: track_running_stats=False; ctnn's {type(m).__name__} normalises with running "
+                 f"statistics at inference (track_running_stats=True)")
+        if m.eps != 1e-5:
+            fail(f"{what}: eps={m.eps!r}; ctnn's {type(m).__name__} has eps=1e-05 only")
+        if m.momentum != 0.1:
+            fail(f"{what}: momentum={m.momentum!r}; ctnn's {type(m).__name__} keeps running averages with "
+                 f"momentum=0.1 only (not another momentum, nor momentum=None's cumulative average)")
+        return spelled(type(m).__name__, (m.num_features,), [])
+    if type(m) in DROPOUTS:
+        return dropout_name(what, DROPOUTS[type(m)], m.p)
     if isinstance(m, nn.GELU):
         if m.approximate != "none":
             fail(f"{what}: GELU(approximate={m.approximate!r}); ctnn::GELU is the exact form")
@@ -201,6 +252,14 @@ def check_input(i, m, shape):
                  (" (give the image's shape: --input C,H,W)" if i == 0 else ""))
         if isinstance(m, nn.Conv2d) and shape[0] != m.in_channels:
             fail(f"{what} gets {shape[0]} channels ({given}), not {m.in_channels}")
+        if isinstance(m, nn.BatchNorm2d) and shape[0] != m.num_features:
+            fail(f"{what} gets {shape[0]} channels ({given}), not {m.num_features}")
+    elif isinstance(m, nn.BatchNorm1d):
+        if len(shape) not in (1, 2):
+            fail(f"{what} gets a {given} input; ctnn's BatchNorm1d takes C features or C x L sequences "
+                 f"(BatchNorm2d takes images)")
+        if shape[0] != m.num_features:
+            fail(f"{what} gets {shape[0]} channels ({given}), not {m.num_features}")
     elif isinstance(m, nn.Softmax) and len(shape) != 1:
         fail(f"{what} gets a {given} input; ctnn::Softmax is over all of a sample's values: put it after an nn.Flatten")
     elif isinstance(m, nn.PReLU) and m.weight.numel() != 1 and shape[0] != m.weight.numel():
@@ -226,10 +285,12 @@ def ctnn_layers(model, input_shape):
              f"(e.g. --input 1,28,28)")
     out, shape = [], input_shape
     for i, m in enumerate(model):
-        if isinstance(m, DROPPED) or (input_shape is None and isinstance(m, nn.Flatten)):
+        if (isinstance(m, DROPPED) and type(m) not in DROPOUTS) or (input_shape is None and isinstance(m, nn.Flatten)):
             flat = input_shape is None and isinstance(m, nn.Flatten)
-            print(f"note: layer {i} ({type(m).__name__}) does nothing at inference{' on flat inputs' if flat else ''}; "
-                  f"dropped, later layers renumbered{' (give --input to keep it)' if flat else ''}", file=sys.stderr)
+            absent = "" if flat or isinstance(m, nn.Identity) else "; ctnn has no such layer"
+            print(f"note: layer {i} ({type(m).__name__}) does nothing at inference{' on flat inputs' if flat else ''}"
+                  f"{absent}; dropped, later layers renumbered{' (give --input to keep it)' if flat else ''}",
+                  file=sys.stderr)
             continue
         token, cpp = ctnn_spelling(i, m)
         if shape is None:
@@ -256,15 +317,15 @@ def parse_input(text):
 
 
 def tensors_of(layers, dtype):
-    """{"<position>.weight": tensor, ...} with ctnn's positions."""
+    """{"<position>.weight": tensor, ...} with ctnn's positions, in the state_dict's order: the
+    floating-point tensors in `dtype`, BatchNorm's num_batches_tracked as an int64 scalar."""
     out = {}
     for position, (_, _, module) in enumerate(layers):
-        if isinstance(module, (nn.Linear, nn.Conv2d)):
-            out[f"{position}.weight"] = module.weight.detach().to(dtype).contiguous()
-            if module.bias is not None:
-                out[f"{position}.bias"] = module.bias.detach().to(dtype).contiguous()
-        elif isinstance(module, nn.PReLU):
-            out[f"{position}.weight"] = module.weight.detach().to(dtype).contiguous()
+        if isinstance(module, (nn.Linear, nn.Conv2d, nn.PReLU) + BATCH_NORMS):
+            for name, t in module.state_dict().items():
+                t = t.detach()
+                out[f"{position}.{name}"] = (t.to(torch.int64).reshape(()) if name == "num_batches_tracked"
+                                             else t.to(dtype)).contiguous()
     return out
 
 
@@ -273,12 +334,12 @@ def write_safetensors(path, tensors, metadata):
     header = {"__metadata__": metadata}
     blobs, offset = [], 0
     for name, t in tensors.items():
-        dtype = next(k for k, v in DTYPES.items() if v == t.dtype)
+        dtype = next(k for k, v in FILE_DTYPES.items() if v == t.dtype)
         # bfloat16 has no numpy view; its bits are the upper half of a float32.
         if t.dtype == torch.bfloat16:
             data = struct.pack(f"<{t.numel()}h", *t.view(torch.int16).reshape(-1).tolist())
         else:
-            fmt = {"F32": "f", "F16": "e", "F64": "d"}[dtype]
+            fmt = {"F32": "f", "F16": "e", "F64": "d", "I64": "q"}[dtype]
             data = struct.pack(f"<{t.numel()}{fmt}", *t.reshape(-1).tolist())
         header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
@@ -294,10 +355,11 @@ def write_safetensors(path, tensors, metadata):
 
 def write_outputs(path, model, input_shape, dtype, samples, seed, note):
     """Seeded inputs (rows of a sample's values, C*H*W for an image) and the model's float32
-    outputs (flattened), its weights rounded to `dtype` first."""
+    outputs (flattened, in eval mode), its weights and running statistics rounded to `dtype` first."""
     with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(p.to(dtype).to(torch.float32))
+        for p in list(model.parameters()) + list(model.buffers()):
+            if p.is_floating_point():
+                p.copy_(p.to(dtype).to(torch.float32))
         gen = torch.Generator().manual_seed(seed + 1)
         x = torch.rand(samples, math.prod(input_shape), generator=gen) * 4 - 2
         y = model(x.reshape(samples, *input_shape)).reshape(samples, -1)
@@ -337,7 +399,8 @@ def main():
     ap.add_argument("--layers", help='layer list, e.g. "Linear(13,17),Tanh,Linear(17,5)", '
                                      '"Conv2d(1,4,3,padding=1),ReLU,MaxPool2d(2),Flatten,Linear(100,10)" '
                                      'or "Input<1,10,10>,Conv2D<1,4,3,Padding<1>>,ReLU,..."')
-    ap.add_argument("--input", help="the model's input shape, C,H,W (or N): required with Conv2d or pooling")
+    ap.add_argument("--input", help="the model's input shape, C,H,W (or N, or C,L): required with Conv2d, pooling, "
+                                    "BatchNorm2d or Dropout2d")
     ap.add_argument("--seed", type=int, default=0, help="seed for a fresh model and the sample inputs")
     ap.add_argument("--dtype", choices=DTYPES, default="F32")
     ap.add_argument("--samples", type=int, default=8, help="rows of sample inputs for --outputs")

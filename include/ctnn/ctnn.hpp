@@ -4,7 +4,9 @@
 // (model/dispatch.hpp).
 #include "core/errors.hpp"  // first, so compile errors show a short include chain
 #include "core/layer.hpp"
+#include "layers/batch_norm.hpp"
 #include "layers/conv2d.hpp"
+#include "layers/dropout.hpp"
 #include "layers/elu.hpp"
 #include "layers/flatten.hpp"
 #include "layers/gelu.hpp"
@@ -17,6 +19,7 @@
 #include "layers/sigmoid.hpp"
 #include "layers/softmax.hpp"
 #include "layers/tanh.hpp"
+#include "model/fold_batch_norm.hpp"
 #include "model/model_view.hpp"
 #include "model/seq.hpp"
 #include "model/summary.hpp"

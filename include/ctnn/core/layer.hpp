@@ -25,6 +25,17 @@
 //       static constexpr std::size_t scratch_size(ctnn::Shape in);  // floats of working memory a
 //                                // call needs whatever the batch (an im2col buffer); forward and
 //                                // backward then take it as one more, last, argument `float* scratch`
+//       // a layer that computes differently while training (BatchNorm, Dropout):
+//       static constexpr std::size_t train_state_size(ctnn::Shape in);  // floats train_forward
+//                                // keeps for backward and for update_buffers (per call, whatever
+//                                // the batch); then also
+//       template <ctnn::Shape In, class Arch>  // the training forward; forward is inference's
+//       static void train_forward(const float* params, const float* x, std::size_t batch, float* y,
+//                                 [float* scratch,] float* state, const ctnn::TrainingStep& step) noexcept;
+//                                // and backward takes `state` as its last argument
+//       template <ctnn::Shape In>  // optional: after a step, fold the batch statistics of the
+//       static void update_buffers(float* params, std::span<const float* const> states) noexcept;
+//                                // step's states (one, or one per thread's share) into buffers
 //       using epilogue_op = Op;  // element-wise op whose derivative is a function of its output:
 //                                // Seq may fuse the layer into the one before it
 //       static constexpr bool accepts_epilogue = true;  // forward<In, Arch, Op> applies an
@@ -38,7 +49,9 @@
 #include <array>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -62,43 +75,106 @@ constexpr Shape probe_shape() noexcept {
 }
 }  // namespace detail
 
+/// What a layer's train_forward may draw randomness from (Dropout's masks): the run's seed, the
+/// count of training steps, and the batch row of the call's first sample (a thread's share of a
+/// batch starts past 0), so a mask depends on the sample's place in the batch, not on how the
+/// batch was split between threads.
+struct TrainingStep {
+    std::uint64_t seed = 0;
+    std::uint64_t step = 0;
+    std::size_t first_row = 0;
+};
+
+template <class L>
+concept has_scratch = requires { L::scratch_size(Shape{}); };
+template <class L>
+concept has_train_state = requires { L::train_state_size(Shape{}); };
+
+namespace detail {
+/// Whether L's forward, backward (and train_forward) take the arguments its declarations say.
+template <class L>
+constexpr bool has_layer_calls() {
+    constexpr Shape s = probe_shape<L>();
+    using A = probe_arch;
+    constexpr bool scratch = has_scratch<L>, state = has_train_state<L>;
+    if constexpr (!scratch && !state)
+        return requires(const float* p, const float* x, float* y, std::size_t b) {
+            L::template forward<s, A>(p, x, b, y);
+            L::template backward<s, A>(p, x, x, x, b, y, y);
+        };
+    else if constexpr (scratch && !state)
+        return requires(const float* p, const float* x, float* y, std::size_t b) {
+            L::template forward<s, A>(p, x, b, y, y);
+            L::template backward<s, A>(p, x, x, x, b, y, y, y);
+        };
+    else if constexpr (!scratch)
+        return requires(const float* p, const float* x, float* y, std::size_t b, const TrainingStep& k) {
+            L::template forward<s, A>(p, x, b, y);
+            L::template train_forward<s, A>(p, x, b, y, y, k);
+            L::template backward<s, A>(p, x, x, x, b, y, y, y);
+        };
+    else
+        return requires(const float* p, const float* x, float* y, std::size_t b, const TrainingStep& k) {
+            L::template forward<s, A>(p, x, b, y, y);
+            L::template train_forward<s, A>(p, x, b, y, y, y, k);
+            L::template backward<s, A>(p, x, x, x, b, y, y, y, y);
+        };
+}
+}  // namespace detail
+
 template <class L>
 concept Layer = requires {
     requires detail::is_tensor_array<std::remove_cv_t<decltype(L::tensors)>>::value;
-    { L::output_shape(Shape{}) } -> std::same_as<Shape>;
+    { L::output_shape(Shape{}) } -> std::convertible_to<Shape>;
     { L::cpp_name() } -> std::convertible_to<std::string>;
-} && (requires(const float* p, const float* x, float* y, float* g, std::size_t batch) {
-    L::template forward<detail::probe_shape<L>(), detail::probe_arch>(p, x, batch, y);
-    L::template backward<detail::probe_shape<L>(), detail::probe_arch>(p, x, x, x, batch, y, g);
-} || requires(const float* p, const float* x, float* y, float* g, std::size_t batch) {
-    L::scratch_size(Shape{});
-    L::template forward<detail::probe_shape<L>(), detail::probe_arch>(p, x, batch, y, y);
-    L::template backward<detail::probe_shape<L>(), detail::probe_arch>(p, x, x, x, batch, y, g, y);
-});
+} && detail::has_layer_calls<L>();
 
 /// Floats of working memory layer L needs for input shape `in` (0 if it declares none).
 template <class L>
 constexpr std::size_t scratch_size(Shape in) noexcept {
-    if constexpr (requires { L::scratch_size(in); }) return L::scratch_size(in);
+    if constexpr (has_scratch<L>) return L::scratch_size(in);
+    else return 0;
+}
+
+/// Floats layer L keeps from a training forward for its backward (0 if it declares none).
+template <class L>
+constexpr std::size_t train_state_size(Shape in) noexcept {
+    if constexpr (has_train_state<L>) return L::train_state_size(in);
     else return 0;
 }
 
 namespace detail {
-/// L's forward and backward, with the working memory passed to the layers that declare a need.
+/// L's calls, with the working memory and training state passed to the layers that declare them.
 template <class L, Shape In, class Arch, class... Epilogue>
 inline void layer_forward(const float* p, const float* x, std::size_t batch, float* y, float* scratch) noexcept {
-    if constexpr (requires { L::scratch_size(In); }) L::template forward<In, Arch, Epilogue...>(p, x, batch, y, scratch);
+    if constexpr (has_scratch<L>) L::template forward<In, Arch, Epilogue...>(p, x, batch, y, scratch);
     else L::template forward<In, Arch, Epilogue...>(p, x, batch, y);
 }
 template <class L, Shape In, class Arch>
+inline void layer_train_forward(const float* p, const float* x, std::size_t batch, float* y, float* scratch,
+                                float* state, const TrainingStep& step) noexcept {
+    if constexpr (has_scratch<L>) L::template train_forward<In, Arch>(p, x, batch, y, scratch, state, step);
+    else L::template train_forward<In, Arch>(p, x, batch, y, state, step);
+}
+template <class L, Shape In, class Arch>
 inline void layer_backward(const float* p, const float* x, const float* y, const float* dy, std::size_t batch,
-                           float* dx, float* dp, float* scratch) noexcept {
-    if constexpr (requires { L::scratch_size(In); })
+                           float* dx, float* dp, float* scratch, float* state) noexcept {
+    if constexpr (has_scratch<L> && has_train_state<L>)
+        L::template backward<In, Arch>(p, x, y, dy, batch, dx, dp, scratch, state);
+    else if constexpr (has_scratch<L>)
         L::template backward<In, Arch>(p, x, y, dy, batch, dx, dp, scratch);
+    else if constexpr (has_train_state<L>)
+        L::template backward<In, Arch>(p, x, y, dy, batch, dx, dp, state);
     else
         L::template backward<In, Arch>(p, x, y, dy, batch, dx, dp);
 }
 }  // namespace detail
+
+/// Whether L keeps buffers that training updates after each step (BatchNorm's running statistics).
+template <class L>
+inline constexpr bool has_buffer_update = requires(float* p, std::span<const float* const> states) {
+    L::template update_buffers<detail::probe_shape<L>()>(p, states);
+};
 
 /// The marker that declares a Seq's input shape, Input<C, H, W>: not a layer, and it takes no
 /// position (layers/input.hpp).

@@ -33,6 +33,9 @@ struct LayerEntry {
     // The input the layer needs, given `in` (its input_shape or expected_input; else `in`).
     Shape needs{};
     std::size_t scratch = 0;  // floats of working memory a call needs (core/layer.hpp)
+    // Training: what a layer that trains differently keeps from its forward (BatchNorm's batch
+    // statistics), in the workspace's state area (not per sample).
+    std::size_t state_offset = 0, state = 0;
 };
 
 enum class Problem {
@@ -80,7 +83,7 @@ constexpr std::array<LayerEntry, sizeof...(L)> make_table_from() {
         constexpr bool epilogue[] = {is_epilogue<L>..., false};
         constexpr bool accepts[] = {accepts_epilogue<L>..., false};
         Shape s = Start;
-        std::size_t i = 0, params = 0, executed = 0;
+        std::size_t i = 0, params = 0, executed = 0, states = 0;
         auto step = [&]<class Layer>() {
             LayerEntry& e = t[i];
             // A layer of fixed input takes that shape; Input<...> in front of it must agree.
@@ -93,6 +96,9 @@ constexpr std::array<LayerEntry, sizeof...(L)> make_table_from() {
                 if (!(e.in == e.needs)) e.in = e.needs;
             e.out = Layer::output_shape(e.in);
             e.scratch = ctnn::scratch_size<Layer>(e.in);
+            e.state = ctnn::train_state_size<Layer>(e.in);
+            e.state_offset = states;
+            states += round_up(e.state, floats_per_alignment);
             e.param_offset = params;
             e.param_size = block_floats(Layer::tensors);
             params += e.param_size;
@@ -141,11 +147,13 @@ struct TableSizes {
     std::size_t gradient_width = 0;   // training: the widest layer output (each gradient buffer)
     std::size_t inference_width = 0;  // inference: the widest output a ping-pong buffer holds
     std::size_t layer_scratch = 0;    // the most working memory one layer call needs (not per sample)
+    std::size_t train_state = 0;      // training: every layer's kept state (not per sample)
 
     constexpr explicit TableSizes(const std::array<LayerEntry, N>& t) {
         for (std::size_t k = 0; k < N; ++k) {
             const std::size_t width = round_up(t[k].out.size(), floats_per_alignment);
             parameter_block = t[k].param_offset + t[k].param_size;
+            train_state = t[k].state_offset + round_up(t[k].state, floats_per_alignment);
             if (t[k].stored) activations = t[k].act_offset + width;
             if (width > gradient_width) gradient_width = width;
             // The last step writes the caller's output, not a buffer.

@@ -15,6 +15,8 @@ enum class TensorRole {
     bias,       // trainable, one per output unit
     parameter,  // any other trainable tensor (a PReLU slope)
     buffer,     // not trained, but saved and loaded (a running mean)
+    count,      // a buffer holding an integer count (num_batches_tracked): I64 in files, a float
+                // in the block (exact up to 2^24)
 };
 
 /// A tensor's value in a freshly built model, as PyTorch's module would have it.
@@ -45,12 +47,12 @@ struct TensorInfo {
         for (std::size_t n : shape) dims[d++] = n;
     }
 
-    constexpr std::size_t size() const noexcept {
-        std::size_t n = rank ? 1 : 0;
+    constexpr std::size_t size() const noexcept {  // rank 0: a scalar
+        std::size_t n = 1;
         for (std::size_t d = 0; d < rank; ++d) n *= dims[d];
         return n;
     }
-    constexpr bool trainable() const noexcept { return role != TensorRole::buffer; }
+    constexpr bool trainable() const noexcept { return role != TensorRole::buffer && role != TensorRole::count; }
     /// PyTorch's fan-in and fan-out of a weight (torch.nn.init._calculate_fan_in_and_fan_out):
     /// dims[1] and dims[0], each times the receptive field (the product of the dims after them).
     constexpr std::size_t fan_in() const noexcept { return rank < 2 ? dims[0] : dims[1] * receptive_field(); }

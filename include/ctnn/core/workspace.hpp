@@ -3,11 +3,14 @@
 // allocated once on the heap; forward and backward never allocate.
 //  - Workspace<Net>: training. The output of every step that backward reads (a fused pair keeps
 //    one buffer), and two gradient buffers of the widest layer that backward ping-pongs between.
+//    The state layers that train differently keep (BatchNorm's batch statistics), and the
+//    TrainingStep the next train_forward runs under (Dropout's masks depend on it).
 //  - Both: one layer call's working memory (an im2col buffer), whatever the batch.
 //  - InferenceScratch<Net>: batch inference. Two ping-pong buffers of the widest intermediate
 //    output, and room for the outputs (predict's logits).
 #include <cstddef>
 #include "aligned_buffer.hpp"
+#include "layer.hpp"
 
 namespace ctnn {
 
@@ -17,7 +20,8 @@ public:
     static constexpr std::size_t floats_per_sample = Net::sizes.activations + 2 * Net::sizes.gradient_width;
 
     explicit Workspace(std::size_t max_batch)
-        : max_batch_(max_batch), data_(max_batch * floats_per_sample + Net::sizes.layer_scratch) {}
+        : max_batch_(max_batch),
+          data_(max_batch * floats_per_sample + Net::sizes.layer_scratch + Net::sizes.train_state) {}
 
     std::size_t max_batch() const noexcept { return max_batch_; }
     /// Floats held: the memory cost of this workspace.
@@ -33,10 +37,29 @@ public:
     }
     /// The working memory of one layer call (an im2col buffer), after the per-sample areas.
     float* layer_scratch() noexcept { return data_.data() + max_batch_ * floats_per_sample; }
+    /// What the layer at `position` kept from the last training forward (its batch statistics).
+    float* train_state(std::size_t position) noexcept {
+        return data_.data() + max_batch_ * floats_per_sample + Net::sizes.layer_scratch + Net::table[position].state_offset;
+    }
+    const float* train_state(std::size_t position) const noexcept {
+        return const_cast<Workspace*>(this)->train_state(position);
+    }
+
+    /// The TrainingStep the next train_forward runs under; each call advances `step` by one.
+    /// Set it to choose the seed of Dropout's masks, or to repeat a step's masks exactly.
+    const TrainingStep& training_step() const noexcept { return step_; }
+    void set_training_step(const TrainingStep& step) noexcept { step_ = step; }
+    /// The current TrainingStep, then advances it (Seq::train_forward).
+    TrainingStep next_training_step() noexcept {
+        const TrainingStep s = step_;
+        ++step_.step;
+        return s;
+    }
 
 private:
     std::size_t max_batch_;
     AlignedBuffer data_;
+    TrainingStep step_{};
 };
 
 template <class Net>

@@ -90,7 +90,9 @@ inline std::string read_counters(const Metadata& metadata, CheckpointCounters& c
 template <class Net, class T, class Blocks>
 std::vector<TensorBlock<T>> checkpoint_blocks(T* parameters, const Blocks& state) {
     std::vector<TensorBlock<T>> blocks{model_tensors<Net>(parameters)};
-    for (const auto& b : state) blocks.push_back(model_tensors<Net>(b.values.data(), std::string("optimizer.") + b.name + "."));
+    for (const auto& b : state)
+        blocks.push_back(model_tensors<Net>(b.values.data(), std::string("optimizer.") + b.name + ".",
+                                            TensorSelection::trainable));
     return blocks;
 }
 

@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+#include "../core/tensor_info.hpp"
 #include "layer_name.hpp"
 #include "tensor_file.hpp"
 
@@ -69,18 +70,25 @@ std::string why_unexpected(std::string_view name) {
 
 }  // namespace detail
 
+/// Which of a model's tensors a table holds: all (a model's file: parameters and buffers such
+/// as running statistics), or the trainable ones (an optimizer's state, a gradient).
+enum class TensorSelection { all, trainable };
+
 /// Net's tensors in `block` as a tensor table: named as in Net::tensors (after `prefix`), with
 /// their PyTorch shapes, owned by their layers. `block` is Net's parameters or any block of the
 /// same layout (gradients, optimizer moments); float to load into, const float to save from.
 template <class Net, class T>
-TensorBlock<T> model_tensors(T* block, std::string prefix = {}) {
+TensorBlock<T> model_tensors(T* block, std::string prefix = {}, TensorSelection which = TensorSelection::all) {
     static_assert(std::is_same_v<std::remove_const_t<T>, float>, "a model's tensors are floats");
     const auto names = layer_cpp_names<Net>();
     TensorBlock<T> out{std::move(prefix), {}, model_name<Net>(), detail::why_unexpected<Net>};
     out.tensors.reserve(Net::tensors.size());
     for (const auto& t : Net::tensors)
-        out.tensors.push_back({t.name(), std::vector<std::size_t>(t.info.dims.begin(), t.info.dims.begin() + t.info.rank),
-                               block + t.offset, names[t.position] + " at position " + std::to_string(t.position)});
+        if (which == TensorSelection::all || t.info.trainable())
+            out.tensors.push_back({t.name(),
+                                   std::vector<std::size_t>(t.info.dims.begin(), t.info.dims.begin() + t.info.rank),
+                                   block + t.offset, names[t.position] + " at position " + std::to_string(t.position),
+                                   t.info.role == TensorRole::count});
     return out;
 }
 

@@ -27,6 +27,7 @@ struct TensorRef {
     std::vector<std::size_t> shape;  // as PyTorch has it, row-major: {out_features, in_features}
     T* data = nullptr;               // size() contiguous floats
     std::string owner;               // who expects it, for messages: "ctnn::Linear<3,2> at position 0"
+    bool count = false;              // an integer count (num_batches_tracked): I64 in the file
 
     std::size_t size() const noexcept {
         std::size_t n = 1;

@@ -62,6 +62,18 @@ struct Conv2D {
     static constexpr std::size_t bias_offset = has_bias ? tensors.back().offset : 0;
     static constexpr bool accepts_epilogue = true;
 
+private:
+    template <class Tuple>
+    struct rebind;
+    template <class... O>
+    struct rebind<std::tuple<O...>> {
+        using type = Conv2D<InChannels, OutChannels, Kernel, O...>;
+    };
+
+public:
+    /// The same convolution with a bias (what fold_batch_norm turns it into).
+    using with_bias = typename rebind<detail::without_no_bias<Options...>>::type;
+
     /// InChannels x at least the (dilated) kernel's extent, padding included.
     static constexpr Shape expected_input(Shape in) noexcept {
         const auto g = geometry(in);

@@ -37,6 +37,8 @@ struct Linear {
     }();
     static constexpr std::size_t bias_offset = Bias ? tensors.back().offset : 0;  // with a bias
     static constexpr bool accepts_epilogue = true;
+    /// The same layer with a bias (what fold_batch_norm turns it into).
+    using with_bias = Linear<In, Out>;
 
     static std::string cpp_name() {
         return Bias ? template_spelling("ctnn::Linear", {In, Out})

@@ -5,6 +5,9 @@
 // One value means the same for height and width; two are (height, width), as PyTorch's tuples.
 #include <cstddef>
 #include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include "../core/layer.hpp"
 
 namespace ctnn {
@@ -36,6 +39,13 @@ struct NoBias {
     static constexpr void apply(SpatialSettings& s) noexcept { s.bias = false; }
     static std::string cpp_name() { return "ctnn::NoBias"; }
 };
+
+namespace detail {
+/// std::tuple<Options...> without NoBias: a layer's options once it has a bias again.
+template <class... Options>
+using without_no_bias = decltype(std::tuple_cat(
+    std::declval<std::conditional_t<std::is_same_v<Options, NoBias>, std::tuple<>, std::tuple<Options>>>()...));
+}  // namespace detail
 
 /// Stride<S> or Stride<SH, SW>: the step between windows (default 1; pooling: the kernel).
 template <std::size_t H, std::size_t W = H>

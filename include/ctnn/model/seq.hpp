@@ -77,11 +77,52 @@ public:
             }(std::make_index_sequence<depth>{});
         }
     }();
-    /// Parameters as PyTorch counts them (numel of every tensor), without padding.
+    /// Parameters as PyTorch counts them (numel of every trainable tensor: buffers such as
+    /// running statistics are not parameters), without padding.
     static constexpr std::size_t parameter_count = [] {
         std::size_t n = 0;
-        for (const auto& t : tensors) n += t.info.size();
+        for (const auto& t : tensors)
+            if (t.info.trainable()) n += t.info.size();
         return n;
+    }();
+
+    /// The parts of the parameter block optimizers update, as [begin, end) ranges of floats:
+    /// everything but buffers (running statistics). One range for a model without buffers.
+    static constexpr auto trainable_ranges = [] {
+        constexpr std::size_t count = [] {
+            std::size_t k = 0;
+            bool open = false;
+            for (const auto& t : tensors) {
+                if (t.info.trainable() && !open) ++k;
+                open = t.info.trainable();
+            }
+            return k;
+        }();
+        std::array<std::pair<std::size_t, std::size_t>, count> out{};
+        std::size_t k = 0;
+        bool open = false;
+        for (std::size_t i = 0; i < tensors.size(); ++i) {
+            const auto& t = tensors[i];
+            if (!t.info.trainable()) {
+                open = false;
+                continue;
+            }
+            // Up to the next tensor (the padding after it is never read) or the block's end.
+            const std::size_t end = i + 1 < tensors.size() ? tensors[i + 1].offset : parameter_block_size;
+            if (open) out[k - 1].second = end;
+            else out[k++] = {t.offset, end};
+            open = true;
+        }
+        return out;
+    }();
+    /// Whether training updates buffers after each step (BatchNorm's running statistics):
+    /// update_running_statistics then has work to do.
+    static constexpr bool has_running_statistics = [] {
+        if constexpr (!valid) return false;
+        else
+            return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                return (false || ... || has_buffer_update<layer_type<I>>);
+            }(std::make_index_sequence<depth>{});
     }();
 
     /// Zero parameters; see ctnn::init for the initialisers.
@@ -115,13 +156,22 @@ public:
                                          Caller caller = Caller::current()) const noexcept {
         const std::size_t batch = batch_of(x, ws, caller, "train_forward");
         const float* params = params_.data();
+        const TrainingStep step = ws.next_training_step();
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (
                 [&] {
-                    if constexpr (!table[I].fused)
-                        detail::forward_step<Seq, I, kernels::default_arch>(
-                            params, batch, I == 0 ? x.data() : ws.activations(I == 0 ? 0 : I - 1),
-                            ws.activations(table[I].step_end), ws.layer_scratch());
+                    constexpr detail::LayerEntry e = table[I];
+                    const float* in = I == 0 ? x.data() : ws.activations(I == 0 ? 0 : I - 1);
+                    if constexpr (has_train_state<layer_type<I>>) {
+                        static_assert(e.step_end == I, "a layer with a training state takes no epilogue");
+                        detail::layer_train_forward<layer_type<I>, e.in, kernels::default_arch>(
+                            params + e.param_offset, in, batch, ws.activations(I), ws.layer_scratch(),
+                            ws.train_state(I), step);
+                    } else if constexpr (!e.fused) {
+                        detail::forward_step<Seq, I, kernels::default_arch>(params, batch, in,
+                                                                            ws.activations(e.step_end),
+                                                                            ws.layer_scratch());
+                    }
                 }(),
                 ...);
         }(std::make_index_sequence<depth>{});
@@ -144,6 +194,37 @@ public:
             (backward_step<depth - 1 - I>(x.data(), dy.data(), batch, ws, grads.data(), dx.empty() ? nullptr : dx.data()),
              ...);
         }(std::make_index_sequence<depth>{});
+    }
+
+    /// Folds the batch statistics of the last train_forward into the running statistics
+    /// (BatchNorm's running_mean, running_var, num_batches_tracked), as PyTorch's training-mode
+    /// forward does. train::step, DataParallel and the Trainer call it after each applied step;
+    /// a loop of your own calls it after backward. Nothing to do (and free) for a model without
+    /// such buffers.
+    void update_running_statistics(const Workspace<Seq>& ws) noexcept {
+        const Workspace<Seq>* one = &ws;
+        update_running_statistics(std::span<const Workspace<Seq>* const>(&one, 1));
+    }
+    /// The same for a batch trained in shares (one workspace per thread, each having run
+    /// train_forward on its share): the shares' statistics are combined into the batch's.
+    void update_running_statistics(std::span<const Workspace<Seq>* const> shares) noexcept {
+        if constexpr (has_running_statistics) {
+            constexpr std::size_t max_shares = 64;
+            CTNN_CHECK(shares.size() <= max_shares, "update_running_statistics: at most 64 shares");
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                (
+                    [&] {
+                        if constexpr (has_buffer_update<layer_type<I>>) {
+                            std::array<const float*, max_shares> states{};
+                            for (std::size_t k = 0; k < shares.size(); ++k) states[k] = shares[k]->train_state(I);
+                            layer_type<I>::template update_buffers<table[I].in>(
+                                params_.data() + table[I].param_offset,
+                                std::span<const float* const>(states.data(), shares.size()));
+                        }
+                    }(),
+                    ...);
+            }(std::make_index_sequence<depth>{});
+        }
     }
 
 private:
@@ -175,7 +256,7 @@ private:
             if constexpr (e.step_end != I) {
                 float* dz = ws.gradient_buffer(e.grad_before_epilogue);
                 detail::layer_backward<layer_type<I + 1>, table[I + 1].in, kernels::default_arch>(
-                    nullptr, nullptr, ws.activations(I + 1), g, batch, dz, nullptr, ws.layer_scratch());
+                    nullptr, nullptr, ws.activations(I + 1), g, batch, dz, nullptr, ws.layer_scratch(), nullptr);
                 g = dz;
             }
             float* dx = I == 0 ? dx_out : ws.gradient_buffer(e.grad_at_input);
@@ -183,7 +264,8 @@ private:
             // A layer's own output is stored only if no epilogue was fused into it.
             const float* y = e.step_end == I ? ws.activations(I) : nullptr;
             detail::layer_backward<layer_type<I>, e.in, kernels::default_arch>(
-                params_.data() + e.param_offset, in, y, g, batch, dx, grads + e.param_offset, ws.layer_scratch());
+                params_.data() + e.param_offset, in, y, g, batch, dx, grads + e.param_offset, ws.layer_scratch(),
+                ws.train_state(I));
         }
     }
 };

@@ -36,7 +36,8 @@ std::string summary() {
             [&] {
                 using L = typename Net::template layer_type<I>;
                 std::size_t params = 0;
-                for (const auto& t : L::tensors) params += t.size();
+                for (const auto& t : L::tensors)
+                    if (t.trainable()) params += t.size();  // as PyTorch counts: no buffers
                 row[0][I + 1] = std::to_string(I);
                 row[1][I + 1] = L::cpp_name() + (Net::table[I].fused ? " (fused)" : "");
                 row[2][I + 1] = torch_module<L>();

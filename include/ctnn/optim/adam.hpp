@@ -60,7 +60,7 @@ public:
                     float(std::sqrt(1.0 - std::pow(double(o.beta2), t))),
                     WeightDecay::decoupled};
     }
-    void update(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
+    void update_range(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
         kernels::adam_update(net.parameters() + begin, grads.data() + begin, m_.data() + begin, v_.data() + begin,
                              end - begin, current_);
     }

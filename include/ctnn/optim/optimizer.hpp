@@ -3,8 +3,9 @@
 // DataParallel's per-thread updates):
 //
 //   opt.begin_step()                       once per step: counts it, precomputes per-step scalars
-//   opt.update(net, grads, begin, end)     updates parameters [begin, end) of the block; threads
-//                                          may update disjoint slices of one step concurrently
+//   opt.update(net, grads, begin, end)     updates parameters [begin, end) of the block, skipping
+//                                          buffers (running statistics); threads may update
+//                                          disjoint slices of one step concurrently
 //   opt.step(net, grads)                   begin_step() + update of the whole block
 //   opt.options()                          the options struct; `options().lr` is what a
 //                                          learning-rate schedule sets
@@ -22,7 +23,8 @@
 // and optimizer, continues training bit for bit (tests/test_train.cpp shows it).
 // OptimizerBase gives every optimizer its constructors, options(), step(), begin_step() and the
 // step count, so an optimizer writes only its per-step scalars (prepare_step(t), called by
-// begin_step), its vectorised update and its state_blocks().
+// begin_step), its vectorised update_range(net, grads, begin, end) (called on trainable ranges
+// only) and its state_blocks().
 #include <concepts>
 #include <cstddef>
 #include <span>
@@ -59,7 +61,15 @@ public:
     /// params -= update(grads) over the whole block; call after backward.
     void step(Net& net, const Gradients<Net>& grads) noexcept {
         begin_step();
-        derived().update(net, grads, 0, Net::parameter_block_size);
+        update(net, grads, 0, Net::parameter_block_size);
+    }
+    /// Updates the trainable parameters in [begin, end) of the block (Net::trainable_ranges:
+    /// buffers such as running statistics are left alone).
+    void update(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
+        for (const auto& [first, last] : Net::trainable_ranges) {
+            const std::size_t b = first > begin ? first : begin, e = last < end ? last : end;
+            if (b < e) derived().update_range(net, grads, b, e);
+        }
     }
     /// step() in two parts, so threads can update disjoint slices of the block: begin_step()
     /// once, then update() on slices [begin, end) that together cover the block.

@@ -24,7 +24,7 @@ public:
     using OptimizerBase<Sgd<Net>, Net, SgdOptions>::OptimizerBase;
 
     void prepare_step(std::size_t /*step*/) noexcept {}
-    void update(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
+    void update_range(Net& net, const Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
         const SgdOptions& o = this->options_;
         kernels::sgd_update(net.parameters() + begin, grads.data() + begin, momentum_.data() + begin, end - begin,
                             {o.lr, o.momentum, o.weight_decay, o.nesterov});

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <utility>
@@ -80,7 +81,10 @@ private:
         const float value = total_loss();
         bool finite = !check_finite || std::isfinite(value);
         for (const char f : finite_) finite = finite && f;
-        if (finite) optimizer.begin_step();
+        if (finite) {
+            optimizer.begin_step();
+            update_running_statistics(net);
+        }
         auto reduce_and_update = [&](std::size_t t) {
             const auto [begin, end] = slice(t);
             reduce_slice(grads, begin, end);
@@ -98,9 +102,13 @@ private:
         CTNN_CHECK(batch <= max_batch_, "batch larger than DataParallel's max_batch");
         CTNN_CHECK(x.size() == batch * Net::in_size, "input must hold batch x Net::in_size floats");
         const std::size_t threads = pool_.size();
+        // Every share draws its Dropout masks for its own rows of this step: the same masks as
+        // one thread would draw for the batch.
+        const TrainingStep step{seed_, step_++, 0};
         auto work = [&](std::size_t t) {
             Share& s = *shares_[t];
             const std::size_t first = batch * t / threads, n = batch * (t + 1) / threads - first;
+            s.workspace.set_training_step({step.seed, step.step, first});
             s.gradients.zero();
             outputs_[t] = {&s.workspace, n};
             losses_[t] = n == 0 ? 0.0f
@@ -109,6 +117,17 @@ private:
             finite_[t] = !check_finite || kernels::all_finite(s.gradients.data(), Net::parameter_block_size);
         };
         pool_.run(work);
+    }
+
+    /// The shares' batch statistics combined into the running statistics (BatchNorm's).
+    void update_running_statistics(Net& net) noexcept {
+        if constexpr (Net::has_running_statistics) {
+            std::vector<const Workspace<Net>*>& used = share_workspaces_;
+            used.clear();  // capacity reserved at construction: no allocation here
+            for (std::size_t t = 0; t < shares_.size(); ++t)
+                if (outputs_[t].rows > 0) used.push_back(&shares_[t]->workspace);
+            net.update_running_statistics(std::span<const Workspace<Net>* const>(used.data(), used.size()));
+        }
     }
 
     /// Thread t's slice of the parameter block, 64-byte aligned.
@@ -141,6 +160,12 @@ private:
     std::vector<float> losses_ = std::vector<float>(pool_.size());
     std::vector<char> finite_ = std::vector<char>(pool_.size());
     std::vector<StepOutputs<Net>> outputs_ = std::vector<StepOutputs<Net>>(pool_.size());
+    std::vector<const Workspace<Net>*> share_workspaces_ = [this] {
+        std::vector<const Workspace<Net>*> v;
+        v.reserve(pool_.size());
+        return v;
+    }();
+    std::uint64_t seed_ = 0, step_ = 0;
 };
 
 }  // namespace ctnn::train

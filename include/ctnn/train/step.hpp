@@ -4,8 +4,9 @@
 //
 //   loss_and_gradients   forward, loss (value and gradient at the output), backward: ADDS the
 //                        batch's parameter gradients to buffers.gradients
-//   step                 zero the gradients, loss_and_gradients, optimizer step
-//   step_if_finite       the same, the update only if the loss and gradients are finite
+//   step                 zero the gradients, loss_and_gradients, optimizer step, and the running
+//                        statistics' update (BatchNorm's; nothing for other models)
+//   step_if_finite       the same, the updates only if the loss and gradients are finite
 //
 // The batch size is the number of targets over the loss's targets per sample; the inputs must
 // hold that many rows. Neither allocates: StepBuffers holds the memory, sized once.
@@ -89,6 +90,7 @@ float step(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const flo
     buffers.gradients.zero();
     const float value = train::loss_and_gradients(net, loss, inputs, targets, buffers, 0, caller);
     optimizer.step(net, buffers.gradients);
+    net.update_running_statistics(buffers.workspace);
     return value;
 }
 
@@ -103,7 +105,10 @@ std::pair<float, bool> step_if_finite(Net& net, Optimizer& optimizer, const Loss
     buffers.gradients.zero();
     const float value = train::loss_and_gradients(net, loss, inputs, targets, buffers, 0, caller);
     const bool finite = std::isfinite(value) && kernels::all_finite(buffers.gradients.data(), Net::parameter_block_size);
-    if (finite) optimizer.step(net, buffers.gradients);
+    if (finite) {
+        optimizer.step(net, buffers.gradients);
+        net.update_running_statistics(buffers.workspace);
+    }
     return {value, finite};
 }
 

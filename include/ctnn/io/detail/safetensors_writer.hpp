@@ -3,6 +3,7 @@
 // file written through a temporary renamed into place (write_atomically), so that an existing
 // file is only ever replaced by a complete one. Failures are SaveResults; nothing throws (but
 // for allocation).
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstddef>
@@ -54,7 +55,7 @@ inline SaveResult check_saveable(std::string_view source, std::span<const Tensor
     return {};
 }
 
-/// The safetensors file of `blocks` (F32, in block order) with `metadata` and "format": "pt".
+/// The safetensors file of `blocks` (F32, counts I64, in block order) with `metadata` and "format": "pt".
 /// `source` names the destination in messages ("" for none).
 inline SaveResult serialize(std::string_view source, std::span<const TensorBlock<const float>> blocks,
                             const Metadata& user_metadata, std::vector<std::byte>& out) {
@@ -75,12 +76,12 @@ inline SaveResult serialize(std::string_view source, std::span<const TensorBlock
     std::uint64_t offset = 0;
     for (const auto& block : blocks) {
         for (const auto& t : block.tensors) {
-            const std::uint64_t bytes = 4 * std::uint64_t(t.size());
+            const std::uint64_t bytes = (t.count ? 8 : 4) * std::uint64_t(t.size());
             std::string shape;
             for (std::size_t d = 0; d < t.shape.size(); ++d) shape += (d ? "," : "") + std::to_string(t.shape[d]);
             header += ',';
             json::append_string(header, block.prefix + t.name);
-            header += ":{\"dtype\":\"F32\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(offset) +
+            header += std::string(":{\"dtype\":\"") + (t.count ? "I64" : "F32") + "\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(offset) +
                       "," + std::to_string(offset + bytes) + "]}";
             offset += bytes;
         }
@@ -94,7 +95,15 @@ inline SaveResult serialize(std::string_view source, std::span<const TensorBlock
     std::byte* p = out.data() + 8 + header.size();
     for (const auto& block : blocks)
         for (const auto& t : block.tensors)
-            for (std::size_t i = 0; i < t.size(); ++i, p += 4) store_le32(p, std::bit_cast<std::uint32_t>(t.data[i]));
+            for (std::size_t i = 0; i < t.size(); ++i) {
+                if (t.count) {  // a count held as a float: whole and not negative
+                    store_le64(p, std::uint64_t(std::max(0.0f, t.data[i])));
+                    p += 8;
+                } else {
+                    store_le32(p, std::bit_cast<std::uint32_t>(t.data[i]));
+                    p += 4;
+                }
+            }
     return {};
 }
 

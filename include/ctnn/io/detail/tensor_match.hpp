@@ -69,11 +69,16 @@ inline LoadResult match_tensors(std::string_view source, const Header& h, std::s
                 for (const auto& ft : h.tensors) present.push_back(ft.name);
                 return failure(LoadErrorKind::missing_tensor, source,
                                "tensor " + quote_name(name) + " is missing: " + t.owner + " expects it with shape " +
-                                   expected + " (F32); the file has " +
+                                   expected + (t.count ? " (I64)" : " (F32)") + "; the file has " +
                                    (present.empty() ? std::string("no tensors") : some_names(present)));
             }
             const HeaderTensor& f = h.tensors[it->second];
-            if (!dtype_info(f.dtype).loadable)
+            if (t.count != (f.dtype == Dtype::I64))
+                return failure(LoadErrorKind::unsupported_dtype, source,
+                               "tensor " + quote_name(name) + ": dtype " + std::string(dtype_info(f.dtype).name) +
+                                   " where " + t.owner + " expects " +
+                                   (t.count ? "I64 (an integer count)" : "F32 (F16, BF16 and F64 are converted)"));
+            if (!t.count && !dtype_info(f.dtype).loadable)
                 return failure(LoadErrorKind::unsupported_dtype, source,
                                "tensor " + quote_name(name) + ": dtype " + std::string(dtype_info(f.dtype).name) +
                                    " is not supported: " + t.owner + " expects F32 (F16, BF16 and F64 are converted)");
@@ -110,9 +115,20 @@ inline LoadResult convert_tensors(std::string_view source, const Header& h, cons
         const HeaderTensor& f = h.tensors[p.file_tensor];
         const std::size_t n = p.tensor->size();
         // Established by parse_header and match_tensors; checked again as the one guard of the reads.
-        if (f.end > data.size() || f.end - f.begin != n * dtype_info(f.dtype).size || !dtype_info(f.dtype).loadable ||
-            p.staged + n > staged.size())
+        if (f.end > data.size() || f.end - f.begin != n * dtype_info(f.dtype).size ||
+            !(dtype_info(f.dtype).loadable || p.tensor->count) || p.staged + n > staged.size())
             return failure(LoadErrorKind::bad_offsets, source, "tensor " + quote_name(f.name) + ": inconsistent offsets");
+        if (p.tensor->count) {  // I64 (match_tensors checked), a count: not negative
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto v = static_cast<std::int64_t>(load_le64(data.data() + f.begin + 8 * i));
+                if (v < 0)
+                    return failure(LoadErrorKind::not_finite, source,
+                                   "tensor " + quote_name(f.name) + ": element " + element_text(p.tensor->shape, i) +
+                                       " is " + std::to_string(v) + "; a count cannot be negative");
+                staged[p.staged + i] = float(v);
+            }
+            continue;
+        }
         double bad = 0;
         const std::size_t i = convert_to_float(f.dtype, data.data() + f.begin, n, staged.data() + p.staged, bad);
         if (i != n)
