@@ -1,8 +1,10 @@
-// The convolution and pooling kernels against their scalar references (kernels/reference.hpp),
+// The convolution, pooling and batch-norm kernels against scalar references (kernels/reference.hpp;
+// batch norm's from its definition, in double, below),
 // for every instruction set this build can run: geometries whose rows are and are not multiples
 // of the vector width, every padding, stride, dilation and group option, both convolution paths
 // (im2col and direct), ties in max pooling. (Apart from test_kernels so that the two, the
 // slowest test programs to compile, build in parallel.)
+#include <ctnn/kernels/batch_norm.hpp>
 #include <ctnn/kernels/conv2d.hpp>
 #include <ctnn/kernels/pool2d.hpp>
 #include <ctnn/kernels/reference.hpp>
@@ -101,4 +103,62 @@ TEMPLATE_LIST_TEST_CASE("pooling kernels match the scalar reference, ties and pa
     check_pool<k::PoolGeometry{2, 5, 37, 2, 3, 1, 1, 0, 1}, TestType>();    // stride 1, a row past a vector
     check_pool<k::PoolGeometry{4, 33, 33, 3, 3, 3, 3, 1, 1}, TestType>();   // stride 3
     check_pool<k::PoolGeometry{1, 2, 2, 2, 2, 2, 2, 0, 0}, TestType>();     // one window
+}
+
+namespace {
+/// Batch norm's training forward and backward from the definitions, in double.
+template <std::size_t Inner, class Arch>
+void check_batch_norm(std::size_t batch, std::size_t channels) {
+    CAPTURE(Inner, batch, channels, Arch::name());
+    const std::size_t n = batch * channels * Inner, count = batch * Inner;
+    auto x = test::random_vector(n, 5 + n, 2.0);
+    for (auto& v : x) v += 3.0f;  // a mean far from 0
+    const auto dy = test::random_vector(n, 6 + n);
+    const auto weight = test::random_vector(channels, 7), bias = test::random_vector(channels, 8);
+    std::vector<float> mean(channels), var(channels), invstd(channels), y(n), dx(n), dw(channels), db(channels);
+    std::vector<float> sums(3 * channels, -7.0f);
+    k::batch_norm_train_forward<Inner, Arch>(x.data(), batch, channels, weight.data(), bias.data(), 1e-5f, mean.data(),
+                                             var.data(), invstd.data(), y.data());
+    k::batch_norm_backward<Inner, Arch>(x.data(), dy.data(), batch, channels, mean.data(), invstd.data(), weight.data(),
+                                        dw.data(), db.data(), dx.data(), sums.data());
+    std::vector<float> y_ref(n), dx_ref(n), dw_ref(channels), db_ref(channels);
+    auto at = [&](std::size_t r, std::size_t c, std::size_t i) { return (r * channels + c) * Inner + i; };
+    for (std::size_t c = 0; c < channels; ++c) {
+        double m = 0, v = 0, g = 0, gx = 0;
+        for (std::size_t r = 0; r < batch; ++r)
+            for (std::size_t i = 0; i < Inner; ++i) m += x[at(r, c, i)];
+        m /= double(count);
+        for (std::size_t r = 0; r < batch; ++r)
+            for (std::size_t i = 0; i < Inner; ++i) v += (x[at(r, c, i)] - m) * (x[at(r, c, i)] - m);
+        v /= double(count);
+        const double is = 1.0 / std::sqrt(v + 1e-5);
+        REQUIRE(mean[c] == Approx(m).epsilon(1e-6));
+        REQUIRE(var[c] == Approx(v).epsilon(1e-5));
+        for (std::size_t r = 0; r < batch; ++r)
+            for (std::size_t i = 0; i < Inner; ++i) {
+                const double xhat = (x[at(r, c, i)] - m) * is;
+                y_ref[at(r, c, i)] = float(xhat * weight[c] + bias[c]);
+                g += dy[at(r, c, i)];
+                gx += dy[at(r, c, i)] * xhat;
+            }
+        dw_ref[c] = float(gx), db_ref[c] = float(g);
+        for (std::size_t r = 0; r < batch; ++r)
+            for (std::size_t i = 0; i < Inner; ++i) {
+                const double xhat = (x[at(r, c, i)] - m) * is;
+                dx_ref[at(r, c, i)] = float(weight[c] * is * (dy[at(r, c, i)] - g / double(count) - xhat * gx / double(count)));
+            }
+    }
+    test::require_close(y, y_ref, 1e-5, 1e-5, "y");
+    test::require_close(dw, dw_ref, 1e-4, 1e-5, "dweight");
+    test::require_close(db, db_ref, 1e-4, 1e-5, "dbias");
+    test::require_close(dx, dx_ref, 1e-4, 1e-5, "dx");
+}
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("batch-norm kernels match their definition: vectors, short and long rows", "[kernels][batchnorm]",
+                        Archs) {
+    check_batch_norm<1, TestType>(7, 21);
+    check_batch_norm<5, TestType>(3, 4);
+    check_batch_norm<37, TestType>(4, 3);
+    check_batch_norm<576, TestType>(5, 2);
 }

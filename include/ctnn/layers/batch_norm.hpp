@@ -54,8 +54,8 @@ struct BatchNorm {
         if constexpr (Image) return in.rank == 3 ? Shape{C, in.dims[1], in.dims[2]} : Shape{C, 1, 1};
         else return in.rank == 2 ? Shape{C, in.dims[1]} : Shape{C};
     }
-    // Per call: the affine map's scale and shift, or backward's five per-channel values.
-    static constexpr std::size_t scratch_size(Shape) noexcept { return 5 * C; }
+    // Per call: inference's scale and shift, or backward's three per-channel coefficients.
+    static constexpr std::size_t scratch_size(Shape) noexcept { return 3 * C; }
     // Kept from train_forward: the batch's mean, biased variance, 1/sqrt(var + eps), and count.
     static constexpr std::size_t train_state_size(Shape) noexcept { return 3 * C + 1; }
 
@@ -86,19 +86,12 @@ struct BatchNorm {
 
     /// Training: normalised with the batch's statistics, which `state` keeps.
     template <Shape In, class Arch>
-    static void train_forward(const float* p, const float* x, std::size_t batch, float* y, float* scratch,
-                              float* state, const TrainingStep&) noexcept {
+    static void train_forward(const float* p, const float* x, std::size_t batch, float* y, float*, float* state,
+                              const TrainingStep&) noexcept {
         const auto v = view(p);
-        float *mean = state, *var = state + C, *invstd = state + 2 * C;
-        kernels::channel_moments<inner<In>(), Arch>(x, batch, C, mean, var);
+        kernels::batch_norm_train_forward<inner<In>(), Arch>(x, batch, C, v.weight.data(), v.bias.data(), eps, state,
+                                                             state + C, state + 2 * C, y);
         state[3 * C] = float(batch * inner<In>());
-        float *scale = scratch, *shift = scratch + C;
-        for (std::size_t c = 0; c < C; ++c) {
-            invstd[c] = 1.0f / std::sqrt(var[c] + eps);
-            scale[c] = v.weight[c] * invstd[c];
-            shift[c] = v.bias[c] - mean[c] * scale[c];
-        }
-        kernels::channel_affine<inner<In>()>(x, batch, C, scale, shift, y);
     }
 
     /// Through the training-mode map: dweight += sum(dy xhat), dbias += sum(dy), and
@@ -107,20 +100,9 @@ struct BatchNorm {
     static void backward(const float* p, const float* x, const float*, const float* dy, std::size_t batch, float* dx,
                          float* dp, float* scratch, float* state) noexcept {
         const auto v = view(p);
-        const float *mean = state, *invstd = state + 2 * C;
-        float *sum_dy = scratch, *sum_dyc = scratch + C, *a = scratch + 2 * C, *b = scratch + 3 * C,
-              *k = scratch + 4 * C;
-        kernels::channel_gradient_sums<inner<In>(), Arch>(x, dy, batch, C, mean, sum_dy, sum_dyc);
         const auto g = view(dp);
-        const float n = float(batch * inner<In>());
-        for (std::size_t c = 0; c < C; ++c) {
-            g.weight[c] += sum_dyc[c] * invstd[c];
-            g.bias[c] += sum_dy[c];
-            a[c] = v.weight[c] * invstd[c];
-            b[c] = -a[c] * invstd[c] * invstd[c] * sum_dyc[c] / n;
-            k[c] = -a[c] * sum_dy[c] / n;
-        }
-        if (dx) kernels::channel_gradient<inner<In>()>(x, dy, batch, C, mean, a, b, k, dx);
+        kernels::batch_norm_backward<inner<In>(), Arch>(x, dy, batch, C, state, state + 2 * C, v.weight.data(),
+                                                        g.weight.data(), g.bias.data(), dx, scratch);
     }
 
     /// running = (1 - momentum) running + momentum batch, the shares' statistics combined into
