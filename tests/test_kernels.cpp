@@ -54,6 +54,9 @@ TEMPLATE_LIST_TEST_CASE("linear kernels match the scalar reference for odd and a
     check_linear_all_batches<TestType, k::identity_op, 1000, 5>();
     check_linear_all_batches<TestType, k::identity_op, 5, 1000>();
     check_linear_all_batches<TestType, k::identity_op, 784, 256>();
+    // Rows of 4 and 8 AVX-512 vectors (8 and 16 AVX2 ones): the 6x4 blocks of axpy_product.
+    check_linear_all_batches<TestType, k::identity_op, 64, 7>();
+    check_linear_all_batches<TestType, k::identity_op, 128, 9>();
 }
 
 template <class Arch, class Op>
