@@ -42,8 +42,11 @@ inline constexpr bool is_pool = requires { Layer::geometry(ctnn::Shape{}).kernel
 /// Convolution and pooling from their definitions (PyTorch's docs), per sample, in double.
 template <class L>
 void spatial_double(const double* w, const double* x, const ctnn::Shape& in, const ctnn::Shape& out, double* y) {
-    const std::size_t H = in.dims[1], W = in.dims[2], OH = out.dims[1], OW = out.dims[2];
     const auto g = L::geometry(in);  // the strides and paddings the options asked for
+    // An image C x H x W, or a sequence C x T as one row (Conv1D).
+    const bool sequence = in.rank == 2;
+    const std::size_t H = sequence ? 1 : in.dims[1], W = sequence ? in.dims[1] : in.dims[2];
+    const std::size_t OH = sequence ? 1 : out.dims[1], OW = sequence ? out.dims[1] : out.dims[2];
     for (std::size_t o = 0; o < out.dims[0]; ++o)
         for (std::size_t oh = 0; oh < OH; ++oh)
             for (std::size_t ow = 0; ow < OW; ++ow) {
@@ -53,12 +56,12 @@ void spatial_double(const double* w, const double* x, const ctnn::Shape& in, con
                     const std::size_t cin = L::in_channels / L::groups, group = o / (L::out_channels / L::groups);
                     acc = L::has_bias ? w[L::bias_offset + o] : 0.0;
                     for (std::size_t c = 0; c < cin; ++c)
-                        for (std::size_t kh = 0; kh < L::kernel_h; ++kh)
-                            for (std::size_t kw = 0; kw < L::kernel_w; ++kw) {
+                        for (std::size_t kh = 0; kh < g.kernel_h; ++kh)
+                            for (std::size_t kw = 0; kw < g.kernel_w; ++kw) {
                                 const long ih = long(oh * g.stride_h + kh * g.dilation_h) - long(g.pad_top);
                                 const long iw = long(ow * g.stride_w + kw * g.dilation_w) - long(g.pad_left);
                                 if (ih < 0 || iw < 0 || ih >= long(H) || iw >= long(W)) continue;
-                                acc += w[((o * cin + c) * L::kernel_h + kh) * L::kernel_w + kw] *
+                                acc += w[((o * cin + c) * g.kernel_h + kh) * g.kernel_w + kw] *
                                        x[((group * cin + c) * H + std::size_t(ih)) * W + std::size_t(iw)];
                             }
                 } else {

@@ -91,7 +91,9 @@ TEMPLATE_LIST_TEST_CASE("convolution kernels match the scalar reference for ever
                 conv(2, 9, 9, 3, 3, 3, 1, 1, 2, 2, 2),                            // dilation 2
                 conv(4, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 4),                         // depthwise
                 conv(8, 4, 5, 3, 1, 1), conv(5, 17, 19, 7, 1, 1, 2, 2),           // 1x1, and 1x1 with stride
-                conv(2, 10, 27, 5, 3, 4), conv(3, 9, 20, 11, 2, 5)>();           // the direct path: rows of 24, 16
+                conv(2, 10, 27, 5, 3, 4), conv(3, 9, 20, 11, 2, 5),              // the direct path: rows of 24, 16
+                // Conv1D's: one row; im2col, the direct path (24 outputs), stride 2 with dilation and groups
+                conv(3, 1, 40, 5, 1, 3), conv(4, 1, 26, 6, 1, 3), conv(4, 1, 31, 4, 1, 3, 1, 2, 0, 0, 2, 2)>();
     check_conv<conv(2, 6, 6, 4, 3, 3), TestType, k::relu_op>(2, true);             // the fused epilogue
     check_conv<conv(2, 6, 6, 4, 3, 3), TestType, k::tanh_op>(2, true);
 }

@@ -173,3 +173,12 @@ TEST_CASE("Dropout and Dropout2d gradients (the masks of one step) match finite 
     gradcheck<Seq<Linear<6, 40>, Dropout<30>, Tanh, Linear<40, 4>>>(Loss::cross_entropy, 43);
     gradcheck<Seq<Input<4, 3, 3>, Conv2D<4, 8, 1>, Dropout2d<1, 2>, Flatten, Linear<72, 3>>>(Loss::mse, 44);
 }
+
+TEST_CASE("Conv1D gradients match finite differences: padding, same, stride, dilation, groups, no bias",
+          "[gradcheck][conv1d]") {
+    using namespace ctnn;
+    gradcheck<Seq<Input<2, 9>, Conv1D<2, 3, 3, Padding<1>>, Tanh, Conv1D<3, 4, 2, SamePadding>, Flatten, Linear<36, 3>>>(
+        Loss::cross_entropy, 50);
+    gradcheck<Seq<Input<4, 11>, Conv1D<4, 4, 3, Stride<2>, Dilation<2>, Groups<2>, NoBias>, Sigmoid, Conv1D<4, 2, 1>,
+                  Flatten, Linear<8, 2>>>(Loss::mse, 51);
+}

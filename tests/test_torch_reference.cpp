@@ -232,6 +232,16 @@ TEST_CASE("BatchNorm1d over sequences {C, L} matches PyTorch", "[torch][batchnor
     check_against_torch<Seq<Input<3, 5>, BatchNorm1d<3>, Flatten, Linear<15, 4>>>("torch_batchnorm1d_sequence_net.txt");
 }
 
+TEST_CASE("Conv1D (padding, same, stride, dilation, groups, no bias, 1x1) and BatchNorm1d on sequences match PyTorch",
+          "[torch][conv1d]") {
+    using namespace ctnn;
+    using Net = Seq<Input<2, 16>, Conv1D<2, 4, 3, Padding<1>>, Tanh, Conv1D<4, 4, 4, SamePadding>, ELU,
+                    Conv1D<4, 4, 3, Stride<2>, Dilation<2>, Groups<2>, NoBias>, BatchNorm1d<4>, ReLU, Conv1D<4, 3, 1>,
+                    Flatten, Linear<18, 5>>;
+    static_assert(Net::table[4].out == Shape{4, 6});
+    check_against_torch<Net>("torch_conv1d_net.txt");
+}
+
 TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {
     // tools/make_torch_fixtures.py: the formula parameters times 16 (exact), one SGD step.
     using Net = Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU, Linear<6, 5>>;

@@ -273,6 +273,8 @@ TEST_CASE("fold_batch_norm merges each BatchNorm after a convolution or Linear i
                                              Conv2D<4, 4, 1, Stride<1>>, Flatten, Linear<36, 8>, Dropout<50>,
                                              Linear<8, 3>>>);
     static_assert(std::is_same_v<folded_t<Seq<Linear<4, 3>, ReLU>>, Seq<Linear<4, 3>, ReLU>>);
+    static_assert(std::is_same_v<folded_t<Seq<Input<2, 9>, Conv1D<2, 4, 3, Stride<2>, NoBias>, BatchNorm1d<4>, Flatten>>,
+                                 Seq<Input<2, 9>, Conv1D<2, 4, 3, Stride<2>>, Flatten>>);
 
     auto net = make_net<Net>(9);
     const auto x = test::random_vector(16 * Net::in_size, 10, 2.0);

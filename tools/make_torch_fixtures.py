@@ -34,7 +34,7 @@ def formula_parameters(model):
                 with torch.no_grad():
                     p.copy_(torch.tensor(flat, dtype=torch.float64).to(torch.float32))
                 k += 1
-        if isinstance(layer, (nn.Linear, nn.Conv2d)):
+        if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):
             fan_in = layer.weight[0].numel()  # in_features; in_channels / groups x kernel
             for p in (p for p in (layer.weight, layer.bias) if p is not None):
                 flat = [math.sin(1.3 * j + 0.7 * k + 0.1) / math.sqrt(fan_in) for j in range(p.numel())]
@@ -195,6 +195,13 @@ def main():
     fixture(f"{out_dir}/torch_batchnorm1d_sequence_net.txt",
             lambda: nn.Sequential(nn.BatchNorm1d(3), nn.Flatten(), nn.Linear(15, 4)),
             batch=3, shape=(3, 5))
+    # One-dimensional convolutions on sequences (channels x time): padding, 'same' with an even
+    # kernel, stride, dilation, groups, no bias, 1x1, and a BatchNorm1d over the time axis.
+    fixture(f"{out_dir}/torch_conv1d_net.txt",
+            lambda: nn.Sequential(nn.Conv1d(2, 4, 3, padding=1), nn.Tanh(), nn.Conv1d(4, 4, 4, padding='same'),
+                                  nn.ELU(), nn.Conv1d(4, 4, 3, stride=2, dilation=2, groups=2, bias=False),
+                                  nn.BatchNorm1d(4), nn.ReLU(), nn.Conv1d(4, 3, 1), nn.Flatten(), nn.Linear(18, 5)),
+            batch=3, shape=(2, 16))
     # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
     diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",
                         lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(),

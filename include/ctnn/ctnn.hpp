@@ -5,6 +5,7 @@
 #include "core/errors.hpp"  // first, so compile errors show a short include chain
 #include "core/layer.hpp"
 #include "layers/batch_norm.hpp"
+#include "layers/conv1d.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/dropout.hpp"
 #include "layers/elu.hpp"

@@ -91,35 +91,37 @@ template <class L>
 concept has_train_state = requires { L::train_state_size(Shape{}); };
 
 namespace detail {
-/// Whether L's forward, backward (and train_forward) take the arguments its declarations say.
+// Whether L's forward, backward (and train_forward) take the arguments its declarations say:
+// one concept per combination of the optional scratch and training state. (Written as concepts
+// with the probe shape inline: clang 14 rejects a requires-expression that names a local
+// constexpr variable in a template argument.)
 template <class L>
-constexpr bool has_layer_calls() {
-    constexpr Shape s = probe_shape<L>();
-    using A = probe_arch;
-    constexpr bool scratch = has_scratch<L>, state = has_train_state<L>;
-    if constexpr (!scratch && !state)
-        return requires(const float* p, const float* x, float* y, std::size_t b) {
-            L::template forward<s, A>(p, x, b, y);
-            L::template backward<s, A>(p, x, x, x, b, y, y);
-        };
-    else if constexpr (scratch && !state)
-        return requires(const float* p, const float* x, float* y, std::size_t b) {
-            L::template forward<s, A>(p, x, b, y, y);
-            L::template backward<s, A>(p, x, x, x, b, y, y, y);
-        };
-    else if constexpr (!scratch)
-        return requires(const float* p, const float* x, float* y, std::size_t b, const TrainingStep& k) {
-            L::template forward<s, A>(p, x, b, y);
-            L::template train_forward<s, A>(p, x, b, y, y, k);
-            L::template backward<s, A>(p, x, x, x, b, y, y, y);
-        };
-    else
-        return requires(const float* p, const float* x, float* y, std::size_t b, const TrainingStep& k) {
-            L::template forward<s, A>(p, x, b, y, y);
-            L::template train_forward<s, A>(p, x, b, y, y, y, k);
-            L::template backward<s, A>(p, x, x, x, b, y, y, y, y);
-        };
-}
+concept plain_calls = requires(const float* p, const float* x, float* y, std::size_t b) {
+    L::template forward<probe_shape<L>(), probe_arch>(p, x, b, y);
+    L::template backward<probe_shape<L>(), probe_arch>(p, x, x, x, b, y, y);
+};
+template <class L>
+concept scratch_calls = requires(const float* p, const float* x, float* y, std::size_t b) {
+    L::template forward<probe_shape<L>(), probe_arch>(p, x, b, y, y);
+    L::template backward<probe_shape<L>(), probe_arch>(p, x, x, x, b, y, y, y);
+};
+template <class L>
+concept state_calls = requires(const float* p, const float* x, float* y, std::size_t b, const TrainingStep& k) {
+    L::template forward<probe_shape<L>(), probe_arch>(p, x, b, y);
+    L::template train_forward<probe_shape<L>(), probe_arch>(p, x, b, y, y, k);
+    L::template backward<probe_shape<L>(), probe_arch>(p, x, x, x, b, y, y, y);
+};
+template <class L>
+concept scratch_state_calls = requires(const float* p, const float* x, float* y, std::size_t b, const TrainingStep& k) {
+    L::template forward<probe_shape<L>(), probe_arch>(p, x, b, y, y);
+    L::template train_forward<probe_shape<L>(), probe_arch>(p, x, b, y, y, y, k);
+    L::template backward<probe_shape<L>(), probe_arch>(p, x, x, x, b, y, y, y, y);
+};
+template <class L>
+concept has_layer_calls = (!has_scratch<L> && !has_train_state<L> && plain_calls<L>) ||
+                          (has_scratch<L> && !has_train_state<L> && scratch_calls<L>) ||
+                          (!has_scratch<L> && has_train_state<L> && state_calls<L>) ||
+                          (has_scratch<L> && has_train_state<L> && scratch_state_calls<L>);
 }  // namespace detail
 
 template <class L>
@@ -127,7 +129,7 @@ concept Layer = requires {
     requires detail::is_tensor_array<std::remove_cv_t<decltype(L::tensors)>>::value;
     { L::output_shape(Shape{}) } -> std::convertible_to<Shape>;
     { L::cpp_name() } -> std::convertible_to<std::string>;
-} && detail::has_layer_calls<L>();
+} && detail::has_layer_calls<L>;
 
 /// Floats of working memory layer L needs for input shape `in` (0 if it declares none).
 template <class L>
