@@ -5,11 +5,13 @@
 // running statistics under the optimizers, threads and files, and that nothing allocates.
 #include <ctnn/ctnn.hpp>
 #include <ctnn/io/checkpoint.hpp>
+#include <ctnn/io/header_export.hpp>
 #include <ctnn/io/safetensors.hpp>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include "allocation_counter.hpp"
 #include "support.hpp"
 
@@ -293,4 +295,31 @@ TEST_CASE("fold_batch_norm merges each BatchNorm after a convolution or Linear i
     test::require_close(got, expected, 1e-5, 1e-5, "folded outputs");
     // The BatchNorm that stayed keeps its running statistics.
     REQUIRE(folded.layer<0>().running_var[1] == net->layer<0>().running_var[1]);
+}
+
+TEST_CASE("write_header and ModelView carry the running statistics; the exported type is the model's",
+          "[batchnorm][export]") {
+    using Net = Seq<Input<2, 12>, Conv1D<2, 4, 3, NoBias>, BatchNorm1d<4>, ReLU, Dropout<10>, Flatten, Linear<40, 3>>;
+    auto net = make_net<Net>(11);
+    const auto x = test::random_vector(6 * Net::in_size, 12, 2.0);
+    const std::vector<int> labels{0, 1, 2, 0, 1, 2};
+    train::StepBuffers<Net> buffers(6);
+    optim::Adam<Net> adam;
+    for (int i = 0; i < 5; ++i) train::step(*net, adam, loss::SoftmaxCrossEntropy{}, x, labels, buffers);
+
+    const std::string declared =
+        "ctnn::Seq<ctnn::Input<2,12>, ctnn::Conv1D<2,4,3,ctnn::NoBias>, ctnn::BatchNorm1d<4>, ctnn::ReLU, "
+        "ctnn::Dropout<10>, ctnn::Flatten, ctnn::Linear<40,3>>";
+    STATIC_REQUIRE(std::is_same_v<Net, ctnn::Seq<ctnn::Input<2,12>, ctnn::Conv1D<2,4,3,ctnn::NoBias>, ctnn::BatchNorm1d<4>,
+                                                 ctnn::ReLU, ctnn::Dropout<10>, ctnn::Flatten, ctnn::Linear<40,3>>>);
+    REQUIRE(io::type_declaration<Net>() == declared);
+    std::ostringstream header;
+    io::write_header(*net, header);
+    REQUIRE_THAT(header.str(), Catch::Matchers::Contains("using Net = " + declared + ";"));
+
+    // A view of a copy of the block (what a compiled-in header is) infers as the model does.
+    std::vector<float> block(net->parameters(), net->parameters() + Net::parameter_block_size);
+    const ModelView<Net> view(std::span<const float, Net::parameter_block_size>(block.data(), block.size()));
+    const std::span<const float, Net::in_size> sample(x.data(), Net::in_size);
+    REQUIRE(view.forward(sample) == net->forward(sample));
 }
