@@ -52,6 +52,13 @@ using BatchNormExport =
     Seq<ctnn::Input<2, 6, 6>, ctnn::Conv2D<2, 4, 3, ctnn::NoBias>, ctnn::BatchNorm2d<4>, ctnn::ReLU, ctnn::Dropout2d<25>,
         ctnn::MaxPool2D<2>, ctnn::Flatten, Linear<16, 8, ctnn::NoBias>, ctnn::BatchNorm1d<8>, ctnn::Tanh,
         ctnn::Dropout<50>, Linear<8, 3>>;
+// 1-D convolutions on sequences {C, T}: tensors [Out, In / groups, K], BatchNorm1d and PReLU over channels.
+using Conv1dExport =
+    Seq<ctnn::Input<2, 16>, ctnn::Conv1D<2, 4, 3, ctnn::Padding<1>>, ctnn::Tanh,
+        ctnn::Conv1D<4, 4, 4, ctnn::SamePadding>, ctnn::PReLU<4>,
+        ctnn::Conv1D<4, 4, 3, ctnn::Stride<2>, ctnn::Dilation<2>, ctnn::Groups<2>, ctnn::NoBias>,
+        ctnn::BatchNorm1d<4>, ctnn::ReLU, ctnn::Conv1D<4, 6, 2, ctnn::SamePadding, ctnn::Dilation<3>, ctnn::Groups<2>>,
+        ctnn::ELU, ctnn::Conv1D<6, 3, 3, ctnn::Stride<2>, ctnn::Padding<2>>, ctnn::Flatten, Linear<12, 5>>;
 
 namespace {
 
@@ -832,6 +839,34 @@ TEST_CASE("a PyTorch network with BatchNorm and Dropout gives its eval-mode outp
     expect_failure<WithoutDropout>(b, Kind::missing_tensor, {"tensor \"5.weight\" is missing", "at position 5"});
 }
 
+TEST_CASE("a PyTorch network of Conv1d layers on sequences gives PyTorch's outputs within 1e-5",
+          "[safetensors][torch][conv1d]") {
+    // nn.Conv1d with padding=1, padding='same' with an even kernel (4: one step before, two after)
+    // and with dilation (kernel 2, dilation 3), stride with dilation and groups, bias=False, and a
+    // stride with padding; nn.PReLU(4) and nn.BatchNorm1d(4) on C x T, with running statistics
+    // from three training-mode batches. Samples are rows of C*T values.
+    const auto net = check_torch_fixture<Conv1dExport>("torch_export_conv1d");
+    REQUIRE(net->layer<5>().num_batches_tracked == 3.0f);
+    for (float v : net->layer<5>().running_var) REQUIRE(v != 1.0f);
+    const Bytes b = read_all(fs::path(CTNN_TEST_DATA_DIR) / "torch_export_conv1d.safetensors");
+    const std::uint64_t n = io::detail::load_le64(b.data());
+    io::detail::Header h;
+    REQUIRE(io::detail::parse_header("t", std::string_view(reinterpret_cast<const char*>(b.data() + 8), n),
+                                     b.size() - 8 - n, h)
+                .ok());
+    REQUIRE(h.metadata.at("ctnn.signature") == io::signature<Conv1dExport>());
+    REQUIRE(h.tensors[0].name == "0.weight");
+    REQUIRE(h.tensors[0].shape == std::vector<std::size_t>{4, 2, 3});  // [Out, In, K]
+    // The same layers with the options in another order are another signature.
+    using Reordered =
+        Seq<ctnn::Input<2, 16>, ctnn::Conv1D<2, 4, 3, ctnn::Padding<1>>, ctnn::Tanh,
+            ctnn::Conv1D<4, 4, 4, ctnn::SamePadding>, ctnn::PReLU<4>,
+            ctnn::Conv1D<4, 4, 3, ctnn::Dilation<2>, ctnn::Stride<2>, ctnn::Groups<2>, ctnn::NoBias>,
+            ctnn::BatchNorm1d<4>, ctnn::ReLU,
+            ctnn::Conv1D<4, 6, 2, ctnn::SamePadding, ctnn::Dilation<3>, ctnn::Groups<2>>, ctnn::ELU, ctnn::Conv1D<6, 3, 3, ctnn::Stride<2>, ctnn::Padding<2>>, ctnn::Flatten, Linear<12, 5>>;
+    expect_failure<Reordered>(b, Kind::wrong_model, {"ctnn::Stride<2>,ctnn::Dilation<2>"});
+}
+
 TEST_CASE("PyTorch exports in F16, BF16 and F64 load converted, with PyTorch's outputs", "[safetensors][torch]") {
     check_torch_fixture<Small>("torch_export_small_f16");
     check_torch_fixture<Small>("torch_export_small_bf16");
@@ -901,14 +936,20 @@ using BatchNormCtnnExport =
         Linear<6, 3>>;
 using SequenceBatchNormCtnnExport =
     Seq<ctnn::Input<3, 5>, ctnn::BatchNorm1d<3>, ctnn::Dropout<20>, ctnn::Flatten, Linear<15, 4>>;
+// 1-D convolutions, options in another order than the tool's, BatchNorm1d and PReLU on sequences.
+using Conv1dCtnnExport =
+    Seq<ctnn::Input<3, 20>, ctnn::Conv1D<3, 6, 5, ctnn::Dilation<2>, ctnn::Padding<3>, ctnn::Stride<2>>,
+        ctnn::BatchNorm1d<6>, ctnn::PReLU<6>, ctnn::Conv1D<6, 6, 4, ctnn::NoBias, ctnn::Groups<3>, ctnn::SamePadding>,
+        ctnn::LeakyReLUSlope<1, 5>, ctnn::Conv1D<6, 4, 2, ctnn::Groups<2>, ctnn::Stride<3>>, ctnn::Tanh, ctnn::Flatten,
+        Linear<12, 3>>;
 }  // namespace
 
 // Not run by ctest (hidden): writes ctnn models, a multilayer perceptron, a convolutional
-// network and two with BatchNorm and Dropout trained a few steps (running statistics and
-// num_batches_tracked not the defaults), with sample inputs and their inference outputs for the
-// PyTorch side of the round trip (eval mode):
+// network, two with BatchNorm and Dropout and a 1-D convolutional one trained a few steps (running
+// statistics and num_batches_tracked not the defaults), with sample inputs and their inference
+// outputs for the PyTorch side of the round trip (eval mode):
 //   CTNN_EXPORT_DIR=out build/.../test_safetensors "[.torch-export]"
-//   for m in ctnn_export ctnn_export_cnn ctnn_export_batchnorm ctnn_export_batchnorm_sequence; do
+//   for m in ctnn_export ctnn_export_cnn ctnn_export_batchnorm ctnn_export_batchnorm_sequence ctnn_export_conv1d; do
 //     /usr/bin/python3 tools/safetensors_to_torch.py out/$m.safetensors --inputs out/$m.txt; done
 TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-export]") {
     const char* dir = std::getenv("CTNN_EXPORT_DIR");
@@ -917,6 +958,7 @@ TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-expo
     export_for_torch<CnnCtnnExport>(out, "ctnn_export_cnn", 13);
     export_for_torch<BatchNormCtnnExport>(out, "ctnn_export_batchnorm", 17, 5);
     export_for_torch<SequenceBatchNormCtnnExport>(out, "ctnn_export_batchnorm_sequence", 19, 4);
+    export_for_torch<Conv1dCtnnExport>(out, "ctnn_export_conv1d", 23, 4);
 }
 
 TEST_CASE("check_writable tries a save's file without writing it, and names the path when it cannot", "[safetensors]") {

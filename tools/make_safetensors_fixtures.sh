@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the PyTorch-exported safetensors fixtures that tests/test_safetensors.cpp loads:
-# one small net in each dtype ctnn reads, a net with every activation, and convolutional nets,
-# each with seeded inputs and PyTorch's outputs. Needs python3-torch (tools/install-deps.sh --torch).
+# one small net in each dtype ctnn reads, a net with every activation, and convolutional nets (on
+# images and on sequences), each with seeded inputs and PyTorch's outputs. Needs python3-torch
+# (tools/install-deps.sh --torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export=(/usr/bin/python3 tools/torch_to_safetensors.py)
@@ -27,16 +28,20 @@ done
 # biases are random and whose running statistics come from three training-mode batches (so
 # running_mean, running_var and num_batches_tracked = 3 are not the defaults), saved as a
 # state_dict and exported with --layers; the outputs are eval mode's.
-bn_layers="Conv2d(2,4,3,bias=False),BatchNorm2d(4),ReLU,Dropout2d(0.25),MaxPool2d(2),Flatten,Linear(16,8,bias=False),BatchNorm1d<8>,Tanh,Dropout(p=0.5),Linear(8,3)"
 bn_state=$(mktemp --suffix=.pt)
-trap 'rm -f "$bn_state"' EXIT
-LAYERS=$bn_layers STATE=$bn_state /usr/bin/python3 - <<'PY'
+conv1d_state=$(mktemp --suffix=.pt)
+trap 'rm -f "$bn_state" "$conv1d_state"' EXIT
+# trained_state LAYERS INPUT SEED STATE: writes such a state_dict to STATE, INPUT the sample shape
+# (C,H,W or C,T).
+trained_state() {
+  LAYERS=$1 INPUT=$2 SEED=$3 STATE=$4 /usr/bin/python3 - <<'PY'
 import os, sys
 import torch
 sys.path.insert(0, "tools")
 from safetensors_to_torch import parse_layers
-torch.manual_seed(6)
+torch.manual_seed(int(os.environ["SEED"]))
 _, model = parse_layers(os.environ["LAYERS"])
+shape = [int(d) for d in os.environ["INPUT"].split(",")]
 with torch.no_grad():
     for m in model:
         if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
@@ -44,8 +49,18 @@ with torch.no_grad():
             m.bias.uniform_(-0.5, 0.5)
     model.train()
     for _ in range(3):
-        model(torch.randn(16, 2, 6, 6) * 1.5 + 0.4)
+        model(torch.randn(16, *shape) * 1.5 + 0.4)
 torch.save(model.state_dict(), os.environ["STATE"])
 PY
+}
+bn_layers="Conv2d(2,4,3,bias=False),BatchNorm2d(4),ReLU,Dropout2d(0.25),MaxPool2d(2),Flatten,Linear(16,8,bias=False),BatchNorm1d<8>,Tanh,Dropout(p=0.5),Linear(8,3)"
+trained_state "$bn_layers" 2,6,6 6 "$bn_state"
 "${export[@]}" --layers "$bn_layers" --input 2,6,6 --seed 6 --samples 4 \
   --outputs tests/data/torch_export_batchnorm.txt "$bn_state" tests/data/torch_export_batchnorm.safetensors
+# 1-D convolutions on sequences (--input C,T, here Input<2,16> in the list): nn.Conv1d with
+# padding, padding='same' with an even kernel (and with dilation), stride, dilation, groups and
+# bias=False, per-channel PReLU and BatchNorm1d on C x T (running statistics trained as above).
+conv1d_layers="Input<2,16>,Conv1d(2,4,3,padding=1),Tanh,Conv1D<4,4,4,SamePadding>,PReLU(4),Conv1d(4,4,3,stride=2,dilation=2,groups=2,bias=False),BatchNorm1d(4),ReLU,Conv1D<4,6,2,Dilation<3>,Groups<2>,SamePadding>,ELU,Conv1d(6,3,3,stride=2,padding=2),Flatten,Linear(12,5)"
+trained_state "$conv1d_layers" 2,16 7 "$conv1d_state"
+"${export[@]}" --layers "$conv1d_layers" --seed 7 --samples 6 \
+  --outputs tests/data/torch_export_conv1d.txt "$conv1d_state" tests/data/torch_export_conv1d.safetensors

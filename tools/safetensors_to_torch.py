@@ -13,30 +13,36 @@ Needs only Debian's python3-torch (run with /usr/bin/python3); the format is rea
     /usr/bin/python3 tools/safetensors_to_torch.py model.safetensors --save-module model.pt
 
 The layers come from the "ctnn.torch" metadata ctnn writes ("nn.Conv2d(1, 6, 5);nn.ReLU();..."),
-else from "ctnn.signature" ("Input<1,28,28>,Conv2D<1,6,5>,ReLU,MaxPool2D<2>,Flatten,..."); give
+else from "ctnn.signature" ("Input<1,28,28>,Conv2D<1,6,5>,ReLU,MaxPool2D<2>,Flatten,...", or
+"Input<2,16>,Conv1D<2,4,3,ctnn::Stride<2>>,ReLU,Flatten,..." for sequences); give
 --layers for a file without either (it then overrides them). Loading is strict, as in ctnn: every
 tensor present with its shape, no others (load_state_dict(strict=True)), offsets that tile the
 data exactly, BatchNorm's num_batches_tracked an I64 (and nothing else an integer). The model is
 returned in eval mode: BatchNorm normalises with the file's running_mean and running_var, and
 Dropout is the identity, as in ctnn's inference (forward).
 
-The signature's Input<C,H,W> (or Input<N>) marker is the model's input shape, not a module: each
-row of --inputs holds one sample's C*H*W values in row-major order (as ctnn reads them) and is
-reshaped to C x H x W before the model; each output row is the model's output flattened.
+The signature's Input<C,H,W> (or Input<C,T> for sequences, Input<N>) marker is the model's input
+shape, not a module: each row of --inputs holds one sample's C*H*W (or C*T) values in row-major
+order (as ctnn reads them) and is reshaped to C x H x W (C x T) before the model; each output row
+is the model's output flattened.
 
 --layers (the same syntax as tools/torch_to_safetensors.py --layers) is a comma-separated list
 in ctnn's spelling, PyTorch's, or a mix:
     Input<1,28,28>,Conv2D<1,6,5>,ReLU,MaxPool2D<2>,Conv2D<6,16,5,Stride<2>,NoBias>,Flatten,Linear<256,10>
     Conv2d(1,6,5),ReLU,MaxPool2d(2),Conv2d(6,16,5,stride=2,bias=False),Flatten,Linear(256,10)
-Layers: Linear, Conv2D/Conv2d, MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, GlobalAvgPool2D (or
-AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU(slope) or
-LeakyReLUSlope<N,D>, ELU(alpha) or ELUAlpha<N,D>, PReLU(n) or PReLU<n>, BatchNorm1d(C) or
-BatchNorm1d<C>, BatchNorm2d(C) or BatchNorm2d<C>, Dropout and Dropout2d (PyTorch's Dropout(0.5),
+    Input<2,16>,Conv1D<2,4,3,Padding<1>>,Tanh,Conv1D<4,4,3,Stride<2>,Dilation<2>,Groups<2>,NoBias>,Flatten,Linear<24,5>
+    Input(2,16),Conv1d(2,4,3,padding=1),Tanh,Conv1d(4,4,3,stride=2,dilation=2,groups=2,bias=False),Flatten,Linear(24,5)
+Layers: Linear, Conv2D/Conv2d, Conv1D/Conv1d (on C x T sequences, options with one value),
+MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, GlobalAvgPool2D (or AdaptiveAvgPool2d(1)), Flatten,
+ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU(slope) or LeakyReLUSlope<N,D>, ELU(alpha) or
+ELUAlpha<N,D>, PReLU(n) or PReLU<n>, BatchNorm1d(C) or BatchNorm1d<C> (features or C x T
+sequences), BatchNorm2d(C) or BatchNorm2d<C>, Dropout and Dropout2d (PyTorch's Dropout(0.5),
 Dropout(p=0.5) or Dropout for p = 0.5; ctnn's Dropout<50> for p = N/100, Dropout<1,3> for N/D),
 Identity; an optional "ctnn::" or "nn." prefix, names in any case. Options as ctnn writes them (Stride<2>,
 Stride<2,1>, Padding<1>, SamePadding, Dilation<2>, Groups<2>, KernelWidth<5>, NoBias) or as
 PyTorch's arguments (stride=2, padding=(1,0), padding='same', dilation=2, groups=2, bias=False;
-a kernel (3,5)). Input<C,H,W> (or Input(C,H,W)) may come first, to give the input shape.
+a kernel (3,5)). Input<C,H,W> or Input<C,T> (or Input(C,H,W)) may come first, to give the input
+shape. ctnn has no 1-D pooling: MaxPool1d and AvgPool1d are refused.
 
 Bad input (a missing or malformed file, an unknown layer, tensors that do not fit) is a one-line
 "error: ..." on stderr and exit status 2.
@@ -205,7 +211,7 @@ def build_from_modules(spec):
 # The layers, by their names in lower case (ctnn's and PyTorch's spellings): the nn class, and
 # the index of the kernel size among its positional arguments (for KernelWidth<W>).
 LAYER_CLASSES = {
-    "linear": ("Linear", None), "conv2d": ("Conv2d", 2), "maxpool2d": ("MaxPool2d", 0),
+    "linear": ("Linear", None), "conv2d": ("Conv2d", 2), "conv1d": ("Conv1d", None), "maxpool2d": ("MaxPool2d", 0),
     "avgpool2d": ("AvgPool2d", 0), "adaptiveavgpool2d": ("AdaptiveAvgPool2d", None),
     "globalavgpool2d": ("AdaptiveAvgPool2d", None), "flatten": ("Flatten", None), "relu": ("ReLU", None),
     "tanh": ("Tanh", None), "sigmoid": ("Sigmoid", None), "gelu": ("GELU", None), "softmax": ("Softmax", None),
@@ -215,8 +221,11 @@ LAYER_CLASSES = {
     "batchnorm2d": ("BatchNorm2d", None),
 }
 OPTIONS = {"stride", "padding", "samepadding", "dilation", "groups", "kernelwidth", "nobias"}
-LAYER_NAMES = ("Linear, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D (AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, "
-               "Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, ELU, ELUAlpha<N,D>, PReLU, BatchNorm1d, "
+# Layers ctnn does not have, refused by name with what to do instead.
+MISSING = {k: "ctnn has no 1-D pooling; downsample the sequence with a strided Conv1D (Stride<2>, stride=2)"
+           for k in ("maxpool1d", "avgpool1d", "adaptivemaxpool1d", "adaptiveavgpool1d", "lppool1d")}
+LAYER_NAMES = ("Linear, Conv2D, Conv1D, MaxPool2D, AvgPool2D, GlobalAvgPool2D (AdaptiveAvgPool2d(1)), Flatten, ReLU, "
+               "Tanh, Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, ELU, ELUAlpha<N,D>, PReLU, BatchNorm1d, "
                "BatchNorm2d, Dropout, Dropout2d (p, or <N> or <N,D> for p = N/100 or N/D), Identity")
 
 
@@ -257,6 +266,8 @@ def input_shape_of(args, text):
 def make_layer(name, args, keywords, text):
     """The nn.Module of one layer of a layer list."""
     key = name.lower()
+    if key in MISSING:
+        fail(f"{text!r}: {MISSING[key]}")
     if key not in LAYER_CLASSES:
         fail(f"unknown layer {text!r} (known: {LAYER_NAMES})")
     cls, kernel_index = LAYER_CLASSES[key]
@@ -275,6 +286,11 @@ def make_layer(name, args, keywords, text):
             expected = {"nobias": (0,), "samepadding": (0,), "groups": (1,), "kernelwidth": (1,)}.get(o, (1, 2))
             if len(values) not in expected:
                 fail(f"{text!r}: option {oname} takes {' or '.join(map(str, expected))} value(s), not {len(values)}")
+            if key == "conv1d" and o == "kernelwidth":
+                fail(f"{text!r}: KernelWidth is for 2-D kernels; Conv1D's kernel is its Kernel taps")
+            if key == "conv1d" and len(values) > 1:
+                fail(f"{text!r}: option {oname} of Conv1D takes one value (a sequence has one axis), "
+                     f"not {len(values)}")
             if o == "kernelwidth":
                 kernel_width = values[0]
                 continue
@@ -322,9 +338,18 @@ def make_layer(name, args, keywords, text):
         else:
             fail(f"{text!r}: KernelWidth<W> needs a square kernel size to set the width of")
     try:
-        return getattr(nn, cls)(*positional, **kwargs)
+        module = getattr(nn, cls)(*positional, **kwargs)
     except Exception as e:  # noqa: BLE001 - TypeError, ValueError, RuntimeError from the constructor
         fail(f"cannot build {text!r} as nn.{cls}: {one_line(e)}")
+    if isinstance(module, nn.Conv1d) and (pairs := conv1d_pairs(module)):
+        fail(f"{text!r}: Conv1d takes one value for {pairs} (a sequence has one axis)")
+    return module
+
+
+def conv1d_pairs(m):
+    """The sizes of an nn.Conv1d given as pairs, which PyTorch builds but cannot run: "stride, padding"."""
+    names = ("kernel_size", "stride", "dilation") + (() if isinstance(m.padding, str) else ("padding",))
+    return ", ".join(n for n in names if len(getattr(m, n)) != 1)
 
 
 def parse_layers(spec):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Exports a PyTorch nn.Sequential (a multilayer perceptron or a convolutional network) to a
-safetensors file that ctnn::io::load_safetensors reads, and prints the matching ctnn::Seq
-declaration.
+"""Exports a PyTorch nn.Sequential (a multilayer perceptron, a convolutional network on images or
+on sequences) to a safetensors file that ctnn::io::load_safetensors reads, and prints the
+matching ctnn::Seq declaration.
 
 Needs only Debian's python3-torch (apt-get install python3-torch; run with /usr/bin/python3):
 the safetensors format is written by hand, no `safetensors` package.
@@ -15,6 +15,9 @@ the safetensors format is written by hand, no `safetensors` package.
         weights.pt model.safetensors
     /usr/bin/python3 tools/torch_to_safetensors.py --input 1,28,28 \\
         --layers "Conv2d(1,6,5),ReLU,MaxPool2d(2),Flatten,Linear(864,10)" weights.pt lenet.safetensors
+    # a 1-D convolutional network on sequences: --input channels,length
+    /usr/bin/python3 tools/torch_to_safetensors.py --input 2,16 \\
+        --layers "Conv1d(2,4,3,padding=1),ReLU,Conv1d(4,4,3,stride=2),Flatten,Linear(28,5)" weights.pt seq.safetensors
     # batch normalisation and dropout keep their positions (the names stay the state_dict's)
     /usr/bin/python3 tools/torch_to_safetensors.py --input 1,28,28 \\
         --layers "Conv2d(1,6,5),BatchNorm2d(6),ReLU,Dropout2d(0.25),MaxPool2d(2),Flatten,Linear(864,10)" \\
@@ -24,21 +27,29 @@ the safetensors format is written by hand, no `safetensors` package.
         --samples 8 --outputs small.txt small.safetensors
 
 Supported layers: Linear (with or without bias), Conv2d (stride, padding, padding='same',
-dilation, groups, rectangular kernels, bias=False; zero padding only), MaxPool2d and AvgPool2d
+dilation, groups, rectangular kernels, bias=False; zero padding only), Conv1d (on C x T
+sequences: stride, padding, padding='same' (even kernels too), dilation, groups, bias=False;
+zero padding only), MaxPool2d and AvgPool2d
 (kernel, stride, padding; floor mode only: ceil_mode=True, count_include_pad=False,
 divisor_override and MaxPool2d's dilation are refused), AdaptiveAvgPool2d(1) (ctnn's
 GlobalAvgPool2D; other output sizes are refused), Flatten, ReLU, Tanh, Sigmoid, LeakyReLU, ELU,
 PReLU, GELU, Softmax (over a flat sample), BatchNorm2d (images), BatchNorm1d (feature vectors or
 C x L sequences), Dropout and Dropout2d (images). A Linear without bias becomes
 ctnn::Linear<In, Out, ctnn::NoBias>. Conv2d's options are written in the order KernelWidth,
-Stride, Padding or SamePadding, Dilation, Groups, NoBias, the pools' in the order KernelWidth,
+Stride, Padding or SamePadding, Dilation, Groups, NoBias (Conv1d's in the same order, each with
+one value: ctnn::Conv1D<4, 4, 3, ctnn::Stride<2>, ctnn::Dilation<2>, ctnn::Groups<2>,
+ctnn::NoBias>), the pools' in the order KernelWidth,
 Stride (only if it is not the kernel), Padding: declare the C++ type as printed, since the
-file's "ctnn.signature" must spell it exactly.
+file's "ctnn.signature" must spell it exactly. ctnn has no 1-D pooling: MaxPool1d, AvgPool1d and
+the adaptive ones are refused (a strided Conv1d downsamples a sequence).
 
-The input shape: --input C,H,W (or N for a flat input, C,L for sequences) is required when the
-model has a convolution, a pooling layer, BatchNorm2d or Dropout2d; the declaration then starts with ctnn::Input<C,H,W>, which takes
-no position (the first layer is still "0.weight"). The --layers list may start with
-Input<C,H,W> instead.
+The input shape: --input C,H,W (or N for a flat input, C,T for sequences: channels, length) is
+required when the model has a convolution, a pooling layer, BatchNorm2d or Dropout2d: C,H,W for
+images (Conv2d), C,T for sequences (Conv1d). The declaration then starts with
+ctnn::Input<C,H,W> (or ctnn::Input<C, T>), which takes no position (the first layer is still
+"0.weight"). The --layers list may start with Input<C,H,W> or Input<C,T> instead. Shapes are
+checked along the model as ctnn checks them at compile time: each convolution's channels, a
+kernel (dilated) longer than the padded input, a Linear without a Flatten before it.
 
 BatchNorm1d and BatchNorm2d become ctnn::BatchNorm1d<C> and ctnn::BatchNorm2d<C>: ctnn has
 PyTorch's defaults only (affine=True, track_running_stats=True, eps=1e-5, momentum=0.1) and
@@ -72,7 +83,8 @@ statistics) rounded to that type. The model is exported and evaluated in eval mo
 normalises with its running statistics, Dropout is the identity, as in ctnn's forward().
 The --outputs text file holds "inputs ROWS COLS" and "outputs ROWS COLS", each followed by the
 values, one row per line (lines starting with # are comments); an image input is a row of its
-C*H*W values in row-major order, an output the model's output flattened.
+C*H*W values in row-major order (a sequence: its C*T values, channel after channel), an output
+the model's output flattened.
 
 Bad input (a missing file, an unknown layer, a shape that does not fit, a wrong --input) is a
 one-line "error: ..." on stderr and exit status 2.
@@ -89,7 +101,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_to_torch import ArgumentParser, fail, one_line, parse_layers, run, shape_text  # noqa: E402
+from safetensors_to_torch import (ArgumentParser, conv1d_pairs, fail, one_line, parse_layers, run,  # noqa: E402
+                                  shape_text)
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64}
 FILE_DTYPES = {**DTYPES, "I64": torch.int64}  # I64: BatchNorm's num_batches_tracked, always
@@ -98,8 +111,12 @@ DROPOUTS = {nn.Dropout: "Dropout", nn.Dropout2d: "Dropout2d"}
 DROPPED = (nn.modules.dropout._DropoutNd, nn.Identity)
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
 SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.BatchNorm2d, nn.Dropout2d)
-SUPPORTED = ("Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, ReLU, Tanh, Sigmoid, LeakyReLU, "
-             "ELU, PReLU, GELU, Softmax, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d (and drops Identity, "
+SEQUENCE = (nn.Conv1d,)  # layers on C x T samples only
+SEQUENCE_TWIN = {nn.Conv2d: "Conv1d", nn.BatchNorm2d: "BatchNorm1d"}  # what to use on a sequence instead
+# 1-D pooling, which ctnn does not have: refused by name.
+POOLS_1D = (nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.LPPool1d)
+SUPPORTED = ("Linear, Conv2d, Conv1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, ReLU, Tanh, Sigmoid, "
+             "LeakyReLU, ELU, PReLU, GELU, Softmax, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d (and drops Identity, "
              "Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout)")
 
 
@@ -176,6 +193,24 @@ def ctnn_spelling(i, m):
         opts += [f"Groups<{m.groups}>"] if m.groups != 1 else []
         opts += ["NoBias"] if m.bias is None else []
         return spelled("Conv2D", (m.in_channels, m.out_channels, kh), opts)
+    if isinstance(m, nn.Conv1d):
+        if m.padding_mode != "zeros":
+            fail(f"{what}: padding_mode={m.padding_mode!r}; ctnn pads with zeros only")
+        if pairs := conv1d_pairs(m):
+            fail(f"{what}: several values for {pairs}; a Conv1d takes one (a sequence has one axis)")
+        (k,), (stride,), (dilation,) = m.kernel_size, m.stride, m.dilation
+        opts = [f"Stride<{stride}>"] if stride != 1 else []
+        if m.padding == "same":
+            opts.append("SamePadding")
+        elif m.padding != "valid" and m.padding[0] != 0:
+            opts.append(f"Padding<{m.padding[0]}>")
+        opts += [f"Dilation<{dilation}>"] if dilation != 1 else []
+        opts += [f"Groups<{m.groups}>"] if m.groups != 1 else []
+        opts += ["NoBias"] if m.bias is None else []
+        return spelled("Conv1D", (m.in_channels, m.out_channels, k), opts)
+    if isinstance(m, POOLS_1D):
+        fail(f"{what}: ctnn has no {type(m).__name__} (no 1-D pooling layer); downsample the sequence "
+             f"with a strided Conv1d (stride=2) instead")
     if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
         if m.ceil_mode:
             fail(f"{what}: ceil_mode=True; ctnn pools in floor mode only (ceil_mode=False)")
@@ -249,11 +284,28 @@ def check_input(i, m, shape):
     elif isinstance(m, SPATIAL):
         if len(shape) != 3:
             fail(f"{what} needs a C x H x W input, gets {given}" +
-                 (" (give the image's shape: --input C,H,W)" if i == 0 else ""))
+                 (" (give the image's shape: --input C,H,W)" if i == 0 else "") +
+                 (f"; {SEQUENCE_TWIN[type(m)]} takes C x T sequences"
+                  if len(shape) == 2 and type(m) in SEQUENCE_TWIN else ""))
         if isinstance(m, nn.Conv2d) and shape[0] != m.in_channels:
             fail(f"{what} gets {shape[0]} channels ({given}), not {m.in_channels}")
         if isinstance(m, nn.BatchNorm2d) and shape[0] != m.num_features:
             fail(f"{what} gets {shape[0]} channels ({given}), not {m.num_features}")
+    elif isinstance(m, nn.Conv1d):
+        if len(shape) != 2:
+            fail(f"{what} needs a C x T input (channels x length), gets {given}" +
+                 (" (give the sequence's shape: --input C,T)" if i == 0 else ""))
+        channels, length = shape
+        if channels != m.in_channels:
+            fail(f"{what} gets {channels} channels ({given}), not {m.in_channels}")
+        (k,), (dilation,) = m.kernel_size, m.dilation
+        span = dilation * (k - 1) + 1
+        pads = {"same": span - 1, "valid": 0}.get(m.padding) if isinstance(m.padding, str) else 2 * m.padding[0]
+        if span > length + pads:
+            fail(f"{what}: its kernel spans {span} steps" +
+                 (f" (kernel {k}, dilation {dilation})" if dilation > 1 else "") +
+                 (f", longer than the padded input: length {length} + padding {pads} = {length + pads}" if pads
+                  else f", longer than the input's length {length}"))
     elif isinstance(m, nn.BatchNorm1d):
         if len(shape) not in (1, 2):
             fail(f"{what} gets a {given} input; ctnn's BatchNorm1d takes C features or C x L sequences "
@@ -279,10 +331,12 @@ def ctnn_layers(model, input_shape):
     shape (None: a multilayer perceptron that starts with a Linear, without ctnn::Input)."""
     if not isinstance(model, nn.Sequential):
         fail(f"expected an nn.Sequential, got {type(model).__name__}")
-    spatial = [i for i, m in enumerate(model) if isinstance(m, SPATIAL)]
+    spatial = [i for i, m in enumerate(model) if isinstance(m, SPATIAL + SEQUENCE)]
     if spatial and input_shape is None:
-        fail(f"layer {spatial[0]} ({model[spatial[0]]}) needs the model's input shape: give --input C,H,W "
-             f"(e.g. --input 1,28,28)")
+        m = model[spatial[0]]
+        fail(f"layer {spatial[0]} ({m}) needs the model's input shape: give --input " +
+             ("C,T (channels, length; e.g. --input 2,16)" if isinstance(m, SEQUENCE)
+              else "C,H,W (e.g. --input 1,28,28)"))
     out, shape = [], input_shape
     for i, m in enumerate(model):
         if (isinstance(m, DROPPED) and type(m) not in DROPOUTS) or (input_shape is None and isinstance(m, nn.Flatten)):
@@ -296,7 +350,7 @@ def ctnn_layers(model, input_shape):
         if shape is None:
             if not isinstance(m, nn.Linear):
                 fail(f"layer {i} is {type(m).__name__}: without --input a ctnn::Seq starts with a Linear layer; "
-                     f"give the input shape (--input N, or --input C,H,W)")
+                     f"give the input shape (--input N, --input C,T or --input C,H,W)")
             shape = (m.in_features,)
         shape = check_input(i, m, shape)
         out.append((token, cpp, m))
@@ -321,7 +375,7 @@ def tensors_of(layers, dtype):
     floating-point tensors in `dtype`, BatchNorm's num_batches_tracked as an int64 scalar."""
     out = {}
     for position, (_, _, module) in enumerate(layers):
-        if isinstance(module, (nn.Linear, nn.Conv2d, nn.PReLU) + BATCH_NORMS):
+        if isinstance(module, (nn.Linear, nn.Conv2d, nn.Conv1d, nn.PReLU) + BATCH_NORMS):
             for name, t in module.state_dict().items():
                 t = t.detach()
                 out[f"{position}.{name}"] = (t.to(torch.int64).reshape(()) if name == "num_batches_tracked"
@@ -398,9 +452,10 @@ def main():
     ap.add_argument("output", help="the safetensors file to write")
     ap.add_argument("--layers", help='layer list, e.g. "Linear(13,17),Tanh,Linear(17,5)", '
                                      '"Conv2d(1,4,3,padding=1),ReLU,MaxPool2d(2),Flatten,Linear(100,10)" '
-                                     'or "Input<1,10,10>,Conv2D<1,4,3,Padding<1>>,ReLU,..."')
-    ap.add_argument("--input", help="the model's input shape, C,H,W (or N, or C,L): required with Conv2d, pooling, "
-                                    "BatchNorm2d or Dropout2d")
+                                     '"Input<1,10,10>,Conv2D<1,4,3,Padding<1>>,ReLU,..." or '
+                                     '"Input<2,16>,Conv1D<2,4,3,Stride<2>>,ReLU,..."')
+    ap.add_argument("--input", help="the model's input shape, C,H,W (or N, or C,T for sequences): required with "
+                                    "Conv2d (C,H,W), Conv1d (C,T), pooling, BatchNorm2d or Dropout2d")
     ap.add_argument("--seed", type=int, default=0, help="seed for a fresh model and the sample inputs")
     ap.add_argument("--dtype", choices=DTYPES, default="F32")
     ap.add_argument("--samples", type=int, default=8, help="rows of sample inputs for --outputs")
