@@ -105,6 +105,8 @@ TEMPLATE_LIST_TEST_CASE("pooling kernels match the scalar reference, ties and pa
     check_pool<k::PoolGeometry{2, 5, 37, 2, 3, 1, 1, 0, 1}, TestType>();    // stride 1, a row past a vector
     check_pool<k::PoolGeometry{4, 33, 33, 3, 3, 3, 3, 1, 1}, TestType>();   // stride 3
     check_pool<k::PoolGeometry{1, 2, 2, 2, 2, 2, 2, 0, 0}, TestType>();     // one window
+    check_pool<k::PoolGeometry{3, 1, 37, 1, 3, 1, 2, 0, 1}, TestType>();    // a sequence (MaxPool1D): one row
+    check_pool<k::PoolGeometry{2, 1, 40, 1, 2, 1, 2, 0, 0}, TestType>();
 }
 
 namespace {

@@ -181,4 +181,6 @@ TEST_CASE("Conv1D gradients match finite differences: padding, same, stride, dil
         Loss::cross_entropy, 50);
     gradcheck<Seq<Input<4, 11>, Conv1D<4, 4, 3, Stride<2>, Dilation<2>, Groups<2>, NoBias>, Sigmoid, Conv1D<4, 2, 1>,
                   Flatten, Linear<8, 2>>>(Loss::mse, 51);
+    gradcheck<Seq<Input<2, 13>, Conv1D<2, 3, 2>, MaxPool1D<3, Stride<2>, Padding<1>>, Tanh, AvgPool1D<2>, Flatten,
+                  Linear<9, 2>>>(Loss::cross_entropy, 52);
 }

@@ -242,6 +242,14 @@ TEST_CASE("Conv1D (padding, same, stride, dilation, groups, no bias, 1x1) and Ba
     check_against_torch<Net>("torch_conv1d_net.txt");
 }
 
+TEST_CASE("MaxPool1D and AvgPool1D (stride, padding) match PyTorch", "[torch][conv1d]") {
+    using namespace ctnn;
+    using Net = Seq<Input<2, 20>, Conv1D<2, 4, 3>, ReLU, MaxPool1D<2>, Conv1D<4, 4, 3, Padding<1>>, Tanh,
+                    AvgPool1D<3, Stride<1>, Padding<1>>, MaxPool1D<3, Stride<2>, Padding<1>>, Flatten, Linear<20, 3>>;
+    static_assert(Net::table[2].out == Shape{4, 9} && Net::table[6].out == Shape{4, 5});
+    check_against_torch<Net>("torch_pool1d_net.txt");
+}
+
 TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {
     // tools/make_torch_fixtures.py: the formula parameters times 16 (exact), one SGD step.
     using Net = Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU, Linear<6, 5>>;

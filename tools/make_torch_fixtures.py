@@ -202,6 +202,12 @@ def main():
                                   nn.ELU(), nn.Conv1d(4, 4, 3, stride=2, dilation=2, groups=2, bias=False),
                                   nn.BatchNorm1d(4), nn.ReLU(), nn.Conv1d(4, 3, 1), nn.Flatten(), nn.Linear(18, 5)),
             batch=3, shape=(2, 16))
+    # Pooling along time: max and average, strides, padding.
+    fixture(f"{out_dir}/torch_pool1d_net.txt",
+            lambda: nn.Sequential(nn.Conv1d(2, 4, 3), nn.ReLU(), nn.MaxPool1d(2), nn.Conv1d(4, 4, 3, padding=1),
+                                  nn.Tanh(), nn.AvgPool1d(3, stride=1, padding=1), nn.MaxPool1d(3, stride=2, padding=1),
+                                  nn.Flatten(), nn.Linear(20, 3)),
+            batch=3, shape=(2, 20))
     # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
     diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",
                         lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(),
