@@ -23,6 +23,7 @@
 #include "model/fold_batch_norm.hpp"
 #include "model/model_view.hpp"
 #include "model/seq.hpp"
+#include "model/stream.hpp"
 #include "model/summary.hpp"
 #include "init/normal.hpp"
 #include "init/pytorch_default.hpp"

@@ -99,6 +99,22 @@ struct MODEL_TOO_LARGE_FOR_STACK_INFERENCE {
                                   "use forward(xs, ys, scratch) with an InferenceScratch<Net>");
 };
 
+/// A Stream runs a model one time step at a time; the layer at Position cannot: a Stream takes
+/// Conv1D without stride or padding (it keeps the last inputs the kernel reaches back to) and
+/// layers that act on each time step alone (activations, PReLU, BatchNorm1d, Dropout).
+template <std::size_t Position, class Layer>
+struct LAYER_CANNOT_STREAM {
+    static_assert(never<Layer>, "ctnn::Stream: this layer cannot run one time step at a time (position and layer "
+                                "above; a Stream takes Conv1D without stride or padding, and per-step layers: "
+                                "activations, PReLU, BatchNorm1d, Dropout)");
+};
+
+/// Stream<Net> needs a sequence model: Net's input declared as Input<Channels, Time>.
+template <class Net>
+struct STREAM_NEEDS_A_SEQUENCE_MODEL {
+    static_assert(never<Net>, "ctnn::Stream: the model's input must be a sequence {C, T}: start it with Input<C, T>");
+};
+
 /// A parameter block (e.g. a compiled-in array) whose size is not Net::parameter_block_size.
 template <std::size_t ModelBlockSize, std::size_t GivenSize>
 struct PARAMETER_BLOCK_SIZE_DOES_NOT_MATCH_MODEL {

@@ -50,6 +50,7 @@ struct BatchNorm {
     }
 
     static constexpr Shape output_shape(Shape in) noexcept { return in; }
+    static constexpr bool per_time_step = !Image;  // a Stream runs its inference map on each step
     static constexpr Shape expected_input(Shape in) noexcept {
         if constexpr (Image) return in.rank == 3 ? Shape{C, in.dims[1], in.dims[2]} : Shape{C, 1, 1};
         else return in.rank == 2 ? Shape{C, in.dims[1]} : Shape{C};

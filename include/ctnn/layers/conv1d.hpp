@@ -8,14 +8,18 @@
 // A sequence C x T is laid out as an image C x 1 x T and the weight [Out, In / G, K] as
 // [Out, In / G, 1, K], so the layer runs the 2-D convolution's kernels (kernels/conv2d.hpp) on
 // one row: the same im2col and products, the same direct path for short kernels.
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include "../core/errors.hpp"
 #include "../core/layer.hpp"
 #include "../core/shape.hpp"
 #include "../core/tensor_info.hpp"
 #include "../kernels/conv2d.hpp"
+#include "../kernels/linear.hpp"
 #include "options.hpp"
 
 namespace ctnn {
@@ -103,6 +107,40 @@ public:
         if (groups > 1) s += ", groups=" + std::to_string(groups);
         if (!has_bias) s += ", bias=False";
         return s + ")";
+    }
+
+    // Streaming (model/stream.hpp): one time step at a time, causally: the output at step t reads
+    // the inputs t - (K - 1) D ... t, the last span - 1 of which the stream's state keeps, oldest
+    // first. Only without stride or padding: a stream has one output per input and no future.
+    static constexpr bool streams = settings.stride_w <= 1 && !settings.same && settings.pad_w == 0;
+    static constexpr std::size_t span = settings.dilation_w * (Kernel - 1) + 1;
+    static constexpr std::size_t stream_state_size(Shape) noexcept { return (span - 1) * InChannels; }
+    template <Shape, class Arch, class Epilogue = kernels::identity_op>
+        requires streams
+    static void stream_step(const float* p, const float* x, float* y, float* history) noexcept {
+        // The step's im2col: col[g][c * K + k] is input channel c of group g, k taps back, so
+        // each output is one dot product with its contiguous weight row, as a batch-1 Linear.
+        constexpr std::size_t cin = InChannels / groups, outs = OutChannels / groups, taps = cin * Kernel;
+        constexpr std::size_t d = settings.dilation_w;
+        alignas(64) float col[InChannels * Kernel];
+        for (std::size_t k = 0; k < Kernel; ++k) {
+            const std::size_t delay = (Kernel - 1 - k) * d;
+            const float* v = delay == 0 ? x : history + (span - 1 - delay) * InChannels;
+            for (std::size_t g = 0; g < groups; ++g)
+                for (std::size_t c = 0; c < cin; ++c) col[g * taps + c * Kernel + k] = v[g * cin + c];
+        }
+        // Fewer outputs than a vector: the next narrower instruction set (8 outputs: AVX2).
+        using Gemv = std::conditional_t<(outs < kernels::lanes<Arch>) && !std::is_void_v<kernels::narrower_arch<Arch>>,
+                                        kernels::narrower_arch<Arch>, Arch>;
+        static constexpr std::array<float, OutChannels> no_bias{};
+        const float* bias = has_bias ? p + bias_offset : no_bias.data();
+        for (std::size_t g = 0; g < groups; ++g)
+            kernels::detail::gemv<taps, outs, Epilogue, Gemv>(col + g * taps, p + g * outs * taps, bias + g * outs,
+                                                              y + g * outs);
+        if constexpr (span > 1) {  // drop the oldest step, append this one
+            std::copy(history + InChannels, history + (span - 1) * InChannels, history);
+            std::copy(x, x + InChannels, history + (span - 2) * InChannels);
+        }
     }
 
     template <Shape In, class Arch, class Epilogue = kernels::identity_op>

@@ -52,6 +52,7 @@ struct Dropout {
 
     static constexpr std::array<TensorInfo, 0> tensors{};
     static constexpr Shape output_shape(Shape in) noexcept { return in; }
+    static constexpr bool per_time_step = !Channels;  // a Stream infers: the identity
     static constexpr Shape expected_input(Shape in) noexcept {
         if constexpr (Channels) return in.rank == 3 ? in : Shape{in.rank ? in.dims[0] : 1, 1, 1};
         else return in;

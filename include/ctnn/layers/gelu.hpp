@@ -15,6 +15,7 @@ namespace ctnn {
 struct GELU {
     static constexpr std::array<TensorInfo, 0> tensors{};
     static constexpr Shape output_shape(Shape in) noexcept { return in; }
+    static constexpr bool per_time_step = true;  // a Stream runs it on each time step
     static std::string cpp_name() { return "ctnn::GELU"; }
     static std::string torch_module() { return "nn.GELU()"; }
 

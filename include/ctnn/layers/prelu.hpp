@@ -19,6 +19,7 @@ struct PReLU {
         tensor_list<1>({{{"weight", TensorRole::parameter, {Slopes}, DefaultInit::constant(0.25f)}}});
 
     static constexpr Shape output_shape(Shape in) noexcept { return in; }
+    static constexpr bool per_time_step = true;  // a Stream runs it on each time step
     /// One slope, or one per channel: the input's first dimension must be Slopes.
     static constexpr Shape expected_input(Shape in) noexcept {
         if (Slopes != 1) in.dims[0] = Slopes;

@@ -1,0 +1,103 @@
+// Stream<Net>: a sequence model one time step at a time. Checked against the whole-sequence
+// forward of the same Seq (after the stream has seen as many steps as the model reaches back),
+// step against process bit for bit, reset, independent voices over one const model, a ModelView,
+// and no allocation.
+#include <ctnn/ctnn.hpp>
+#include <array>
+#include <memory>
+#include <vector>
+#include "allocation_counter.hpp"
+#include "support.hpp"
+
+using namespace ctnn;
+using test::allocations;
+
+namespace {
+// A dilated stack (receptive field 1 + 2 + 4 + 8 = 15 steps) with every per-step layer.
+using Net = Seq<Input<2, 40>, Conv1D<2, 8, 3>, Tanh, Conv1D<8, 8, 3, Dilation<2>>, ReLU,
+                Conv1D<8, 8, 3, Dilation<4>, Groups<2>, NoBias>, BatchNorm1d<8>, PReLU<8>, Dropout<10>, GELU,
+                Conv1D<8, 3, 2, Dilation<4>>>;
+constexpr std::size_t T = 40, reach = 2 + 4 + 8 + 4;
+static_assert(Net::output_shape == Shape{3, T - reach});
+static_assert(Stream<Net>::in_channels == 2 && Stream<Net>::out_channels == 3);
+static_assert(Stream<Net>::state_size == 2 * 2 + 4 * 8 + 8 * 8 + 4 * 8, "each Conv1D keeps (K - 1) D input steps");
+static_assert(noexcept(std::declval<Stream<Net>&>().step(std::declval<const Net&>(),
+                                                         std::declval<std::span<const float, 2>>(),
+                                                         std::declval<std::span<float, 3>>())));
+
+std::unique_ptr<Net> make_net() {
+    auto net = std::make_unique<Net>();
+    Rng rng(3);
+    init::pytorch_default(*net, rng);
+    // Running statistics other than the initial ones.
+    auto bn = net->layer<5>();
+    for (std::size_t c = 0; c < 8; ++c) bn.running_mean[c] = 0.1f * float(c), bn.running_var[c] = 0.5f + 0.2f * float(c);
+    return net;
+}
+
+/// Time-major steps (t * C + c) from a channel-major sequence (c * T + t).
+std::vector<float> time_major(const std::vector<float>& seq, std::size_t channels, std::size_t steps) {
+    std::vector<float> out(seq.size());
+    for (std::size_t c = 0; c < channels; ++c)
+        for (std::size_t t = 0; t < steps; ++t) out[t * channels + c] = seq[c * steps + t];
+    return out;
+}
+}  // namespace
+
+TEST_CASE("a stream computes what the whole-sequence forward computes, one step at a time", "[stream]") {
+    const auto net = make_net();
+    const auto seq = test::random_vector(Net::in_size, 1, 2.0);
+    std::vector<float> whole(Net::out_size);
+    InferenceScratch<Net> scratch(1);
+    net->forward(seq, whole, scratch);
+
+    const auto steps = time_major(seq, 2, T);
+    Stream<Net> voice;
+    std::vector<float> streamed(3 * T);
+    for (std::size_t t = 0; t < T; ++t)
+        voice.step(*net, std::span<const float, 2>(steps.data() + 2 * t, 2), std::span<float, 3>(streamed.data() + 3 * t, 3));
+    // Output j of the sequence is the step that has just seen input j + reach.
+    std::vector<float> expected, got;
+    for (std::size_t j = 0; j < T - reach; ++j)
+        for (std::size_t o = 0; o < 3; ++o) {
+            expected.push_back(whole[o * (T - reach) + j]);
+            got.push_back(streamed[(j + reach) * 3 + o]);
+        }
+    test::require_close(got, expected, 1e-5, 1e-6, "streamed vs whole sequence");
+}
+
+TEST_CASE("process is step after step bit for bit; reset starts again; voices are independent", "[stream]") {
+    const auto net = make_net();
+    const auto xs = test::random_vector(2 * 100, 2);
+    Stream<Net> a, b;
+    std::vector<float> by_steps(3 * 100), at_once(3 * 100), again(3 * 100);
+    for (std::size_t t = 0; t < 100; ++t)
+        a.step(*net, std::span<const float, 2>(xs.data() + 2 * t, 2), std::span<float, 3>(by_steps.data() + 3 * t, 3));
+    b.process(*net, xs, at_once);
+    REQUIRE(by_steps == at_once);
+
+    // b continues from where it is; after reset it repeats a's first steps exactly.
+    b.process(*net, xs, again);
+    REQUIRE_FALSE(again == at_once);
+    b.reset();
+    b.process(*net, xs, again);
+    REQUIRE(again == at_once);
+
+    // Through a view of the parameters (a compiled-in model), the same.
+    const ModelView<Net> view(*net);
+    Stream<Net> c;
+    c.process(view, xs, again);
+    REQUIRE(again == at_once);
+}
+
+TEST_CASE("a step allocates nothing", "[stream][realtime]") {
+    const auto net = make_net();
+    const auto xs = test::random_vector(2 * 64, 3);
+    Stream<Net> voice;
+    std::vector<float> ys(3 * 64);
+    const long before = allocations.load();
+    for (int i = 0; i < 10; ++i) voice.process(*net, xs, ys);
+    std::array<float, 3> y{};
+    voice.step(*net, std::span<const float, 2>(xs.data(), 2), y);
+    REQUIRE(allocations.load() - before == 0);
+}
