@@ -59,6 +59,11 @@ using Conv1dExport =
         ctnn::Conv1D<4, 4, 3, ctnn::Stride<2>, ctnn::Dilation<2>, ctnn::Groups<2>, ctnn::NoBias>,
         ctnn::BatchNorm1d<4>, ctnn::ReLU, ctnn::Conv1D<4, 6, 2, ctnn::SamePadding, ctnn::Dilation<3>, ctnn::Groups<2>>,
         ctnn::ELU, ctnn::Conv1D<6, 3, 3, ctnn::Stride<2>, ctnn::Padding<2>>, ctnn::Flatten, Linear<12, 5>>;
+// 1-D pooling on sequences {C, T}: no tensors, so the file holds "1.weight" and "8.weight" only.
+using Pool1dExport =
+    Seq<ctnn::Input<3, 20>, ctnn::MaxPool1D<3, ctnn::Stride<2>, ctnn::Padding<1>>, ctnn::Conv1D<3, 4, 3, ctnn::Padding<1>>,
+        ctnn::ReLU, ctnn::AvgPool1D<3, ctnn::Stride<2>, ctnn::Padding<1>>, ctnn::Tanh, ctnn::MaxPool1D<2, ctnn::Stride<1>>,
+        ctnn::AvgPool1D<2>, ctnn::Flatten, Linear<8, 3>>;
 
 namespace {
 
@@ -867,6 +872,33 @@ TEST_CASE("a PyTorch network of Conv1d layers on sequences gives PyTorch's outpu
     expect_failure<Reordered>(b, Kind::wrong_model, {"ctnn::Stride<2>,ctnn::Dilation<2>"});
 }
 
+TEST_CASE("a PyTorch network with MaxPool1d and AvgPool1d on sequences gives PyTorch's outputs within 1e-5",
+          "[safetensors][torch][pool1d]") {
+    // nn.MaxPool1d(3, stride=2, padding=1) on the inputs (the padding never wins, negative values
+    // included), nn.AvgPool1d(3, stride=2, padding=1) counting the padding as zeros, floor mode
+    // (20 -> 10 -> 5 -> 4 -> 2 steps), nn.MaxPool1d(2, stride=1), nn.AvgPool1d(2, stride=2).
+    check_torch_fixture<Pool1dExport>("torch_export_pool1d");
+    static_assert(Pool1dExport::in_size == 60 && Pool1dExport::out_size == 3);
+    const Bytes b = read_all(fs::path(CTNN_TEST_DATA_DIR) / "torch_export_pool1d.safetensors");
+    const std::uint64_t n = io::detail::load_le64(b.data());
+    io::detail::Header h;
+    REQUIRE(io::detail::parse_header("t", std::string_view(reinterpret_cast<const char*>(b.data() + 8), n),
+                                     b.size() - 8 - n, h)
+                .ok());
+    REQUIRE(h.metadata.at("ctnn.signature") == io::signature<Pool1dExport>());
+    std::vector<std::string> names;
+    for (const auto& t : h.tensors) names.push_back(t.name);
+    REQUIRE(names == std::vector<std::string>{"1.weight", "1.bias", "8.weight", "8.bias"});
+    // The tool writes a stride only when it is not the kernel: AvgPool1D<2, Stride<2>> is the same
+    // layer, spelled otherwise, so another signature.
+    using StrideSpelled =
+        Seq<ctnn::Input<3, 20>, ctnn::MaxPool1D<3, ctnn::Stride<2>, ctnn::Padding<1>>,
+            ctnn::Conv1D<3, 4, 3, ctnn::Padding<1>>, ctnn::ReLU, ctnn::AvgPool1D<3, ctnn::Stride<2>, ctnn::Padding<1>>,
+            ctnn::Tanh, ctnn::MaxPool1D<2, ctnn::Stride<1>>, ctnn::AvgPool1D<2, ctnn::Stride<2>>, ctnn::Flatten,
+            Linear<8, 3>>;
+    expect_failure<StrideSpelled>(b, Kind::wrong_model, {"AvgPool1D<2>,Flatten", "AvgPool1D<2,ctnn::Stride<2>>"});
+}
+
 TEST_CASE("PyTorch exports in F16, BF16 and F64 load converted, with PyTorch's outputs", "[safetensors][torch]") {
     check_torch_fixture<Small>("torch_export_small_f16");
     check_torch_fixture<Small>("torch_export_small_bf16");
@@ -936,17 +968,19 @@ using BatchNormCtnnExport =
         Linear<6, 3>>;
 using SequenceBatchNormCtnnExport =
     Seq<ctnn::Input<3, 5>, ctnn::BatchNorm1d<3>, ctnn::Dropout<20>, ctnn::Flatten, Linear<15, 4>>;
-// 1-D convolutions, options in another order than the tool's, BatchNorm1d and PReLU on sequences.
+// 1-D convolutions and pools, options in another order than the tool's, BatchNorm1d and PReLU on
+// sequences; T: 20 -> 9 -> 5 (MaxPool1D, padded) -> 5 -> 5 (AvgPool1D, stride 1) -> 2.
 using Conv1dCtnnExport =
     Seq<ctnn::Input<3, 20>, ctnn::Conv1D<3, 6, 5, ctnn::Dilation<2>, ctnn::Padding<3>, ctnn::Stride<2>>,
-        ctnn::BatchNorm1d<6>, ctnn::PReLU<6>, ctnn::Conv1D<6, 6, 4, ctnn::NoBias, ctnn::Groups<3>, ctnn::SamePadding>,
-        ctnn::LeakyReLUSlope<1, 5>, ctnn::Conv1D<6, 4, 2, ctnn::Groups<2>, ctnn::Stride<3>>, ctnn::Tanh, ctnn::Flatten,
-        Linear<12, 3>>;
+        ctnn::BatchNorm1d<6>, ctnn::PReLU<6>, ctnn::MaxPool1D<2, ctnn::Padding<1>>,
+        ctnn::Conv1D<6, 6, 4, ctnn::NoBias, ctnn::Groups<3>, ctnn::SamePadding>, ctnn::LeakyReLUSlope<1, 5>,
+        ctnn::AvgPool1D<3, ctnn::Padding<1>, ctnn::Stride<1>>, ctnn::Conv1D<6, 4, 2, ctnn::Groups<2>, ctnn::Stride<3>>,
+        ctnn::Tanh, ctnn::Flatten, Linear<8, 3>>;
 }  // namespace
 
 // Not run by ctest (hidden): writes ctnn models, a multilayer perceptron, a convolutional
-// network, two with BatchNorm and Dropout and a 1-D convolutional one trained a few steps (running
-// statistics and num_batches_tracked not the defaults), with sample inputs and their inference
+// network, two with BatchNorm and Dropout and a 1-D one with convolutions and pools trained a few
+// steps (running statistics and num_batches_tracked not the defaults), with sample inputs and their inference
 // outputs for the PyTorch side of the round trip (eval mode):
 //   CTNN_EXPORT_DIR=out build/.../test_safetensors "[.torch-export]"
 //   for m in ctnn_export ctnn_export_cnn ctnn_export_batchnorm ctnn_export_batchnorm_sequence ctnn_export_conv1d; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the PyTorch-exported safetensors fixtures that tests/test_safetensors.cpp loads:
 # one small net in each dtype ctnn reads, a net with every activation, and convolutional nets (on
-# images and on sequences), each with seeded inputs and PyTorch's outputs. Needs python3-torch
+# images and on sequences, with 1-D pooling), each with seeded inputs and PyTorch's outputs. Needs python3-torch
 # (tools/install-deps.sh --torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,3 +64,9 @@ conv1d_layers="Input<2,16>,Conv1d(2,4,3,padding=1),Tanh,Conv1D<4,4,4,SamePadding
 trained_state "$conv1d_layers" 2,16 7 "$conv1d_state"
 "${export[@]}" --layers "$conv1d_layers" --seed 7 --samples 6 \
   --outputs tests/data/torch_export_conv1d.txt "$conv1d_state" tests/data/torch_export_conv1d.safetensors
+# 1-D pooling on sequences: nn.MaxPool1d with stride and padding right on the inputs (the padding
+# never wins, negative values included), nn.AvgPool1d with padding counted as zeros, windows that
+# leave a step over (floor mode), a stride of 1, and nn.AvgPool1d(2, stride=2) (ctnn::AvgPool1D<2>:
+# a stride equal to the kernel is not written); both spellings.
+"${export[@]}" --layers "Input<3,20>,MaxPool1d(3,stride=2,padding=1),Conv1d(3,4,3,padding=1),ReLU,AvgPool1D<3,Stride<2>,Padding<1>>,Tanh,MaxPool1d(2,stride=1),AvgPool1d(2,stride=2),Flatten,Linear(8,3)" \
+  --seed 8 --samples 5 --outputs tests/data/torch_export_pool1d.txt tests/data/torch_export_pool1d.safetensors

@@ -14,7 +14,7 @@ Needs only Debian's python3-torch (run with /usr/bin/python3); the format is rea
 
 The layers come from the "ctnn.torch" metadata ctnn writes ("nn.Conv2d(1, 6, 5);nn.ReLU();..."),
 else from "ctnn.signature" ("Input<1,28,28>,Conv2D<1,6,5>,ReLU,MaxPool2D<2>,Flatten,...", or
-"Input<2,16>,Conv1D<2,4,3,ctnn::Stride<2>>,ReLU,Flatten,..." for sequences); give
+"Input<2,16>,Conv1D<2,4,3,ctnn::Stride<2>>,ReLU,MaxPool1D<2>,Flatten,..." for sequences); give
 --layers for a file without either (it then overrides them). Loading is strict, as in ctnn: every
 tensor present with its shape, no others (load_state_dict(strict=True)), offsets that tile the
 data exactly, BatchNorm's num_batches_tracked an I64 (and nothing else an integer). The model is
@@ -32,8 +32,11 @@ in ctnn's spelling, PyTorch's, or a mix:
     Conv2d(1,6,5),ReLU,MaxPool2d(2),Conv2d(6,16,5,stride=2,bias=False),Flatten,Linear(256,10)
     Input<2,16>,Conv1D<2,4,3,Padding<1>>,Tanh,Conv1D<4,4,3,Stride<2>,Dilation<2>,Groups<2>,NoBias>,Flatten,Linear<24,5>
     Input(2,16),Conv1d(2,4,3,padding=1),Tanh,Conv1d(4,4,3,stride=2,dilation=2,groups=2,bias=False),Flatten,Linear(24,5)
+    Input<2,16>,MaxPool1D<3,Stride<2>,Padding<1>>,Conv1D<2,4,3>,AvgPool1D<2>,Flatten,Linear<12,5>
+    Input(2,16),MaxPool1d(3,stride=2,padding=1),Conv1d(2,4,3),AvgPool1d(2),Flatten,Linear(12,5)
 Layers: Linear, Conv2D/Conv2d, Conv1D/Conv1d (on C x T sequences, options with one value),
-MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, GlobalAvgPool2D (or AdaptiveAvgPool2d(1)), Flatten,
+MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, MaxPool1D/MaxPool1d and AvgPool1D/AvgPool1d (on C x T
+sequences, options with one value), GlobalAvgPool2D (or AdaptiveAvgPool2d(1)), Flatten,
 ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU(slope) or LeakyReLUSlope<N,D>, ELU(alpha) or
 ELUAlpha<N,D>, PReLU(n) or PReLU<n>, BatchNorm1d(C) or BatchNorm1d<C> (features or C x T
 sequences), BatchNorm2d(C) or BatchNorm2d<C>, Dropout and Dropout2d (PyTorch's Dropout(0.5),
@@ -42,7 +45,8 @@ Identity; an optional "ctnn::" or "nn." prefix, names in any case. Options as ct
 Stride<2,1>, Padding<1>, SamePadding, Dilation<2>, Groups<2>, KernelWidth<5>, NoBias) or as
 PyTorch's arguments (stride=2, padding=(1,0), padding='same', dilation=2, groups=2, bias=False;
 a kernel (3,5)). Input<C,H,W> or Input<C,T> (or Input(C,H,W)) may come first, to give the input
-shape. ctnn has no 1-D pooling: MaxPool1d and AvgPool1d are refused.
+shape. ctnn has no adaptive or power-average 1-D pooling: AdaptiveMaxPool1d, AdaptiveAvgPool1d
+and LPPool1d are refused.
 
 Bad input (a missing or malformed file, an unknown layer, tensors that do not fit) is a one-line
 "error: ..." on stderr and exit status 2.
@@ -212,7 +216,8 @@ def build_from_modules(spec):
 # the index of the kernel size among its positional arguments (for KernelWidth<W>).
 LAYER_CLASSES = {
     "linear": ("Linear", None), "conv2d": ("Conv2d", 2), "conv1d": ("Conv1d", None), "maxpool2d": ("MaxPool2d", 0),
-    "avgpool2d": ("AvgPool2d", 0), "adaptiveavgpool2d": ("AdaptiveAvgPool2d", None),
+    "avgpool2d": ("AvgPool2d", 0), "maxpool1d": ("MaxPool1d", None), "avgpool1d": ("AvgPool1d", None),
+    "adaptiveavgpool2d": ("AdaptiveAvgPool2d", None),
     "globalavgpool2d": ("AdaptiveAvgPool2d", None), "flatten": ("Flatten", None), "relu": ("ReLU", None),
     "tanh": ("Tanh", None), "sigmoid": ("Sigmoid", None), "gelu": ("GELU", None), "softmax": ("Softmax", None),
     "leakyrelu": ("LeakyReLU", None), "leakyreluslope": ("LeakyReLU", None), "elu": ("ELU", None),
@@ -221,12 +226,17 @@ LAYER_CLASSES = {
     "batchnorm2d": ("BatchNorm2d", None),
 }
 OPTIONS = {"stride", "padding", "samepadding", "dilation", "groups", "kernelwidth", "nobias"}
+# The layers on C x T sequences: their options take one value, and no KernelWidth.
+ONE_AXIS = {"conv1d": "Conv1D", "maxpool1d": "MaxPool1D", "avgpool1d": "AvgPool1D"}
+ONE_AXIS_MODULES = (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d)
 # Layers ctnn does not have, refused by name with what to do instead.
-MISSING = {k: "ctnn has no 1-D pooling; downsample the sequence with a strided Conv1D (Stride<2>, stride=2)"
-           for k in ("maxpool1d", "avgpool1d", "adaptivemaxpool1d", "adaptiveavgpool1d", "lppool1d")}
-LAYER_NAMES = ("Linear, Conv2D, Conv1D, MaxPool2D, AvgPool2D, GlobalAvgPool2D (AdaptiveAvgPool2d(1)), Flatten, ReLU, "
-               "Tanh, Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, ELU, ELUAlpha<N,D>, PReLU, BatchNorm1d, "
-               "BatchNorm2d, Dropout, Dropout2d (p, or <N> or <N,D> for p = N/100 or N/D), Identity")
+MISSING = {k: "ctnn's 1-D pools are MaxPool1D and AvgPool1D (fixed windows), no adaptive or power-average pooling"
+           for k in ("adaptivemaxpool1d", "adaptiveavgpool1d", "lppool1d")}
+MISSING["adaptiveavgpool1d"] += "; over a sequence of length T, AdaptiveAvgPool1d(1) is AvgPool1d(T) (AvgPool1D<T>)"
+LAYER_NAMES = ("Linear, Conv2D, Conv1D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, GlobalAvgPool2D "
+               "(AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, "
+               "ELU, ELUAlpha<N,D>, PReLU, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d (p, or <N> or <N,D> for "
+               "p = N/100 or N/D), Identity")
 
 
 def spec_name(node):
@@ -286,10 +296,11 @@ def make_layer(name, args, keywords, text):
             expected = {"nobias": (0,), "samepadding": (0,), "groups": (1,), "kernelwidth": (1,)}.get(o, (1, 2))
             if len(values) not in expected:
                 fail(f"{text!r}: option {oname} takes {' or '.join(map(str, expected))} value(s), not {len(values)}")
-            if key == "conv1d" and o == "kernelwidth":
-                fail(f"{text!r}: KernelWidth is for 2-D kernels; Conv1D's kernel is its Kernel taps")
-            if key == "conv1d" and len(values) > 1:
-                fail(f"{text!r}: option {oname} of Conv1D takes one value (a sequence has one axis), "
+            if key in ONE_AXIS and o == "kernelwidth":
+                fail(f"{text!r}: KernelWidth is for 2-D kernels; {ONE_AXIS[key]}'s " +
+                     ("kernel is its Kernel taps" if key == "conv1d" else "window is its Kernel steps"))
+            if key in ONE_AXIS and len(values) > 1:
+                fail(f"{text!r}: option {oname} of {ONE_AXIS[key]} takes one value (a sequence has one axis), "
                      f"not {len(values)}")
             if o == "kernelwidth":
                 kernel_width = values[0]
@@ -330,7 +341,7 @@ def make_layer(name, args, keywords, text):
         kwargs.setdefault("dim", 1)
     if kernel_width is not None:
         if kernel_index is None:
-            fail(f"{text!r}: KernelWidth is an option of Conv2D and the pooling layers")
+            fail(f"{text!r}: KernelWidth is an option of Conv2D and the 2-D pooling layers")
         if kernel_index < len(positional) and type(positional[kernel_index]) is int:
             positional[kernel_index] = (positional[kernel_index], kernel_width)
         elif type(kwargs.get("kernel_size")) is int:
@@ -341,15 +352,16 @@ def make_layer(name, args, keywords, text):
         module = getattr(nn, cls)(*positional, **kwargs)
     except Exception as e:  # noqa: BLE001 - TypeError, ValueError, RuntimeError from the constructor
         fail(f"cannot build {text!r} as nn.{cls}: {one_line(e)}")
-    if isinstance(module, nn.Conv1d) and (pairs := conv1d_pairs(module)):
-        fail(f"{text!r}: Conv1d takes one value for {pairs} (a sequence has one axis)")
+    if isinstance(module, ONE_AXIS_MODULES) and (pairs := one_axis_pairs(module)):
+        fail(f"{text!r}: {cls} takes one value for {pairs} (a sequence has one axis)")
     return module
 
 
-def conv1d_pairs(m):
-    """The sizes of an nn.Conv1d given as pairs, which PyTorch builds but cannot run: "stride, padding"."""
-    names = ("kernel_size", "stride", "dilation") + (() if isinstance(m.padding, str) else ("padding",))
-    return ", ".join(n for n in names if len(getattr(m, n)) != 1)
+def one_axis_pairs(m):
+    """The sizes of an nn.Conv1d, nn.MaxPool1d or nn.AvgPool1d given as pairs, which PyTorch builds
+    but cannot run: "stride, padding" ("" if each has one value; a pool's may be a plain int)."""
+    names = ("kernel_size", "stride", "padding", "dilation")
+    return ", ".join(n for n in names if isinstance(v := getattr(m, n, None), (tuple, list)) and len(v) != 1)
 
 
 def parse_layers(spec):

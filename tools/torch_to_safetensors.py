@@ -18,6 +18,10 @@ the safetensors format is written by hand, no `safetensors` package.
     # a 1-D convolutional network on sequences: --input channels,length
     /usr/bin/python3 tools/torch_to_safetensors.py --input 2,16 \\
         --layers "Conv1d(2,4,3,padding=1),ReLU,Conv1d(4,4,3,stride=2),Flatten,Linear(28,5)" weights.pt seq.safetensors
+    # ... with 1-D pooling: MaxPool1d and AvgPool1d (kernel, stride, padding)
+    /usr/bin/python3 tools/torch_to_safetensors.py --input 2,16 \\
+        --layers "Conv1d(2,4,3,padding=1),ReLU,MaxPool1d(3,stride=2,padding=1),AvgPool1d(2),Flatten,Linear(16,5)" \\
+        weights.pt seq.safetensors
     # batch normalisation and dropout keep their positions (the names stay the state_dict's)
     /usr/bin/python3 tools/torch_to_safetensors.py --input 1,28,28 \\
         --layers "Conv2d(1,6,5),BatchNorm2d(6),ReLU,Dropout2d(0.25),MaxPool2d(2),Flatten,Linear(864,10)" \\
@@ -29,27 +33,30 @@ the safetensors format is written by hand, no `safetensors` package.
 Supported layers: Linear (with or without bias), Conv2d (stride, padding, padding='same',
 dilation, groups, rectangular kernels, bias=False; zero padding only), Conv1d (on C x T
 sequences: stride, padding, padding='same' (even kernels too), dilation, groups, bias=False;
-zero padding only), MaxPool2d and AvgPool2d
-(kernel, stride, padding; floor mode only: ceil_mode=True, count_include_pad=False,
-divisor_override and MaxPool2d's dilation are refused), AdaptiveAvgPool2d(1) (ctnn's
-GlobalAvgPool2D; other output sizes are refused), Flatten, ReLU, Tanh, Sigmoid, LeakyReLU, ELU,
-PReLU, GELU, Softmax (over a flat sample), BatchNorm2d (images), BatchNorm1d (feature vectors or
-C x L sequences), Dropout and Dropout2d (images). A Linear without bias becomes
-ctnn::Linear<In, Out, ctnn::NoBias>. Conv2d's options are written in the order KernelWidth,
-Stride, Padding or SamePadding, Dilation, Groups, NoBias (Conv1d's in the same order, each with
-one value: ctnn::Conv1D<4, 4, 3, ctnn::Stride<2>, ctnn::Dilation<2>, ctnn::Groups<2>,
-ctnn::NoBias>), the pools' in the order KernelWidth,
-Stride (only if it is not the kernel), Padding: declare the C++ type as printed, since the
-file's "ctnn.signature" must spell it exactly. ctnn has no 1-D pooling: MaxPool1d, AvgPool1d and
-the adaptive ones are refused (a strided Conv1d downsamples a sequence).
+zero padding only), MaxPool2d and AvgPool2d (images), MaxPool1d and AvgPool1d (C x T
+sequences) (kernel, stride, padding; floor mode only: ceil_mode=True, count_include_pad=False,
+divisor_override, the max pools' dilation and return_indices=True are refused),
+AdaptiveAvgPool2d(1) (ctnn's GlobalAvgPool2D; other output sizes are refused), Flatten, ReLU,
+Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax (over a flat sample), BatchNorm2d (images),
+BatchNorm1d (feature vectors or C x L sequences), Dropout and Dropout2d (images). A Linear
+without bias becomes ctnn::Linear<In, Out, ctnn::NoBias>. Conv2d's options are written in the
+order KernelWidth, Stride, Padding or SamePadding, Dilation, Groups, NoBias (Conv1d's in the
+same order, each with one value: ctnn::Conv1D<4, 4, 3, ctnn::Stride<2>, ctnn::Dilation<2>,
+ctnn::Groups<2>, ctnn::NoBias>), the pools' in the order KernelWidth, Stride (only if it is not
+the kernel), Padding (the 1-D pools' with one value each and no KernelWidth:
+nn.MaxPool1d(3, stride=2, padding=1) is ctnn::MaxPool1D<3, ctnn::Stride<2>, ctnn::Padding<1>>,
+nn.AvgPool1d(2, stride=2) is ctnn::AvgPool1D<2>): declare the C++ type as printed, since the
+file's "ctnn.signature" must spell it exactly. AdaptiveMaxPool1d, AdaptiveAvgPool1d and LPPool1d
+are refused (over a known length T, AdaptiveAvgPool1d(1) is AvgPool1d(T)).
 
 The input shape: --input C,H,W (or N for a flat input, C,T for sequences: channels, length) is
 required when the model has a convolution, a pooling layer, BatchNorm2d or Dropout2d: C,H,W for
-images (Conv2d), C,T for sequences (Conv1d). The declaration then starts with
-ctnn::Input<C,H,W> (or ctnn::Input<C, T>), which takes no position (the first layer is still
-"0.weight"). The --layers list may start with Input<C,H,W> or Input<C,T> instead. Shapes are
-checked along the model as ctnn checks them at compile time: each convolution's channels, a
-kernel (dilated) longer than the padded input, a Linear without a Flatten before it.
+images (Conv2d, the 2-D pools), C,T for sequences (Conv1d, MaxPool1d, AvgPool1d). The
+declaration then starts with ctnn::Input<C,H,W> (or ctnn::Input<C, T>), which takes no position
+(the first layer is still "0.weight"). The --layers list may start with Input<C,H,W> or
+Input<C,T> instead. Shapes are checked along the model as ctnn checks them at compile time: each
+convolution's channels, a kernel (dilated) or a pooling window longer than the padded input, a
+2-D layer given a sequence or a 1-D one an image, a Linear without a Flatten before it.
 
 BatchNorm1d and BatchNorm2d become ctnn::BatchNorm1d<C> and ctnn::BatchNorm2d<C>: ctnn has
 PyTorch's defaults only (affine=True, track_running_stats=True, eps=1e-5, momentum=0.1) and
@@ -101,7 +108,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_to_torch import (ArgumentParser, conv1d_pairs, fail, one_line, parse_layers, run,  # noqa: E402
+from safetensors_to_torch import (ArgumentParser, fail, one_axis_pairs, one_line, parse_layers, run,  # noqa: E402
                                   shape_text)
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64}
@@ -111,13 +118,17 @@ DROPOUTS = {nn.Dropout: "Dropout", nn.Dropout2d: "Dropout2d"}
 DROPPED = (nn.modules.dropout._DropoutNd, nn.Identity)
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
 SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.BatchNorm2d, nn.Dropout2d)
-SEQUENCE = (nn.Conv1d,)  # layers on C x T samples only
-SEQUENCE_TWIN = {nn.Conv2d: "Conv1d", nn.BatchNorm2d: "BatchNorm1d"}  # what to use on a sequence instead
-# 1-D pooling, which ctnn does not have: refused by name.
-POOLS_1D = (nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.LPPool1d)
-SUPPORTED = ("Linear, Conv2d, Conv1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, ReLU, Tanh, Sigmoid, "
-             "LeakyReLU, ELU, PReLU, GELU, Softmax, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d (and drops Identity, "
-             "Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout)")
+POOLS_1D = (nn.MaxPool1d, nn.AvgPool1d)
+SEQUENCE = (nn.Conv1d,) + POOLS_1D  # layers on C x T samples only
+# What to use on a sequence instead, and on an image instead.
+SEQUENCE_TWIN = {nn.Conv2d: "Conv1d", nn.BatchNorm2d: "BatchNorm1d", nn.MaxPool2d: "MaxPool1d",
+                 nn.AvgPool2d: "AvgPool1d"}
+IMAGE_TWIN = {nn.Conv1d: "Conv2d", nn.MaxPool1d: "MaxPool2d", nn.AvgPool1d: "AvgPool2d"}
+# 1-D pooling ctnn does not have: refused by name.
+MISSING_POOLS_1D = (nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.LPPool1d)
+SUPPORTED = ("Linear, Conv2d, Conv1d, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool2d(1), Flatten, "
+             "ReLU, Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d "
+             "(and drops Identity, Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout)")
 
 
 def f32(x):
@@ -155,6 +166,11 @@ def dropout_name(what, cls, p):
 def pair(v):
     """PyTorch's int-or-tuple arguments as (height, width)."""
     return (v, v) if isinstance(v, int) else tuple(int(x) for x in v)
+
+
+def single(v):
+    """A 1-D layer's int-or-1-tuple size as an int."""
+    return v if isinstance(v, int) else int(v[0])
 
 
 def option(name, hw, default):
@@ -196,7 +212,7 @@ def ctnn_spelling(i, m):
     if isinstance(m, nn.Conv1d):
         if m.padding_mode != "zeros":
             fail(f"{what}: padding_mode={m.padding_mode!r}; ctnn pads with zeros only")
-        if pairs := conv1d_pairs(m):
+        if pairs := one_axis_pairs(m):
             fail(f"{what}: several values for {pairs}; a Conv1d takes one (a sequence has one axis)")
         (k,), (stride,), (dilation,) = m.kernel_size, m.stride, m.dilation
         opts = [f"Stride<{stride}>"] if stride != 1 else []
@@ -208,9 +224,35 @@ def ctnn_spelling(i, m):
         opts += [f"Groups<{m.groups}>"] if m.groups != 1 else []
         opts += ["NoBias"] if m.bias is None else []
         return spelled("Conv1D", (m.in_channels, m.out_channels, k), opts)
+    if isinstance(m, MISSING_POOLS_1D):
+        fail(f"{what}: ctnn has no {type(m).__name__}; its 1-D pools are MaxPool1d and AvgPool1d (fixed windows)" +
+             ("; over a sequence of length T, AdaptiveAvgPool1d(1) is AvgPool1d(T)"
+              if isinstance(m, nn.AdaptiveAvgPool1d) else ""))
     if isinstance(m, POOLS_1D):
-        fail(f"{what}: ctnn has no {type(m).__name__} (no 1-D pooling layer); downsample the sequence "
-             f"with a strided Conv1d (stride=2) instead")
+        name = "MaxPool1D" if isinstance(m, nn.MaxPool1d) else "AvgPool1D"
+        if pairs := one_axis_pairs(m):
+            fail(f"{what}: several values for {pairs}; a {type(m).__name__} takes one (a sequence has one axis)")
+        if m.ceil_mode:
+            fail(f"{what}: ceil_mode=True; ctnn pools in floor mode only (ceil_mode=False)")
+        if isinstance(m, nn.MaxPool1d):
+            if single(m.dilation) != 1:
+                fail(f"{what}: ctnn's MaxPool1D has no dilation")
+            if m.return_indices:
+                fail(f"{what}: return_indices=True; ctnn's MaxPool1D returns the maxima only")
+        else:
+            if not m.count_include_pad:
+                fail(f"{what}: count_include_pad=False; ctnn's AvgPool1D counts the padding as zeros "
+                     f"(count_include_pad=True)")
+            if getattr(m, "divisor_override", None) is not None:
+                fail(f"{what}: divisor_override; ctnn's AvgPool1D divides by the window's size")
+        k, padding = single(m.kernel_size), single(m.padding)
+        stride = single(m.stride) if m.stride is not None else k
+        if 2 * padding > k:
+            fail(f"{what}: padding {padding} is more than half the window {k} (PyTorch and ctnn allow at most "
+                 f"{k // 2})")
+        opts = [f"Stride<{stride}>"] if stride != k else []
+        opts += [f"Padding<{padding}>"] if padding else []
+        return spelled(name, (k,), opts)
     if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
         if m.ceil_mode:
             fail(f"{what}: ceil_mode=True; ctnn pools in floor mode only (ceil_mode=False)")
@@ -291,21 +333,29 @@ def check_input(i, m, shape):
             fail(f"{what} gets {shape[0]} channels ({given}), not {m.in_channels}")
         if isinstance(m, nn.BatchNorm2d) and shape[0] != m.num_features:
             fail(f"{what} gets {shape[0]} channels ({given}), not {m.num_features}")
-    elif isinstance(m, nn.Conv1d):
+    elif isinstance(m, SEQUENCE):
         if len(shape) != 2:
             fail(f"{what} needs a C x T input (channels x length), gets {given}" +
-                 (" (give the sequence's shape: --input C,T)" if i == 0 else ""))
+                 (" (give the sequence's shape: --input C,T)" if i == 0 else "") +
+                 (f"; {IMAGE_TWIN[type(m)]} takes C x H x W images" if len(shape) == 3 else ""))
         channels, length = shape
-        if channels != m.in_channels:
-            fail(f"{what} gets {channels} channels ({given}), not {m.in_channels}")
-        (k,), (dilation,) = m.kernel_size, m.dilation
-        span = dilation * (k - 1) + 1
-        pads = {"same": span - 1, "valid": 0}.get(m.padding) if isinstance(m.padding, str) else 2 * m.padding[0]
-        if span > length + pads:
-            fail(f"{what}: its kernel spans {span} steps" +
-                 (f" (kernel {k}, dilation {dilation})" if dilation > 1 else "") +
-                 (f", longer than the padded input: length {length} + padding {pads} = {length + pads}" if pads
-                  else f", longer than the input's length {length}"))
+        if isinstance(m, POOLS_1D):
+            k, padding = single(m.kernel_size), single(m.padding)
+            if k > length + 2 * padding:
+                fail(f"{what}: its window of {k} steps is longer than the " +
+                     (f"padded input: length {length} + padding {2 * padding} = {length + 2 * padding}"
+                      if padding else f"input's length {length}"))
+        else:
+            if channels != m.in_channels:
+                fail(f"{what} gets {channels} channels ({given}), not {m.in_channels}")
+            (k,), (dilation,) = m.kernel_size, m.dilation
+            span = dilation * (k - 1) + 1
+            pads = {"same": span - 1, "valid": 0}.get(m.padding) if isinstance(m.padding, str) else 2 * m.padding[0]
+            if span > length + pads:
+                fail(f"{what}: its kernel spans {span} steps" +
+                     (f" (kernel {k}, dilation {dilation})" if dilation > 1 else "") +
+                     (f", longer than the padded input: length {length} + padding {pads} = {length + pads}" if pads
+                      else f", longer than the input's length {length}"))
     elif isinstance(m, nn.BatchNorm1d):
         if len(shape) not in (1, 2):
             fail(f"{what} gets a {given} input; ctnn's BatchNorm1d takes C features or C x L sequences "
