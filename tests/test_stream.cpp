@@ -101,3 +101,30 @@ TEST_CASE("a step allocates nothing", "[stream][realtime]") {
     voice.step(*net, std::span<const float, 2>(xs.data(), 2), y);
     REQUIRE(allocations.load() - before == 0);
 }
+
+TEST_CASE("recurrent layers stream: GRU and LSTM state in the stream, no allocation, reset", "[stream][recurrent]") {
+    using Rnn = Seq<Input<1, 32>, GRU<1, 8>, LSTM<8, 16>, Conv1D<16, 1, 1>>;
+    static_assert(Stream<Rnn>::state_size == 8 + 2 * 16, "the GRU's h, the LSTM's h and c");
+    auto net = std::make_unique<Rnn>();
+    Rng rng(4);
+    init::pytorch_default(*net, rng);
+    const auto xs = test::random_vector(256, 5);
+    Stream<Rnn> a, b;
+    std::vector<float> by_steps(256), at_once(256);
+    const long before = allocations.load();
+    for (std::size_t t = 0; t < 256; ++t)
+        a.step(*net, std::span<const float, 1>(&xs[t], 1), std::span<float, 1>(&by_steps[t], 1));
+    b.process(*net, xs, at_once);
+    REQUIRE(allocations.load() - before == 0);
+    REQUIRE(by_steps == at_once);
+    b.reset();
+    b.process(*net, xs, at_once);
+    REQUIRE(by_steps == at_once);
+
+    // The first 32 steps are the whole-sequence forward of those 32 samples (the recurrent
+    // layers run the same step; the 1x1 convolution sums in another order).
+    std::vector<float> whole(Rnn::out_size);
+    InferenceScratch<Rnn> scratch(1);
+    net->forward(std::span<const float>(xs.data(), 32), whole, scratch);
+    test::require_close(std::vector<float>(by_steps.begin(), by_steps.begin() + 32), whole, 1e-5, 1e-6, "streamed");
+}

@@ -250,6 +250,37 @@ TEST_CASE("MaxPool1D and AvgPool1D (stride, padding) match PyTorch", "[torch][co
     check_against_torch<Net>("torch_pool1d_net.txt");
 }
 
+TEST_CASE("GRU and LSTM layers match PyTorch's nn.GRU and nn.LSTM, whole sequences and streamed", "[torch][recurrent]") {
+    using namespace ctnn;
+    using Net = Seq<Input<3, 12>, GRU<3, 8>, LSTM<8, 5>, GRU<5, 16>, LSTM<16, 16>>;
+    static_assert(!Net::trainable && Net::output_shape == Shape{16, 12});
+    const auto f = read_fixture("torch_recurrent_net.txt");
+    auto net = std::make_unique<Net>();
+    for (const auto& t : Net::tensors) {
+        const auto& s = f.at(t.name());
+        REQUIRE(s.values.size() == t.info.size());
+        std::copy(s.values.begin(), s.values.end(), net->parameters() + t.offset);
+    }
+    const auto& x = f.at("inputs").values;
+    const std::size_t batch = x.size() / Net::in_size;
+    std::vector<float> y(batch * Net::out_size);
+    InferenceScratch<Net> scratch(batch);
+    net->forward(x, y, scratch);
+    test::require_close(y, f.at("outputs").values, 1e-5, 1e-5, "outputs");
+
+    // One step at a time: the same, bit for bit (the layers run the same step).
+    for (std::size_t r = 0; r < batch; ++r) {
+        Stream<Net> voice;
+        for (std::size_t t = 0; t < 12; ++t) {
+            std::array<float, 3> xt{};
+            std::array<float, 16> yt{};
+            for (std::size_t c = 0; c < 3; ++c) xt[c] = x[r * Net::in_size + c * 12 + t];
+            voice.step(*net, xt, yt);
+            for (std::size_t j = 0; j < 16; ++j) REQUIRE(yt[j] == y[r * Net::out_size + j * 12 + t]);
+        }
+    }
+}
+
 TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {
     // tools/make_torch_fixtures.py: the formula parameters times 16 (exact), one SGD step.
     using Net = Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU, Linear<6, 5>>;

@@ -102,6 +102,26 @@ def fixture(path, build, batch, shape=None):
             write_tensor(out, f"sgd3.{name}", p)
 
 
+def recurrent_fixture(path, modules, batch, steps, seed):
+    """Recurrent layers (nn.GRU, nn.LSTM, batch_first) one after another, with PyTorch's default
+    initialisation (seeded): every parameter as "<position>.<name>", the inputs and the outputs,
+    each sample stored as ctnn stores a sequence, channels by time ({C, T})."""
+    torch.manual_seed(seed)
+    layers = [build() for build in modules]
+    x = torch.randn(batch, steps, layers[0].input_size)
+    y = x
+    with torch.no_grad():
+        for layer in layers:
+            y = layer(y)[0]
+    with open(path, "w") as out:
+        out.write("# " + ", ".join(str(m) for m in layers) + f", batch {batch}, {steps} steps\n")
+        for i, layer in enumerate(layers):
+            for name, p in layer.named_parameters():
+                write_tensor(out, f"{i}.{name}", p)
+        write_tensor(out, "inputs", x.transpose(1, 2))  # (N, T, C) -> (N, C, T)
+        write_tensor(out, "outputs", y.transpose(1, 2))
+
+
 def diagnostics_fixture(path, build, batch, lr, scale):
     """What ctnn::train::Diagnostics reports for one SGD step (lr, no momentum) on the formula
     batch: per Linear weight the mean |grad|, ||grad||, ||W|| after the step and
@@ -208,6 +228,11 @@ def main():
                                   nn.Tanh(), nn.AvgPool1d(3, stride=1, padding=1), nn.MaxPool1d(3, stride=2, padding=1),
                                   nn.Flatten(), nn.Linear(20, 3)),
             batch=3, shape=(2, 20))
+    # Recurrent layers: hidden sizes of 8 (AVX2 vectors), 5 (scalar) and 16 (AVX-512 vectors).
+    recurrent_fixture(f"{out_dir}/torch_recurrent_net.txt",
+                      [lambda: nn.GRU(3, 8, batch_first=True), lambda: nn.LSTM(8, 5, batch_first=True),
+                       lambda: nn.GRU(5, 16, batch_first=True), lambda: nn.LSTM(16, 16, batch_first=True)],
+                      batch=2, steps=12, seed=4)
     # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
     diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",
                         lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(),

@@ -16,6 +16,7 @@
 #include "layers/linear.hpp"
 #include "layers/pool2d.hpp"
 #include "layers/prelu.hpp"
+#include "layers/recurrent.hpp"
 #include "layers/relu.hpp"
 #include "layers/sigmoid.hpp"
 #include "layers/softmax.hpp"

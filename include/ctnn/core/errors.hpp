@@ -99,6 +99,14 @@ struct MODEL_TOO_LARGE_FOR_STACK_INFERENCE {
                                   "use forward(xs, ys, scratch) with an InferenceScratch<Net>");
 };
 
+/// The layer at Position computes forward only (it loads trained weights: GRU, LSTM), so the
+/// Seq cannot train: train_forward and backward are not available for it.
+template <std::size_t Position, class Layer>
+struct LAYER_CANNOT_TRAIN {
+    static_assert(never<Layer>, "ctnn::Seq: this model cannot train: the layer at the position above has no "
+                                "backward (it runs inference with weights trained elsewhere)");
+};
+
 /// A Stream runs a model one time step at a time; the layer at Position cannot: a Stream takes
 /// Conv1D without stride or padding (it keeps the last inputs the kernel reaches back to) and
 /// layers that act on each time step alone (activations, PReLU, BatchNorm1d, Dropout).

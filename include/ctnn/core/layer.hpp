@@ -38,6 +38,8 @@
 //                                // step's states (one, or one per thread's share) into buffers
 //       using epilogue_op = Op;  // element-wise op whose derivative is a function of its output:
 //                                // Seq may fuse the layer into the one before it
+//       static constexpr bool trainable = false;  // no backward: inference only (the Seq's training
+//                                // calls are then the compile error LAYER_CANNOT_TRAIN)
 //       static constexpr bool accepts_epilogue = true;  // forward<In, Arch, Op> applies an
 //                                                       // epilogue_op to its outputs
 //   };
@@ -87,6 +89,10 @@ struct TrainingStep {
 
 template <class L>
 concept has_scratch = requires { L::scratch_size(Shape{}); };
+/// False for a layer that declares `static constexpr bool trainable = false;`: it has no backward
+/// (GRU and LSTM load their weights; a Seq with one runs inference only).
+template <class L>
+concept trainable_layer = !requires { L::trainable; } || bool(L::trainable);
 template <class L>
 concept has_train_state = requires { L::train_state_size(Shape{}); };
 
@@ -98,13 +104,15 @@ namespace detail {
 template <class L>
 concept plain_calls = requires(const float* p, const float* x, float* y, std::size_t b) {
     L::template forward<probe_shape<L>(), probe_arch>(p, x, b, y);
+} && (!trainable_layer<L> || requires(const float* p, const float* x, float* y, std::size_t b) {
     L::template backward<probe_shape<L>(), probe_arch>(p, x, x, x, b, y, y);
-};
+});
 template <class L>
 concept scratch_calls = requires(const float* p, const float* x, float* y, std::size_t b) {
     L::template forward<probe_shape<L>(), probe_arch>(p, x, b, y, y);
+} && (!trainable_layer<L> || requires(const float* p, const float* x, float* y, std::size_t b) {
     L::template backward<probe_shape<L>(), probe_arch>(p, x, x, x, b, y, y, y);
-};
+});
 template <class L>
 concept state_calls = requires(const float* p, const float* x, float* y, std::size_t b, const TrainingStep& k) {
     L::template forward<probe_shape<L>(), probe_arch>(p, x, b, y);

@@ -117,6 +117,19 @@ public:
     }();
     /// Whether training updates buffers after each step (BatchNorm's running statistics):
     /// update_running_statistics then has work to do.
+    /// Whether every layer has a backward (GRU and LSTM run inference only).
+    static constexpr std::size_t first_untrainable = [] {
+        if constexpr (!valid) return depth;
+        else
+            return []<std::size_t... I>(std::index_sequence<I...>) {
+                constexpr bool ok[] = {trainable_layer<layer_type<I>>..., true};
+                for (std::size_t i = 0; i < depth; ++i)
+                    if (!ok[i]) return i;
+                return depth;
+            }(std::make_index_sequence<depth>{});
+    }();
+    static constexpr bool trainable = first_untrainable == depth;
+
     static constexpr bool has_running_statistics = [] {
         if constexpr (!valid) return false;
         else
@@ -154,6 +167,10 @@ public:
     /// any n up to ws.max_batch(); returns the n x out_size outputs, which live in `ws`.
     std::span<const float> train_forward(std::span<const float> x, Workspace<Seq>& ws,
                                          Caller caller = Caller::current()) const noexcept {
+        if constexpr (!trainable) {
+            [[maybe_unused]] error::LAYER_CANNOT_TRAIN<first_untrainable, layer_type<first_untrainable>> cannot_train;
+            return {};
+        } else {
         const std::size_t batch = batch_of(x, ws, caller, "train_forward");
         const float* params = params_.data();
         const TrainingStep step = ws.next_training_step();
@@ -176,6 +193,7 @@ public:
                 ...);
         }(std::make_index_sequence<depth>{});
         return {ws.activations(depth - 1), batch * out_size};
+        }
     }
 
     /// Backward through the batch last given to train_forward (the same x): dy (n x out_size) is
@@ -183,6 +201,9 @@ public:
     /// empty, writes the input gradient (n x in_size) there.
     void backward(std::span<const float> x, std::span<const float> dy, Workspace<Seq>& ws, Gradients<Seq>& grads,
                   std::span<float> dx = {}, Caller caller = Caller::current()) const noexcept {
+        if constexpr (!trainable) {
+            [[maybe_unused]] error::LAYER_CANNOT_TRAIN<first_untrainable, layer_type<first_untrainable>> cannot_train;
+        } else {
         const std::size_t batch = batch_of(x, ws, caller, "backward");
         CTNN_REQUIRE(dy.size() == batch * out_size, caller,
                      "backward: %zu samples need a dy of %zu floats (n x Net::out_size %zu), but dy has %zu", batch,
@@ -194,6 +215,7 @@ public:
             (backward_step<depth - 1 - I>(x.data(), dy.data(), batch, ws, grads.data(), dx.empty() ? nullptr : dx.data()),
              ...);
         }(std::make_index_sequence<depth>{});
+        }
     }
 
     /// Folds the batch statistics of the last train_forward into the running statistics

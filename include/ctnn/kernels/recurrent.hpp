@@ -1,0 +1,98 @@
+#pragma once
+// One time step of PyTorch's recurrent cells (torch.nn.GRUCell, torch.nn.LSTMCell), in place on
+// the state:
+//   GRU   r = s(W_ir x + b_ir + W_hr h + b_hr)        gates in the order r, z, n
+//         z = s(W_iz x + b_iz + W_hz h + b_hz)
+//         n = tanh(W_in x + b_in + r (W_hn h + b_hn))
+//         h = (1 - z) n + z h
+//   LSTM  i, f, o = s(W_i* x + b_i* + W_h* h + b_h*), g = tanh(...)   gates in the order i, f, g, o
+//         c = f c + i g,  h = o tanh(c)
+// The two matrix-vector products are the batch-1 Linear's (kernels/linear.hpp: a dot product per
+// gate row, rows reduced into vectors, the bias added in registers); the gates are applied in
+// vectors of the hidden size's width (8 units: AVX2 on an AVX-512 machine), the rest scalar.
+// A step depends on the one before through h: there is nothing to batch across time.
+#include <cstddef>
+#include <type_traits>
+#include "activation_ops.hpp"
+#include "arch.hpp"
+#include "linear.hpp"
+
+namespace ctnn::kernels {
+
+namespace detail {
+/// The widest of Arch and the narrower sets whose vector fits in n values (n >= 4), else Arch.
+template <class Arch, std::size_t N>
+using fitting_arch =
+    std::conditional_t<(N < lanes<Arch>) && !std::is_void_v<narrower_arch<Arch>>,
+                       std::conditional_t<(N < lanes<narrower_arch<Arch>>) &&
+                                              !std::is_void_v<narrower_arch<narrower_arch<Arch>>>,
+                                          narrower_arch<narrower_arch<Arch>>, narrower_arch<Arch>>,
+                       Arch>;
+
+/// For j < n: f(V, j) on whole vectors of A, then f(float, j) on the rest.
+template <class A, std::size_t N, class F>
+inline void for_units(F&& f) noexcept {
+    constexpr std::size_t L = lanes<A>;
+    std::size_t j = 0;
+    if constexpr (N >= L)
+        for (; j + L <= N; j += L) f.template operator()<fvec<A>>(j);
+    for (; j < N; ++j) f.template operator()<float>(j);
+}
+
+template <class V>
+inline V load(const float* p) noexcept {
+    if constexpr (std::is_same_v<V, float>) return *p;
+    else return V::load_unaligned(p);
+}
+template <class V>
+inline void store(float* p, const V& v) noexcept {
+    if constexpr (std::is_same_v<V, float>) *p = v;
+    else v.store_unaligned(p);
+}
+}  // namespace detail
+
+/// Floats of working memory a GRU or LSTM step needs: both gate products.
+template <std::size_t Gates, std::size_t Hidden>
+inline constexpr std::size_t recurrent_scratch = 2 * Gates * Hidden;
+
+/// h = GRUCell(x, h); scratch holds recurrent_scratch<3, Hidden> floats.
+template <std::size_t In, std::size_t Hidden, class Arch = default_arch>
+inline void gru_step(const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, const float* x,
+                     float* h, float* scratch) noexcept {
+    using A = detail::fitting_arch<Arch, Hidden>;
+    float* gi = scratch;
+    float* gh = scratch + 3 * Hidden;
+    detail::gemv<In, 3 * Hidden, identity_op, A>(x, w_ih, b_ih, gi);
+    detail::gemv<Hidden, 3 * Hidden, identity_op, A>(h, w_hh, b_hh, gh);
+    detail::for_units<A, Hidden>([&]<class V>(std::size_t j) {
+        using detail::load;
+        const V r = sigmoid_op::apply(load<V>(gi + j) + load<V>(gh + j));
+        const V z = sigmoid_op::apply(load<V>(gi + Hidden + j) + load<V>(gh + Hidden + j));
+        const V n = tanh_op::apply(load<V>(gi + 2 * Hidden + j) + r * load<V>(gh + 2 * Hidden + j));
+        const V old = load<V>(h + j);
+        detail::store(h + j, n + z * (old - n));  // (1 - z) n + z h
+    });
+}
+
+/// (h, c) = LSTMCell(x, (h, c)); scratch holds recurrent_scratch<4, Hidden> floats.
+template <std::size_t In, std::size_t Hidden, class Arch = default_arch>
+inline void lstm_step(const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, const float* x,
+                      float* h, float* c, float* scratch) noexcept {
+    using A = detail::fitting_arch<Arch, Hidden>;
+    float* gi = scratch;
+    float* gh = scratch + 4 * Hidden;
+    detail::gemv<In, 4 * Hidden, identity_op, A>(x, w_ih, b_ih, gi);
+    detail::gemv<Hidden, 4 * Hidden, identity_op, A>(h, w_hh, b_hh, gh);
+    detail::for_units<A, Hidden>([&]<class V>(std::size_t j) {
+        using detail::load;
+        const V i = sigmoid_op::apply(load<V>(gi + j) + load<V>(gh + j));
+        const V f = sigmoid_op::apply(load<V>(gi + Hidden + j) + load<V>(gh + Hidden + j));
+        const V g = tanh_op::apply(load<V>(gi + 2 * Hidden + j) + load<V>(gh + 2 * Hidden + j));
+        const V o = sigmoid_op::apply(load<V>(gi + 3 * Hidden + j) + load<V>(gh + 3 * Hidden + j));
+        const V cell = f * load<V>(c + j) + i * g;
+        detail::store(c + j, cell);
+        detail::store(h + j, o * tanh_op::apply(cell));
+    });
+}
+
+}  // namespace ctnn::kernels

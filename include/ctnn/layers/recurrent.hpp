@@ -1,0 +1,104 @@
+#pragma once
+// GRU<In, Hidden> and LSTM<In, Hidden>: one layer of torch.nn.GRU / torch.nn.LSTM (batch_first,
+// unidirectional, with biases) over a sequence {In, T}, giving every step's hidden state,
+// {Hidden, T}; the state starts at zero for each sample. Stack two as two layers of the Seq.
+// Tensors as PyTorch's state_dict names them: weight_ih_l0 [G Hidden, In], weight_hh_l0
+// [G Hidden, Hidden], bias_ih_l0 and bias_hh_l0 [G Hidden], with the gates in PyTorch's order
+// (GRU r, z, n: G = 3; LSTM i, f, g, o: G = 4), all U(-1/sqrt(Hidden), 1/sqrt(Hidden)) at first.
+//
+// Inference only: the weights come from PyTorch (tools/torch_to_safetensors.py) or from a file;
+// a Seq with a recurrent layer does not train (LAYER_CANNOT_TRAIN). A Stream (model/stream.hpp)
+// runs them one step at a time, with the hidden state (and the LSTM's cell) in the stream; the
+// whole-sequence forward runs the same step, so the two agree bit for bit.
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <string>
+#include "../core/layer.hpp"
+#include "../core/shape.hpp"
+#include "../core/tensor_info.hpp"
+#include "../kernels/recurrent.hpp"
+
+namespace ctnn {
+
+namespace detail {
+
+template <std::size_t In, std::size_t Hidden, bool Lstm>
+struct Recurrent {
+    static_assert(In > 0 && Hidden > 0, "ctnn::GRU, ctnn::LSTM: sizes must be positive");
+    static constexpr std::size_t gates = Lstm ? 4 : 3, rows = gates * Hidden;
+    static constexpr std::size_t input_size = In, hidden_size = Hidden;
+    static constexpr bool trainable = false;
+
+    static constexpr auto tensors = tensor_list<4>({{
+        {"weight_ih_l0", TensorRole::weight, {rows, In}, DefaultInit::uniform_inv_sqrt(Hidden)},
+        {"weight_hh_l0", TensorRole::weight, {rows, Hidden}, DefaultInit::uniform_inv_sqrt(Hidden)},
+        {"bias_ih_l0", TensorRole::bias, {rows}, DefaultInit::uniform_inv_sqrt(Hidden)},
+        {"bias_hh_l0", TensorRole::bias, {rows}, DefaultInit::uniform_inv_sqrt(Hidden)},
+    }});
+
+    /// A sequence of In channels, any length.
+    static constexpr Shape expected_input(Shape in) noexcept {
+        return Shape{In, in.rank == 2 && in.dims[1] > 0 ? in.dims[1] : 1};
+    }
+    static constexpr Shape output_shape(Shape in) noexcept { return Shape{Hidden, in.dims[1]}; }
+    static constexpr std::size_t state_floats = Lstm ? 2 * Hidden : Hidden;  // h (and c)
+    static constexpr std::size_t scratch_size(Shape) noexcept {
+        return kernels::recurrent_scratch<gates, Hidden> + In + state_floats;
+    }
+
+    static std::string cpp_name() { return template_spelling(Lstm ? "ctnn::LSTM" : "ctnn::GRU", {In, Hidden}); }
+    static std::string torch_module() {
+        return std::string(Lstm ? "nn.LSTM(" : "nn.GRU(") + std::to_string(In) + ", " + std::to_string(Hidden) +
+               ", batch_first=True)";
+    }
+
+    /// Every sample from a zero state; step t reads column t of x and writes column t of y.
+    template <Shape S, class Arch>
+    static void forward(const float* p, const float* x, std::size_t batch, float* y, float* scratch) noexcept {
+        constexpr std::size_t T = S.dims[1];
+        float* gate_scratch = scratch;
+        float* xt = scratch + kernels::recurrent_scratch<gates, Hidden>;
+        float* state = xt + In;
+        for (std::size_t r = 0; r < batch; ++r) {
+            std::fill_n(state, state_floats, 0.0f);
+            const float* xs = x + r * In * T;
+            float* ys = y + r * Hidden * T;
+            for (std::size_t t = 0; t < T; ++t) {
+                for (std::size_t c = 0; c < In; ++c) xt[c] = xs[c * T + t];
+                step<Arch>(p, xt, state, gate_scratch);
+                for (std::size_t j = 0; j < Hidden; ++j) ys[j * T + t] = state[j];
+            }
+        }
+    }
+
+    // Streaming: the state is h (and c), one step in, the new h out.
+    static constexpr std::size_t stream_state_size(Shape) noexcept { return state_floats; }
+    template <Shape, class Arch>
+    static void stream_step(const float* p, const float* x, float* y, float* state) noexcept {
+        std::array<float, kernels::recurrent_scratch<gates, Hidden>> gate_scratch;
+        step<Arch>(p, x, state, gate_scratch.data());
+        std::copy_n(state, Hidden, y);
+    }
+
+private:
+    template <class Arch>
+    static void step(const float* p, const float* x, float* state, float* scratch) noexcept {
+        const float *w_ih = p + tensors[0].offset, *w_hh = p + tensors[1].offset;
+        const float *b_ih = p + tensors[2].offset, *b_hh = p + tensors[3].offset;
+        if constexpr (Lstm) kernels::lstm_step<In, Hidden, Arch>(w_ih, w_hh, b_ih, b_hh, x, state, state + Hidden, scratch);
+        else kernels::gru_step<In, Hidden, Arch>(w_ih, w_hh, b_ih, b_hh, x, state, scratch);
+    }
+};
+
+}  // namespace detail
+
+/// torch.nn.GRU(In, Hidden, batch_first=True), one layer: {In, T} -> {Hidden, T}.
+template <std::size_t In, std::size_t Hidden>
+struct GRU : detail::Recurrent<In, Hidden, false> {};
+
+/// torch.nn.LSTM(In, Hidden, batch_first=True), one layer: {In, T} -> {Hidden, T}.
+template <std::size_t In, std::size_t Hidden>
+struct LSTM : detail::Recurrent<In, Hidden, true> {};
+
+}  // namespace ctnn
