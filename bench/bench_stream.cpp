@@ -1,8 +1,11 @@
-// Streaming a dilated Conv1D stack one sample at a time, as an audio callback runs it: 1 -> 8 -> 8
-// -> 8 channels, kernel 3, dilations 1, 2, 4, tanh after each (receptive field 15 samples).
-// ctnn's Stream against a straightforward Eigen implementation of the same stack, written here
-// (ring buffers of past inputs, a matrix-vector product per tap), with the same weights; both
-// checked to agree before timing. Figures are ns per sample (items_per_second inverted).
+// Streaming models one sample at a time, as an audio callback runs them, ctnn's Stream against
+// straightforward Eigen implementations written here with the same weights (each checked to
+// agree with ctnn before timing). Figures are ns per sample (items_per_second inverted).
+//  - A dilated Conv1D stack: 1 -> 8 -> 8 -> 8 channels, kernel 3, dilations 1, 2, 4, tanh after
+//    each (receptive field 15 samples); Eigen: ring buffers of past inputs, a matrix-vector
+//    product per tap.
+//  - GRU<1, H> and LSTM<1, H> then a Linear to one output on each step (Conv1D<H, 1, 1>), H = 8,
+//    16, 32, 64: RTNeural's benchmark models; Eigen: fixed-size matrices, PyTorch's equations.
 #include <benchmark/benchmark.h>
 #include <Eigen/Dense>
 #include <ctnn/ctnn.hpp>
@@ -10,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -141,6 +145,123 @@ void BM_eigen_stream_step(benchmark::State& state) {
     state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
 }
 BENCHMARK(BM_eigen_stream_step);
+
+// ---------------------------------------------------------------- recurrent cells
+
+template <std::size_t H, bool Lstm>
+using RnnModel = ctnn::Seq<ctnn::Input<1, 64>, std::conditional_t<Lstm, ctnn::LSTM<1, H>, ctnn::GRU<1, H>>,
+                           ctnn::Conv1D<H, 1, 1>>;
+
+template <std::size_t H, bool Lstm>
+const RnnModel<H, Lstm>& rnn_model() {
+    static const RnnModel<H, Lstm> net = [] {
+        RnnModel<H, Lstm> n;
+        ctnn::Rng rng(2);
+        ctnn::init::pytorch_default(n, rng);
+        return n;
+    }();
+    return net;
+}
+
+/// The same cell and output layer with fixed-size Eigen matrices.
+template <std::size_t H, bool Lstm>
+class EigenRnn {
+    static constexpr int G = Lstm ? 4 : 3, R = G * int(H), N = int(H);
+
+public:
+    EigenRnn() {
+        using Net = RnnModel<H, Lstm>;
+        using L = typename Net::template layer_type<0>;
+        const float* p = rnn_model<H, Lstm>().parameters();
+        w_ih_ = Eigen::Map<const Eigen::Matrix<float, R, 1>>(p + L::tensors[0].offset);
+        w_hh_ = Eigen::Map<const Eigen::Matrix<float, R, N, Eigen::RowMajor>>(p + L::tensors[1].offset);
+        b_ = Eigen::Map<const Eigen::Matrix<float, R, 1>>(p + L::tensors[2].offset) +
+             Eigen::Map<const Eigen::Matrix<float, R, 1>>(p + L::tensors[3].offset);
+        b_hh_ = Eigen::Map<const Eigen::Matrix<float, R, 1>>(p + L::tensors[3].offset);
+        b_ih_ = Eigen::Map<const Eigen::Matrix<float, R, 1>>(p + L::tensors[2].offset);
+        const float* d = p + Net::table[1].param_offset;
+        dense_ = Eigen::Map<const Eigen::Matrix<float, 1, N>>(d);
+        dense_bias_ = d[ctnn::Conv1D<H, 1, 1>::bias_offset];
+        h_.setZero();
+        c_.setZero();
+    }
+    float step(float x) {
+        if constexpr (Lstm) {
+            const Eigen::Matrix<float, R, 1> g = w_ih_ * x + w_hh_ * h_ + b_;
+            const auto i = sigmoid(g.template segment<N>(0));
+            const auto f = sigmoid(g.template segment<N>(N));
+            const Eigen::Matrix<float, N, 1> cand = g.template segment<N>(2 * N).array().tanh();
+            const auto o = sigmoid(g.template segment<N>(3 * N));
+            c_ = (f.array() * c_.array() + i.array() * cand.array()).matrix();
+            h_ = (o.array() * c_.array().tanh()).matrix();
+        } else {
+            const Eigen::Matrix<float, R, 1> gi = w_ih_ * x + b_ih_;
+            const Eigen::Matrix<float, R, 1> gh = w_hh_ * h_ + b_hh_;
+            const auto r = sigmoid(gi.template segment<N>(0) + gh.template segment<N>(0));
+            const auto z = sigmoid(gi.template segment<N>(N) + gh.template segment<N>(N));
+            const Eigen::Matrix<float, N, 1> n =
+                (gi.template segment<N>(2 * N).array() + r.array() * gh.template segment<N>(2 * N).array()).tanh();
+            h_ = (n.array() + z.array() * (h_.array() - n.array())).matrix();
+        }
+        return dense_.dot(h_) + dense_bias_;
+    }
+
+private:
+    static Eigen::Matrix<float, N, 1> sigmoid(const Eigen::Matrix<float, N, 1>& v) {
+        return (1.0f / (1.0f + (-v.array()).exp())).matrix();
+    }
+    Eigen::Matrix<float, R, 1> w_ih_, b_, b_ih_, b_hh_;
+    Eigen::Matrix<float, R, N, Eigen::RowMajor> w_hh_;
+    Eigen::Matrix<float, 1, N> dense_;
+    float dense_bias_ = 0;
+    Eigen::Matrix<float, N, 1> h_, c_;
+};
+
+template <std::size_t H, bool Lstm>
+void BM_ctnn_rnn(benchmark::State& state) {
+    const auto x = signal();
+    const auto& net = rnn_model<H, Lstm>();
+    {  // agree with Eigen first
+        ctnn::Stream<RnnModel<H, Lstm>> voice;
+        EigenRnn<H, Lstm> eigen;
+        for (std::size_t t = 0; t < 256; ++t) {
+            float y = 0;
+            voice.step(net, std::span<const float, 1>(&x[t], 1), std::span<float, 1>(&y, 1));
+            const float e = eigen.step(x[t]);
+            if (std::abs(y - e) > 1e-4f) {
+                std::fprintf(stderr, "bench_stream: ctnn and Eigen differ at step %zu: %g vs %g\n", t, y, e);
+                std::exit(1);
+            }
+        }
+    }
+    ctnn::Stream<RnnModel<H, Lstm>> voice;
+    float y = 0;
+    for (auto _ : state)
+        for (std::size_t t = 0; t < block; ++t) {
+            voice.step(net, std::span<const float, 1>(&x[t], 1), std::span<float, 1>(&y, 1));
+            benchmark::DoNotOptimize(y);
+        }
+    state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
+}
+
+template <std::size_t H, bool Lstm>
+void BM_eigen_rnn(benchmark::State& state) {
+    const auto x = signal();
+    EigenRnn<H, Lstm> eigen;
+    for (auto _ : state)
+        for (std::size_t t = 0; t < block; ++t) benchmark::DoNotOptimize(eigen.step(x[t]));
+    state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
+}
+
+#define CTNN_RNN_BENCH(H)                                                   \
+    BENCHMARK(BM_ctnn_rnn<H, false>)->Name("BM_ctnn_gru/hidden:" #H);      \
+    BENCHMARK(BM_eigen_rnn<H, false>)->Name("BM_eigen_gru/hidden:" #H);    \
+    BENCHMARK(BM_ctnn_rnn<H, true>)->Name("BM_ctnn_lstm/hidden:" #H);      \
+    BENCHMARK(BM_eigen_rnn<H, true>)->Name("BM_eigen_lstm/hidden:" #H);
+CTNN_RNN_BENCH(8)
+CTNN_RNN_BENCH(16)
+CTNN_RNN_BENCH(32)
+CTNN_RNN_BENCH(64)
 
 }  // namespace
 

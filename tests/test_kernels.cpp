@@ -57,6 +57,8 @@ TEMPLATE_LIST_TEST_CASE("linear kernels match the scalar reference for odd and a
     // Rows of 4 and 8 AVX-512 vectors (8 and 16 AVX2 ones): the 6x4 blocks of axpy_product.
     check_linear_all_batches<TestType, k::identity_op, 64, 7>();
     check_linear_all_batches<TestType, k::identity_op, 128, 9>();
+    // Batch 1 with short rows kept in registers (up to 8 vectors), groups of outputs and a tail.
+    check_linear_all_batches<TestType, k::identity_op, 64, 53>();
 }
 
 template <class Arch, class Op>

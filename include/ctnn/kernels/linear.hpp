@@ -133,6 +133,34 @@ inline void gemv(const float* x, const float* w, const float* bias, float* y) no
     using V = fvec<Arch>;
     constexpr std::size_t L = lanes<Arch>;
     constexpr std::size_t o_end = Out / L * L;
+    if constexpr (In % L == 0 && In / L <= 8 && o_end > 0) {
+        // Short rows (a recurrent cell's hidden state, up to 8 vectors): x stays in registers and
+        // each row is one chain of FMAs, the rows of a group independent of each other (measured
+        // on a GRU with 64 units, 192 x 64: 617 -> 446 ns per step).
+        constexpr std::size_t NV = In / L;
+        V xv[NV];
+#pragma GCC unroll 8
+        for (std::size_t i = 0; i < NV; ++i) xv[i] = V::load_unaligned(x + i * L);
+        for (std::size_t o = 0; o < o_end; o += L) {
+            V rows[L];
+#pragma GCC unroll 16
+            for (std::size_t k = 0; k < L; ++k) {
+                const float* row = w + (o + k) * In;
+                V acc = xv[0] * V::load_unaligned(row);
+#pragma GCC unroll 8
+                for (std::size_t i = 1; i < NV; ++i) acc = xsimd::fma(xv[i], V::load_unaligned(row + i * L), acc);
+                rows[k] = acc;
+            }
+            const V sums = sums_of<Arch>(rows) + V::load_unaligned(bias + o);
+            Epilogue::apply(sums).store_unaligned(y + o);
+        }
+        for (std::size_t o = o_end; o < Out; ++o) {
+            float tail = 0;
+            const float s = xsimd::hadd(row_dot<In, Arch>(x, w + o * In, tail)) + tail;
+            y[o] = Epilogue::apply(s + bias[o]);
+        }
+        return;
+    }
     for (std::size_t o = 0; o < o_end; o += L) {
         alignas(alignof(V)) float tails[L] = {};
         V rows[L];

@@ -49,6 +49,23 @@ inline void store(float* p, const V& v) noexcept {
     if constexpr (std::is_same_v<V, float>) *p = v;
     else v.store_unaligned(p);
 }
+
+/// out = W x + b for the input product: the batch-1 Linear's dot products, or for inputs
+/// narrower than a vector (an audio model's one channel), one pass down the rows, which the
+/// compiler vectorises along them (a dot product of one element per row would cost a reduction
+/// each: measured 742 -> 617 ns per GRU-64 step).
+template <std::size_t In, std::size_t Rows, class A>
+inline void input_product(const float* x, const float* w, const float* b, float* out) noexcept {
+    if constexpr (In < lanes<A>) {
+        for (std::size_t r = 0; r < Rows; ++r) {
+            float s = b[r];
+            for (std::size_t c = 0; c < In; ++c) s += w[r * In + c] * x[c];
+            out[r] = s;
+        }
+    } else {
+        gemv<In, Rows, identity_op, A>(x, w, b, out);
+    }
+}
 }  // namespace detail
 
 /// Floats of working memory a GRU or LSTM step needs: both gate products.
@@ -62,7 +79,7 @@ inline void gru_step(const float* w_ih, const float* w_hh, const float* b_ih, co
     using A = detail::fitting_arch<Arch, Hidden>;
     float* gi = scratch;
     float* gh = scratch + 3 * Hidden;
-    detail::gemv<In, 3 * Hidden, identity_op, A>(x, w_ih, b_ih, gi);
+    detail::input_product<In, 3 * Hidden, A>(x, w_ih, b_ih, gi);
     detail::gemv<Hidden, 3 * Hidden, identity_op, A>(h, w_hh, b_hh, gh);
     detail::for_units<A, Hidden>([&]<class V>(std::size_t j) {
         using detail::load;
@@ -81,7 +98,7 @@ inline void lstm_step(const float* w_ih, const float* w_hh, const float* b_ih, c
     using A = detail::fitting_arch<Arch, Hidden>;
     float* gi = scratch;
     float* gh = scratch + 4 * Hidden;
-    detail::gemv<In, 4 * Hidden, identity_op, A>(x, w_ih, b_ih, gi);
+    detail::input_product<In, 4 * Hidden, A>(x, w_ih, b_ih, gi);
     detail::gemv<Hidden, 4 * Hidden, identity_op, A>(h, w_hh, b_hh, gh);
     detail::for_units<A, Hidden>([&]<class V>(std::size_t j) {
         using detail::load;
