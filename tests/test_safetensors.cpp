@@ -64,6 +64,9 @@ using Pool1dExport =
     Seq<ctnn::Input<3, 20>, ctnn::MaxPool1D<3, ctnn::Stride<2>, ctnn::Padding<1>>, ctnn::Conv1D<3, 4, 3, ctnn::Padding<1>>,
         ctnn::ReLU, ctnn::AvgPool1D<3, ctnn::Stride<2>, ctnn::Padding<1>>, ctnn::Tanh, ctnn::MaxPool1D<2, ctnn::Stride<1>>,
         ctnn::AvgPool1D<2>, ctnn::Flatten, Linear<8, 3>>;
+// Recurrent layers on sequences {C, T}: nn.GRU and nn.LSTM (batch_first, every step's hidden
+// state), then a Linear on each step as a 1x1 convolution.
+using RecurrentExport = Seq<ctnn::Input<1, 16>, ctnn::GRU<1, 8>, ctnn::LSTM<8, 6>, ctnn::Conv1D<6, 1, 1>>;
 
 namespace {
 
@@ -899,6 +902,34 @@ TEST_CASE("a PyTorch network with MaxPool1d and AvgPool1d on sequences gives PyT
     expect_failure<StrideSpelled>(b, Kind::wrong_model, {"AvgPool1D<2>,Flatten", "AvgPool1D<2,ctnn::Stride<2>>"});
 }
 
+TEST_CASE("a PyTorch network of GRU and LSTM layers gives PyTorch's outputs within 1e-5",
+          "[safetensors][torch][recurrent]") {
+    // A state_dict of nn.GRU(1, 8), nn.LSTM(8, 6) and nn.Conv1d(6, 1, 1), run by PyTorch on each
+    // sample transposed to (T, C) (batch_first), output[0] transposed back: 16 steps of 1 channel
+    // in, 16 steps of 1 out.
+    check_torch_fixture<RecurrentExport>("torch_export_recurrent");
+    static_assert(RecurrentExport::in_size == 16 && RecurrentExport::out_size == 16);
+    const Bytes b = read_all(fs::path(CTNN_TEST_DATA_DIR) / "torch_export_recurrent.safetensors");
+    const std::uint64_t n = io::detail::load_le64(b.data());
+    io::detail::Header h;
+    REQUIRE(io::detail::parse_header("t", std::string_view(reinterpret_cast<const char*>(b.data() + 8), n),
+                                     b.size() - 8 - n, h)
+                .ok());
+    REQUIRE(h.metadata.at("ctnn.signature") == io::signature<RecurrentExport>());
+    std::vector<std::string> names;
+    for (const auto& t : h.tensors) names.push_back(t.name);
+    REQUIRE(names == std::vector<std::string>{"0.weight_ih_l0", "0.weight_hh_l0", "0.bias_ih_l0", "0.bias_hh_l0",
+                                              "1.weight_ih_l0", "1.weight_hh_l0", "1.bias_ih_l0", "1.bias_hh_l0",
+                                              "2.weight", "2.bias"});
+    REQUIRE(h.tensors[0].shape == std::vector<std::size_t>{24, 1});  // [3 Hidden, In]: gates r, z, n
+    REQUIRE(h.tensors[5].shape == std::vector<std::size_t>{24, 6});  // [4 Hidden, Hidden]: gates i, f, g, o
+    REQUIRE(h.tensors[8].shape == std::vector<std::size_t>{1, 6, 1});
+    // An LSTM of the GRU's sizes has four gates, not three.
+    using Swapped = Seq<ctnn::Input<1, 16>, ctnn::LSTM<1, 8>, ctnn::GRU<8, 6>, ctnn::Conv1D<6, 1, 1>>;
+    expect_failure<Swapped>(b, Kind::wrong_shape,
+                            {"tensor \"0.weight_ih_l0\": expected shape [32, 1]", "found [24, 1]"});
+}
+
 TEST_CASE("PyTorch exports in F16, BF16 and F64 load converted, with PyTorch's outputs", "[safetensors][torch]") {
     check_torch_fixture<Small>("torch_export_small_f16");
     check_torch_fixture<Small>("torch_export_small_bf16");
@@ -922,7 +953,8 @@ void export_for_torch(const fs::path& out, const std::string& stem, std::uint64_
     auto net = std::make_unique<Net>();
     ctnn::Rng rng(seed);
     ctnn::init::pytorch_default(*net, rng);
-    if (steps > 0) {
+    if constexpr (!Net::trainable) REQUIRE(steps == 0);  // recurrent layers: exported as initialised
+    else if (steps > 0) {
         constexpr std::size_t batch = 16;
         ctnn::train::StepBuffers<Net> buffers(batch);
         ctnn::optim::Sgd<Net> sgd({.lr = 0.05f});
@@ -976,14 +1008,19 @@ using Conv1dCtnnExport =
         ctnn::Conv1D<6, 6, 4, ctnn::NoBias, ctnn::Groups<3>, ctnn::SamePadding>, ctnn::LeakyReLUSlope<1, 5>,
         ctnn::AvgPool1D<3, ctnn::Padding<1>, ctnn::Stride<1>>, ctnn::Conv1D<6, 4, 2, ctnn::Groups<2>, ctnn::Stride<3>>,
         ctnn::Tanh, ctnn::Flatten, Linear<8, 3>>;
+// Recurrent layers (not trainable: exported as initialised): a GRU, a 1x1 convolution and an
+// activation on each step, an LSTM, then Flatten and Linear over all steps.
+using RecurrentCtnnExport = Seq<ctnn::Input<2, 12>, ctnn::GRU<2, 8>, ctnn::Conv1D<8, 4, 1>, ctnn::Tanh,
+                                ctnn::LSTM<4, 5>, ctnn::Flatten, Linear<60, 3>>;
 }  // namespace
 
 // Not run by ctest (hidden): writes ctnn models, a multilayer perceptron, a convolutional
 // network, two with BatchNorm and Dropout and a 1-D one with convolutions and pools trained a few
-// steps (running statistics and num_batches_tracked not the defaults), with sample inputs and their inference
-// outputs for the PyTorch side of the round trip (eval mode):
+// steps (running statistics and num_batches_tracked not the defaults), and a recurrent one (GRU,
+// LSTM), with sample inputs and their inference outputs for the PyTorch side of the round trip (eval mode):
 //   CTNN_EXPORT_DIR=out build/.../test_safetensors "[.torch-export]"
-//   for m in ctnn_export ctnn_export_cnn ctnn_export_batchnorm ctnn_export_batchnorm_sequence ctnn_export_conv1d; do
+//   for m in ctnn_export ctnn_export_cnn ctnn_export_batchnorm ctnn_export_batchnorm_sequence ctnn_export_conv1d
+//            ctnn_export_recurrent; do
 //     /usr/bin/python3 tools/safetensors_to_torch.py out/$m.safetensors --inputs out/$m.txt; done
 TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-export]") {
     const char* dir = std::getenv("CTNN_EXPORT_DIR");
@@ -993,6 +1030,7 @@ TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-expo
     export_for_torch<BatchNormCtnnExport>(out, "ctnn_export_batchnorm", 17, 5);
     export_for_torch<SequenceBatchNormCtnnExport>(out, "ctnn_export_batchnorm_sequence", 19, 4);
     export_for_torch<Conv1dCtnnExport>(out, "ctnn_export_conv1d", 23, 4);
+    export_for_torch<RecurrentCtnnExport>(out, "ctnn_export_recurrent", 29);
 }
 
 TEST_CASE("check_writable tries a save's file without writing it, and names the path when it cannot", "[safetensors]") {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the PyTorch-exported safetensors fixtures that tests/test_safetensors.cpp loads:
-# one small net in each dtype ctnn reads, a net with every activation, and convolutional nets (on
-# images and on sequences, with 1-D pooling), each with seeded inputs and PyTorch's outputs. Needs python3-torch
+# one small net in each dtype ctnn reads, a net with every activation, convolutional nets (on
+# images and on sequences, with 1-D pooling) and a recurrent one (GRU, LSTM), each with seeded
+# inputs and PyTorch's outputs. Needs python3-torch
 # (tools/install-deps.sh --torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,8 @@ done
 # state_dict and exported with --layers; the outputs are eval mode's.
 bn_state=$(mktemp --suffix=.pt)
 conv1d_state=$(mktemp --suffix=.pt)
-trap 'rm -f "$bn_state" "$conv1d_state"' EXIT
+recurrent_state=$(mktemp --suffix=.pt)
+trap 'rm -f "$bn_state" "$conv1d_state" "$recurrent_state"' EXIT
 # trained_state LAYERS INPUT SEED STATE: writes such a state_dict to STATE, INPUT the sample shape
 # (C,H,W or C,T).
 trained_state() {
@@ -70,3 +72,11 @@ trained_state "$conv1d_layers" 2,16 7 "$conv1d_state"
 # a stride equal to the kernel is not written); both spellings.
 "${export[@]}" --layers "Input<3,20>,MaxPool1d(3,stride=2,padding=1),Conv1d(3,4,3,padding=1),ReLU,AvgPool1D<3,Stride<2>,Padding<1>>,Tanh,MaxPool1d(2,stride=1),AvgPool1d(2,stride=2),Flatten,Linear(8,3)" \
   --seed 8 --samples 5 --outputs tests/data/torch_export_pool1d.txt tests/data/torch_export_pool1d.safetensors
+# Recurrent layers on sequences, from a state_dict ("0.weight_ih_l0", ...) as PyTorch users have
+# one: nn.GRU(1, 8) and nn.LSTM(8, 6) (batch_first; each sample {C, T} in ctnn, transposed for
+# PyTorch, every step's hidden state taken from output[0]), then nn.Conv1d(6, 1, 1), a Linear on
+# each step; both spellings. Hidden sizes 8 (a vector) and 6 (a remainder).
+recurrent_layers="Input<1,16>,GRU(1,8),LSTM<8,6>,Conv1d(6,1,1)"
+trained_state "$recurrent_layers" 1,16 9 "$recurrent_state"
+"${export[@]}" --layers "$recurrent_layers" --seed 9 --samples 4 \
+  --outputs tests/data/torch_export_recurrent.txt "$recurrent_state" tests/data/torch_export_recurrent.safetensors

@@ -34,6 +34,7 @@ in ctnn's spelling, PyTorch's, or a mix:
     Input(2,16),Conv1d(2,4,3,padding=1),Tanh,Conv1d(4,4,3,stride=2,dilation=2,groups=2,bias=False),Flatten,Linear(24,5)
     Input<2,16>,MaxPool1D<3,Stride<2>,Padding<1>>,Conv1D<2,4,3>,AvgPool1D<2>,Flatten,Linear<12,5>
     Input(2,16),MaxPool1d(3,stride=2,padding=1),Conv1d(2,4,3),AvgPool1d(2),Flatten,Linear(12,5)
+    Input<1,64>,GRU<1,8>,LSTM<8,6>,Conv1D<6,1,1>        or        Input(1,64),GRU(1,8),LSTM(8,6),Conv1d(6,1,1)
 Layers: Linear, Conv2D/Conv2d, Conv1D/Conv1d (on C x T sequences, options with one value),
 MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, MaxPool1D/MaxPool1d and AvgPool1D/AvgPool1d (on C x T
 sequences, options with one value), GlobalAvgPool2D (or AdaptiveAvgPool2d(1)), Flatten,
@@ -41,12 +42,20 @@ ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU(slope) or LeakyReLUSlope<N,D>, ELU
 ELUAlpha<N,D>, PReLU(n) or PReLU<n>, BatchNorm1d(C) or BatchNorm1d<C> (features or C x T
 sequences), BatchNorm2d(C) or BatchNorm2d<C>, Dropout and Dropout2d (PyTorch's Dropout(0.5),
 Dropout(p=0.5) or Dropout for p = 0.5; ctnn's Dropout<50> for p = N/100, Dropout<1,3> for N/D),
-Identity; an optional "ctnn::" or "nn." prefix, names in any case. Options as ctnn writes them (Stride<2>,
-Stride<2,1>, Padding<1>, SamePadding, Dilation<2>, Groups<2>, KernelWidth<5>, NoBias) or as
-PyTorch's arguments (stride=2, padding=(1,0), padding='same', dilation=2, groups=2, bias=False;
-a kernel (3,5)). Input<C,H,W> or Input<C,T> (or Input(C,H,W)) may come first, to give the input
-shape. ctnn has no adaptive or power-average 1-D pooling: AdaptiveMaxPool1d, AdaptiveAvgPool1d
-and LPPool1d are refused.
+GRU(In,Hidden) or GRU<In,Hidden>, LSTM(In,Hidden) or LSTM<In,Hidden> (on C x T sequences; built
+with batch_first=True unless given), Identity; an optional "ctnn::" or "nn." prefix, names in any
+case. Options as ctnn writes them (Stride<2>, Stride<2,1>, Padding<1>, SamePadding, Dilation<2>,
+Groups<2>, KernelWidth<5>, NoBias) or as PyTorch's arguments (stride=2, padding=(1,0),
+padding='same', dilation=2, groups=2, bias=False; a kernel (3,5)). Input<C,H,W> or Input<C,T> (or
+Input(C,H,W)) may come first, to give the input shape. ctnn has no adaptive or power-average 1-D
+pooling: AdaptiveMaxPool1d, AdaptiveAvgPool1d and LPPool1d are refused, and so is RNN (ctnn's
+recurrent layers are GRU and LSTM).
+
+A model with a GRU or an LSTM is a CtnnSequential (an nn.Sequential defined here, with the same
+state_dict names): nn.Sequential cannot chain them (they take (N, T, C) and return a tuple), so
+it runs them on ctnn's C x T samples, transposing the input to (N, T, C) and output[0] back to
+(N, Hidden, T) (apply_layer). torch.load of one saved with --save-module needs this file
+importable (tools/ on sys.path).
 
 Bad input (a missing or malformed file, an unknown layer, tensors that do not fit) is a one-line
 "error: ..." on stderr and exit status 2.
@@ -66,6 +75,8 @@ from torch import nn
 
 # PyTorch's note that padding='same' with an even kernel may copy the input: not the user's concern.
 warnings.filterwarnings("ignore", message="Using padding='same'")
+# nn.GRU(..., dropout=p) of one layer (dropout acts between stacked layers only): nothing to say.
+warnings.filterwarnings("ignore", message="dropout option adds dropout after all but last recurrent layer")
 
 FORMATS = {"F32": ("f", 4), "F16": ("e", 2), "F64": ("d", 8), "BF16": ("h", 2), "I64": ("q", 8)}
 
@@ -207,7 +218,44 @@ def build_from_modules(spec):
             fail(f"the layer at position {position} declares no PyTorch module (\"ctnn.torch\" metadata); "
                  f"give --layers")
         layers.append(module_from_text(text))
-    return nn.Sequential(*layers)
+    return sequential(layers)
+
+
+# ---------------------------------------------------------------- recurrent layers in a Sequential
+
+def apply_layer(m, x):
+    """One layer on a batch in ctnn's layout, x of shape (N, ...) with sequences as (N, C, T).
+    nn.GRU and nn.LSTM take (N, T, C) (batch_first; (T, N, C) without it) and return a tuple:
+    their input is transposed, output[0] (every step's hidden state) taken and transposed back
+    to (N, Hidden, T), which a Conv1d, BatchNorm1d or Flatten after it expects."""
+    if not isinstance(m, RECURRENT):
+        return m(x)
+    if x.dim() != 3:
+        fail(f"{m} takes sequences, C x T samples (channels x length), not {shape_text(x.shape[1:])}")
+    x = x.transpose(1, 2)  # (N, C, T) -> (N, T, C)
+    if not m.batch_first:
+        x = x.transpose(0, 1)  # -> (T, N, C)
+    y = m(x)[0]
+    if not m.batch_first:
+        y = y.transpose(0, 1)
+    return y.transpose(1, 2).contiguous()  # (N, T, H) -> (N, H, T)
+
+
+class CtnnSequential(nn.Sequential):
+    """An nn.Sequential that can hold nn.GRU and nn.LSTM, which a plain one cannot chain (they
+    take (N, T, C) and return a tuple): runs each layer with apply_layer, so a sample is C x T
+    throughout, as in ctnn. Its state_dict is the nn.Sequential's ("0.weight_ih_l0", ...).
+    torch.load of a saved one needs this module importable (tools/ on sys.path)."""
+
+    def forward(self, x):
+        for m in self:
+            x = apply_layer(m, x)
+        return x
+
+
+def sequential(layers):
+    """nn.Sequential of the layers, a CtnnSequential if one of them is recurrent."""
+    return (CtnnSequential if any(isinstance(m, RECURRENT) for m in layers) else nn.Sequential)(*layers)
 
 
 # ---------------------------------------------------------------- the layer language (--layers, "ctnn.signature")
@@ -223,7 +271,7 @@ LAYER_CLASSES = {
     "leakyrelu": ("LeakyReLU", None), "leakyreluslope": ("LeakyReLU", None), "elu": ("ELU", None),
     "elualpha": ("ELU", None), "prelu": ("PReLU", None), "dropout": ("Dropout", None),
     "dropout2d": ("Dropout2d", None), "identity": ("Identity", None), "batchnorm1d": ("BatchNorm1d", None),
-    "batchnorm2d": ("BatchNorm2d", None),
+    "batchnorm2d": ("BatchNorm2d", None), "gru": ("GRU", None), "lstm": ("LSTM", None),
 }
 OPTIONS = {"stride", "padding", "samepadding", "dilation", "groups", "kernelwidth", "nobias"}
 # The layers on C x T sequences: their options take one value, and no KernelWidth.
@@ -232,11 +280,15 @@ ONE_AXIS_MODULES = (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d)
 # Layers ctnn does not have, refused by name with what to do instead.
 MISSING = {k: "ctnn's 1-D pools are MaxPool1D and AvgPool1D (fixed windows), no adaptive or power-average pooling"
            for k in ("adaptivemaxpool1d", "adaptiveavgpool1d", "lppool1d")}
+MISSING["rnn"] = "ctnn's recurrent layers are GRU and LSTM (one layer each), no Elman nn.RNN"
 MISSING["adaptiveavgpool1d"] += "; over a sequence of length T, AdaptiveAvgPool1d(1) is AvgPool1d(T) (AvgPool1D<T>)"
 LAYER_NAMES = ("Linear, Conv2D, Conv1D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, GlobalAvgPool2D "
                "(AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, "
                "ELU, ELUAlpha<N,D>, PReLU, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d (p, or <N> or <N,D> for "
-               "p = N/100 or N/D), Identity")
+               "p = N/100 or N/D), GRU, LSTM, Identity")
+# The recurrent layers: they take (N, T, C) with batch_first (ctnn's {C, T} sample transposed)
+# and return a tuple (output, state). See apply_layer.
+RECURRENT = (nn.GRU, nn.LSTM)
 
 
 def spec_name(node):
@@ -339,6 +391,8 @@ def make_layer(name, args, keywords, text):
         positional = [1]
     elif key == "softmax" and not positional:
         kwargs.setdefault("dim", 1)
+    elif key in ("gru", "lstm"):
+        kwargs.setdefault("batch_first", True)  # as ctnn's torch_module() declares it
     if kernel_width is not None:
         if kernel_index is None:
             fail(f"{text!r}: KernelWidth is an option of Conv2D and the 2-D pooling layers")
@@ -394,7 +448,7 @@ def parse_layers(spec):
             fail(f"{item!r}: {e}")
     if not layers:
         fail(f"no layers in {spec!r}")
-    return input_shape, nn.Sequential(*layers)
+    return input_shape, sequential(layers)
 
 
 def signature_input(signature):
@@ -484,6 +538,7 @@ def read_samples(path):
 
 def evaluate(model, input_shape, x):
     """The model's outputs for rows of flat samples x, one flat row per sample."""
+    values = x.shape[1]
     if input_shape is not None:
         if x.shape[1] != math.prod(input_shape):
             fail(f"the samples have {x.shape[1]} values each; the model's input is {shape_text(input_shape)} "
@@ -493,7 +548,8 @@ def evaluate(model, input_shape, x):
         with torch.no_grad():
             y = model(x)
     except RuntimeError as e:
-        fail(f"the model does not accept samples of {x.shape[1]} values: {one_line(e)}")
+        fail(f"the model does not accept samples of {values} values" +
+             (f" ({shape_text(input_shape)})" if input_shape is not None else "") + f": {one_line(e)}")
     return y.reshape(y.shape[0], -1)
 
 
@@ -516,6 +572,10 @@ def main():
             count = "" if t.is_floating_point() else f" I64 = {t.item() if t.dim() == 0 else t.tolist()}"
             print(f"{name} {list(t.shape)}{count}")
     if args.save_module:
+        if isinstance(model, CtnnSequential) and __name__ == "__main__":
+            # Saved under the importable module name, not __main__, so that torch.load finds the class.
+            import safetensors_to_torch
+            model = safetensors_to_torch.CtnnSequential(*model)
         torch.save(model, args.save_module)
     if args.inputs:
         samples = read_samples(args.inputs)

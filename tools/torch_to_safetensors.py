@@ -22,6 +22,9 @@ the safetensors format is written by hand, no `safetensors` package.
     /usr/bin/python3 tools/torch_to_safetensors.py --input 2,16 \\
         --layers "Conv1d(2,4,3,padding=1),ReLU,MaxPool1d(3,stride=2,padding=1),AvgPool1d(2),Flatten,Linear(16,5)" \\
         weights.pt seq.safetensors
+    # recurrent layers on sequences of 1 channel by 64 steps, then a Linear on each step (a 1x1 Conv1d)
+    /usr/bin/python3 tools/torch_to_safetensors.py --input 1,64 --layers "GRU(1,8),Conv1d(8,1,1)" \\
+        weights.pt gru.safetensors
     # batch normalisation and dropout keep their positions (the names stay the state_dict's)
     /usr/bin/python3 tools/torch_to_safetensors.py --input 1,28,28 \\
         --layers "Conv2d(1,6,5),BatchNorm2d(6),ReLU,Dropout2d(0.25),MaxPool2d(2),Flatten,Linear(864,10)" \\
@@ -38,7 +41,8 @@ sequences) (kernel, stride, padding; floor mode only: ceil_mode=True, count_incl
 divisor_override, the max pools' dilation and return_indices=True are refused),
 AdaptiveAvgPool2d(1) (ctnn's GlobalAvgPool2D; other output sizes are refused), Flatten, ReLU,
 Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax (over a flat sample), BatchNorm2d (images),
-BatchNorm1d (feature vectors or C x L sequences), Dropout and Dropout2d (images). A Linear
+BatchNorm1d (feature vectors or C x L sequences), Dropout and Dropout2d (images), GRU and LSTM
+(C x T sequences, see below). A Linear
 without bias becomes ctnn::Linear<In, Out, ctnn::NoBias>. Conv2d's options are written in the
 order KernelWidth, Stride, Padding or SamePadding, Dilation, Groups, NoBias (Conv1d's in the
 same order, each with one value: ctnn::Conv1D<4, 4, 3, ctnn::Stride<2>, ctnn::Dilation<2>,
@@ -49,14 +53,31 @@ nn.AvgPool1d(2, stride=2) is ctnn::AvgPool1D<2>): declare the C++ type as printe
 file's "ctnn.signature" must spell it exactly. AdaptiveMaxPool1d, AdaptiveAvgPool1d and LPPool1d
 are refused (over a known length T, AdaptiveAvgPool1d(1) is AvgPool1d(T)).
 
+GRU and LSTM: nn.GRU(In, Hidden) and nn.LSTM(In, Hidden) become ctnn::GRU<In, Hidden> and
+ctnn::LSTM<In, Hidden> (one layer, unidirectional, with biases: num_layers > 1, bidirectional=True,
+bias=False and proj_size are refused; dropout does nothing in one layer). ctnn stores a sample
+as C x T (channels by time, as Conv1d does), the transpose of the (T, C) that a batch_first
+nn.GRU takes; its output is every step's hidden state, Hidden x T, PyTorch's output[0]
+transposed, so a Conv1d, BatchNorm1d or Flatten can follow (a Linear on each step is
+Conv1d(Hidden, Out, 1), weight [Out, Hidden, 1]). batch_first=False is accepted (the weights are
+the same). The tensors keep PyTorch's names, "<position>.weight_ih_l0", weight_hh_l0,
+bias_ih_l0, bias_hh_l0. nn.Sequential cannot chain an nn.GRU (it returns a tuple), so such a
+model usually comes as a state_dict with --layers "GRU(1,8),Conv1d(8,1,1)" and --input C,T; its
+keys must be the positions of the list ("0.weight_ih_l0", "1.weight"), so rename a custom
+nn.Module's ("gru.weight_ih_l0", "fc.weight") and unsqueeze(-1) a per-step Linear's weight. The
+--outputs are computed layer by layer, a recurrent layer's input transposed to (N, T, C) and
+output[0] back to (N, Hidden, T).
+
 The input shape: --input C,H,W (or N for a flat input, C,T for sequences: channels, length) is
-required when the model has a convolution, a pooling layer, BatchNorm2d or Dropout2d: C,H,W for
-images (Conv2d, the 2-D pools), C,T for sequences (Conv1d, MaxPool1d, AvgPool1d). The
+required when the model has a convolution, a pooling layer, BatchNorm2d, Dropout2d, GRU or LSTM:
+C,H,W for images (Conv2d, the 2-D pools), C,T for sequences (Conv1d, MaxPool1d, AvgPool1d, GRU,
+LSTM). The
 declaration then starts with ctnn::Input<C,H,W> (or ctnn::Input<C, T>), which takes no position
 (the first layer is still "0.weight"). The --layers list may start with Input<C,H,W> or
 Input<C,T> instead. Shapes are checked along the model as ctnn checks them at compile time: each
-convolution's channels, a kernel (dilated) or a pooling window longer than the padded input, a
-2-D layer given a sequence or a 1-D one an image, a Linear without a Flatten before it.
+convolution's (or recurrent layer's) channels, a kernel (dilated) or a pooling window longer than
+the padded input, a 2-D layer given a sequence or a 1-D one (or a GRU, LSTM) an image, a Linear
+without a Flatten before it.
 
 BatchNorm1d and BatchNorm2d become ctnn::BatchNorm1d<C> and ctnn::BatchNorm2d<C>: ctnn has
 PyTorch's defaults only (affine=True, track_running_stats=True, eps=1e-5, momentum=0.1) and
@@ -108,8 +129,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_to_torch import (ArgumentParser, fail, one_axis_pairs, one_line, parse_layers, run,  # noqa: E402
-                                  shape_text)
+from safetensors_to_torch import (RECURRENT, ArgumentParser, apply_layer, fail, one_axis_pairs, one_line,  # noqa: E402
+                                  parse_layers, run, shape_text)
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64}
 FILE_DTYPES = {**DTYPES, "I64": torch.int64}  # I64: BatchNorm's num_batches_tracked, always
@@ -127,8 +148,8 @@ IMAGE_TWIN = {nn.Conv1d: "Conv2d", nn.MaxPool1d: "MaxPool2d", nn.AvgPool1d: "Avg
 # 1-D pooling ctnn does not have: refused by name.
 MISSING_POOLS_1D = (nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.LPPool1d)
 SUPPORTED = ("Linear, Conv2d, Conv1d, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool2d(1), Flatten, "
-             "ReLU, Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d "
-             "(and drops Identity, Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout)")
+             "ReLU, Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, "
+             "GRU, LSTM (and drops Identity, Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout)")
 
 
 def f32(x):
@@ -189,10 +210,31 @@ def spelled(name, sizes, options):
     return token, cpp
 
 
+def recurrent_spelling(what, m):
+    """ctnn::GRU<In, Hidden> or ctnn::LSTM<In, Hidden>: one unidirectional layer with biases."""
+    name = type(m).__name__
+    if m.num_layers != 1:
+        fail(f"{what}: num_layers={m.num_layers}; ctnn's {name} is one layer and a stacked nn.{name}'s tensors "
+             f"(weight_ih_l1, ...) do not map to ctnn's names: build the model from {m.num_layers} "
+             f"nn.{name}(..., num_layers=1) layers, one ctnn::{name} each")
+    if m.bidirectional:
+        fail(f"{what}: bidirectional=True; ctnn's {name} runs forward in time only")
+    if not m.bias:
+        fail(f"{what}: bias=False; ctnn's {name} has the biases bias_ih_l0 and bias_hh_l0 (bias=True)")
+    if getattr(m, "proj_size", 0):
+        fail(f"{what}: proj_size={m.proj_size}; ctnn's LSTM has no projection (proj_size=0)")
+    if not m.batch_first:
+        print(f"note: {what}: batch_first=False; the weights are the same, and ctnn's {name} takes each sample as "
+              f"{{C, T}} (channels by time, as a Conv1d does), the transpose of batch_first's (T, C)", file=sys.stderr)
+    return spelled(name, (m.input_size, m.hidden_size), [])
+
+
 def ctnn_spelling(i, m):
     """(signature token, C++ type) of module m at PyTorch index i; fails for what ctnn cannot do.
     Options in a fixed order: KernelWidth, Stride, Padding or SamePadding, Dilation, Groups, NoBias."""
     what = f"layer {i} ({m})"
+    if isinstance(m, RECURRENT):
+        return recurrent_spelling(what, m)
     if isinstance(m, nn.Linear):
         return spelled("Linear", (m.in_features, m.out_features), [] if m.bias is not None else ["NoBias"])
     if isinstance(m, nn.Conv2d):
@@ -224,6 +266,9 @@ def ctnn_spelling(i, m):
         opts += [f"Groups<{m.groups}>"] if m.groups != 1 else []
         opts += ["NoBias"] if m.bias is None else []
         return spelled("Conv1D", (m.in_channels, m.out_channels, k), opts)
+    if isinstance(m, (nn.RNN, nn.RNNCell, nn.GRUCell, nn.LSTMCell)):
+        fail(f"{what}: ctnn has no {type(m).__name__}; its recurrent layers are GRU and LSTM (one layer over a "
+             f"whole sequence each)")
     if isinstance(m, MISSING_POOLS_1D):
         fail(f"{what}: ctnn has no {type(m).__name__}; its 1-D pools are MaxPool1d and AvgPool1d (fixed windows)" +
              ("; over a sequence of length T, AdaptiveAvgPool1d(1) is AvgPool1d(T)"
@@ -356,6 +401,12 @@ def check_input(i, m, shape):
                      (f" (kernel {k}, dilation {dilation})" if dilation > 1 else "") +
                      (f", longer than the padded input: length {length} + padding {pads} = {length + pads}" if pads
                       else f", longer than the input's length {length}"))
+    elif isinstance(m, RECURRENT):
+        if len(shape) != 2:
+            fail(f"{what} needs a C x T input (channels x length), gets {given}" +
+                 (" (give the sequence's shape: --input C,T)" if i == 0 else ""))
+        if shape[0] != m.input_size:
+            fail(f"{what} gets {shape[0]} channels ({given}), not its input_size {m.input_size}")
     elif isinstance(m, nn.BatchNorm1d):
         if len(shape) not in (1, 2):
             fail(f"{what} gets a {given} input; ctnn's BatchNorm1d takes C features or C x L sequences "
@@ -368,7 +419,7 @@ def check_input(i, m, shape):
         fail(f"{what} has {m.weight.numel()} slopes (one per channel), its input {given}")
     try:
         with torch.no_grad():
-            y = m(torch.zeros(1, *shape))
+            y = apply_layer(m, torch.zeros(1, *shape))
     except RuntimeError as e:
         fail(f"{what} does not accept a {given} input: {one_line(e)}")
     if y.numel() == 0:
@@ -381,11 +432,11 @@ def ctnn_layers(model, input_shape):
     shape (None: a multilayer perceptron that starts with a Linear, without ctnn::Input)."""
     if not isinstance(model, nn.Sequential):
         fail(f"expected an nn.Sequential, got {type(model).__name__}")
-    spatial = [i for i, m in enumerate(model) if isinstance(m, SPATIAL + SEQUENCE)]
+    spatial = [i for i, m in enumerate(model) if isinstance(m, SPATIAL + SEQUENCE + RECURRENT)]
     if spatial and input_shape is None:
         m = model[spatial[0]]
         fail(f"layer {spatial[0]} ({m}) needs the model's input shape: give --input " +
-             ("C,T (channels, length; e.g. --input 2,16)" if isinstance(m, SEQUENCE)
+             ("C,T (channels, length; e.g. --input 2,16)" if isinstance(m, SEQUENCE + RECURRENT)
               else "C,H,W (e.g. --input 1,28,28)"))
     out, shape = [], input_shape
     for i, m in enumerate(model):
@@ -425,7 +476,7 @@ def tensors_of(layers, dtype):
     floating-point tensors in `dtype`, BatchNorm's num_batches_tracked as an int64 scalar."""
     out = {}
     for position, (_, _, module) in enumerate(layers):
-        if isinstance(module, (nn.Linear, nn.Conv2d, nn.Conv1d, nn.PReLU) + BATCH_NORMS):
+        if isinstance(module, (nn.Linear, nn.Conv2d, nn.Conv1d, nn.PReLU) + BATCH_NORMS + RECURRENT):
             for name, t in module.state_dict().items():
                 t = t.detach()
                 out[f"{position}.{name}"] = (t.to(torch.int64).reshape(()) if name == "num_batches_tracked"
@@ -466,13 +517,35 @@ def write_outputs(path, model, input_shape, dtype, samples, seed, note):
                 p.copy_(p.to(dtype).to(torch.float32))
         gen = torch.Generator().manual_seed(seed + 1)
         x = torch.rand(samples, math.prod(input_shape), generator=gen) * 4 - 2
-        y = model(x.reshape(samples, *input_shape)).reshape(samples, -1)
+        y = x.reshape(samples, *input_shape)
+        for m in model:  # nn.GRU and nn.LSTM on C x T samples too (apply_layer), which model(x) cannot chain
+            y = apply_layer(m, y)
+        y = y.reshape(samples, -1)
     with open(path, "w") as f:
         f.write(f"# {note}\n")
         for name, t in (("inputs", x), ("outputs", y)):
             f.write(f"{name} {t.shape[0]} {t.shape[1]}\n")
             for row in t.tolist():
                 f.write(" ".join(f"{v:.9g}" for v in row) + "\n")
+
+
+def state_dict_hint(loaded, layers):
+    """What to do about the two usual misfits of a custom nn.Module's state_dict (an nn.GRU and an
+    nn.Linear on each step, say): keys named after its attributes, not positions, and a per-step
+    Linear's weight [Out, Hidden] where Conv1d(Hidden, Out, 1) has [Out, Hidden, 1]."""
+    expected = layers.state_dict()
+    named = list(dict.fromkeys(k.split(".")[0] for k in loaded if not k.split(".")[0].isdigit()))
+    if named:
+        first = next(k for k in loaded if not k.split(".")[0].isdigit())
+        return (f" (the keys must be the nn.Sequential's, \"<position>.<tensor>\" as in {next(iter(expected))!r}; "
+                f"this state_dict names modules {', '.join(named[:4])}{', ...' if len(named) > 4 else ''}: rename "
+                f"its keys to the positions of --layers, e.g. {first!r} to \"<position>.{first.split('.', 1)[-1]}\")")
+    for k, t in loaded.items():
+        want = expected.get(k)
+        if want is not None and want.dim() == 3 and want.shape[-1] == 1 and tuple(t.shape) == tuple(want.shape[:2]):
+            return (f" ({k!r} is {list(t.shape)}, a Linear's weight: a Linear on each step is Conv1d(In, Out, 1), "
+                    f"whose weight is {list(want.shape)}: store it as weight.unsqueeze(-1))")
+    return ""
 
 
 def load(path, layers):
@@ -492,7 +565,7 @@ def load(path, layers):
     try:
         layers.load_state_dict(loaded, strict=True)
     except RuntimeError as e:
-        fail(f"{path}: the state_dict does not fit --layers: {one_line(e)}")
+        fail(f"{path}: the state_dict does not fit --layers: {one_line(e)}{state_dict_hint(loaded, layers)}")
     return layers
 
 
@@ -505,7 +578,7 @@ def main():
                                      '"Input<1,10,10>,Conv2D<1,4,3,Padding<1>>,ReLU,..." or '
                                      '"Input<2,16>,Conv1D<2,4,3,Stride<2>>,ReLU,..."')
     ap.add_argument("--input", help="the model's input shape, C,H,W (or N, or C,T for sequences): required with "
-                                    "Conv2d (C,H,W), Conv1d (C,T), pooling, BatchNorm2d or Dropout2d")
+                                    "Conv2d (C,H,W), Conv1d, GRU, LSTM (C,T), pooling, BatchNorm2d or Dropout2d")
     ap.add_argument("--seed", type=int, default=0, help="seed for a fresh model and the sample inputs")
     ap.add_argument("--dtype", choices=DTYPES, default="F32")
     ap.add_argument("--samples", type=int, default=8, help="rows of sample inputs for --outputs")
