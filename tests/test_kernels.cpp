@@ -59,6 +59,8 @@ TEMPLATE_LIST_TEST_CASE("linear kernels match the scalar reference for odd and a
     check_linear_all_batches<TestType, k::identity_op, 128, 9>();
     // Batch 1 with short rows kept in registers (up to 8 vectors), groups of outputs and a tail.
     check_linear_all_batches<TestType, k::identity_op, 64, 53>();
+    // Inputs too wide for L2 at batch 100: the weight gradient in column chunks (and a tail).
+    check_linear_all_batches<TestType, k::identity_op, 3000, 3>();
 }
 
 template <class Arch, class Op>

@@ -233,6 +233,16 @@ inline void axpy_rows(std::size_t K, const float* a, std::size_t a_m, std::size_
     }
 }
 
+/// axpy_rows over the vector columns [n0, n1) only (multiples of the vector width).
+template <std::size_t N, std::size_t MB, std::size_t NB, bool Accumulate, class Arch>
+inline void axpy_columns(std::size_t K, const float* a, std::size_t a_m, std::size_t a_k, const float* b, float* c,
+                         std::size_t n0, std::size_t n1) noexcept {
+    constexpr std::size_t L = lanes<Arch>;
+    std::size_t n = n0;
+    for (; n + NB * L <= n1; n += NB * L) axpy_block<N, MB, NB, Accumulate, Arch>(K, a, a_m, a_k, b + n, c + n);
+    for (; n < n1; n += L) axpy_block<N, MB, 1, Accumulate, Arch>(K, a, a_m, a_k, b + n, c + n);
+}
+
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -258,6 +268,30 @@ inline void axpy_product(std::size_t M, std::size_t K, const float* a, std::size
     constexpr bool fours = blocking<Arch>::wide && N % lanes<Arch> == 0 && (V == 4 || V == 8);
     constexpr std::size_t MB = fours ? 6 : blocking<Arch>::axpy_rows, NB = fours ? 4 : blocking<Arch>::axpy_vectors;
     const std::size_t m_end = M / MB * MB;
+    constexpr std::size_t L = lanes<Arch>, vec_end = N / L * L, chunk = 8 * NB * L;
+    if (K * N > (std::size_t{1} << 18) && vec_end > chunk) {
+        // B larger than 1 MB (a 9216-wide layer's inputs): column chunks outermost, so each
+        // chunk of B (8 blocks wide) is read from memory once and reused from L2 by every row
+        // block, instead of all of B streamed again for each row block.
+        for (std::size_t n0 = 0; n0 < vec_end; n0 += chunk) {
+            const std::size_t n1 = n0 + chunk < vec_end ? n0 + chunk : vec_end;
+            for (std::size_t m = 0; m < m_end; m += MB)
+                axpy_columns<N, MB, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N, n0, n1);
+            if (m_end < M)
+                for_tail_rows(M - m_end, [&]<std::size_t R>(std::size_t first) {
+                    const std::size_t m = m_end + first;
+                    axpy_columns<N, R, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N, n0, n1);
+                });
+        }
+        if constexpr (vec_end < N)
+            for (std::size_t m = 0; m < M; ++m)
+                for (std::size_t n = vec_end; n < N; ++n) {
+                    float sum = Accumulate ? c[m * N + n] : 0.0f;
+                    for (std::size_t k = 0; k < K; ++k) sum += a[m * a_m + k * a_k] * b[k * N + n];
+                    c[m * N + n] = sum;
+                }
+        return;
+    }
     for (std::size_t m = 0; m < m_end; m += MB)
         axpy_rows<N, MB, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N);
     if (m_end < M)

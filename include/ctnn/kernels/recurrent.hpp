@@ -20,14 +20,18 @@
 namespace ctnn::kernels {
 
 namespace detail {
-/// The widest of Arch and the narrower sets whose vector fits in n values (n >= 4), else Arch.
+/// The widest of Arch and the narrower sets (AVX-512, AVX2, SSE2) whose vector fits in N
+/// values; the narrowest if none does.
+template <class Arch, std::size_t N, class Narrower = narrower_arch<Arch>>
+struct fitting {
+    using type = std::conditional_t<(N < lanes<Arch>), typename fitting<Narrower, N>::type, Arch>;
+};
 template <class Arch, std::size_t N>
-using fitting_arch =
-    std::conditional_t<(N < lanes<Arch>) && !std::is_void_v<narrower_arch<Arch>>,
-                       std::conditional_t<(N < lanes<narrower_arch<Arch>>) &&
-                                              !std::is_void_v<narrower_arch<narrower_arch<Arch>>>,
-                                          narrower_arch<narrower_arch<Arch>>, narrower_arch<Arch>>,
-                       Arch>;
+struct fitting<Arch, N, void> {
+    using type = Arch;
+};
+template <class Arch, std::size_t N>
+using fitting_arch = typename fitting<Arch, N>::type;
 
 /// For j < n: f(V, j) on whole vectors of A, then f(float, j) on the rest.
 template <class A, std::size_t N, class F>
