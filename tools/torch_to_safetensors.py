@@ -194,6 +194,23 @@ def single(v):
     return v if isinstance(v, int) else int(v[0])
 
 
+def check_pool_modes(what, m, name, dilation):
+    """Refuses the pooling modes ctnn lacks (1-D and 2-D alike); `dilation` is 1 or (1, 1) when none."""
+    if m.ceil_mode:
+        fail(f"{what}: ceil_mode=True; ctnn pools in floor mode only (ceil_mode=False)")
+    if name.startswith("Max"):
+        if dilation not in (1, (1, 1)):
+            fail(f"{what}: ctnn's {name} has no dilation")
+        if m.return_indices:
+            fail(f"{what}: return_indices=True; ctnn's {name} returns the maxima only")
+    else:
+        if not m.count_include_pad:
+            fail(f"{what}: count_include_pad=False; ctnn's {name} counts the padding as zeros "
+                 f"(count_include_pad=True)")
+        if getattr(m, "divisor_override", None) is not None:
+            fail(f"{what}: divisor_override; ctnn's {name} divides by the window's size")
+
+
 def option(name, hw, default):
     """["Stride<2>"] or ["Stride<2,1>"], [] for the default."""
     h, w = hw
@@ -277,19 +294,7 @@ def ctnn_spelling(i, m):
         name = "MaxPool1D" if isinstance(m, nn.MaxPool1d) else "AvgPool1D"
         if pairs := one_axis_pairs(m):
             fail(f"{what}: several values for {pairs}; a {type(m).__name__} takes one (a sequence has one axis)")
-        if m.ceil_mode:
-            fail(f"{what}: ceil_mode=True; ctnn pools in floor mode only (ceil_mode=False)")
-        if isinstance(m, nn.MaxPool1d):
-            if single(m.dilation) != 1:
-                fail(f"{what}: ctnn's MaxPool1D has no dilation")
-            if m.return_indices:
-                fail(f"{what}: return_indices=True; ctnn's MaxPool1D returns the maxima only")
-        else:
-            if not m.count_include_pad:
-                fail(f"{what}: count_include_pad=False; ctnn's AvgPool1D counts the padding as zeros "
-                     f"(count_include_pad=True)")
-            if getattr(m, "divisor_override", None) is not None:
-                fail(f"{what}: divisor_override; ctnn's AvgPool1D divides by the window's size")
+        check_pool_modes(what, m, name, single(m.dilation) if isinstance(m, nn.MaxPool1d) else 1)
         k, padding = single(m.kernel_size), single(m.padding)
         stride = single(m.stride) if m.stride is not None else k
         if 2 * padding > k:
@@ -299,19 +304,8 @@ def ctnn_spelling(i, m):
         opts += [f"Padding<{padding}>"] if padding else []
         return spelled(name, (k,), opts)
     if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
-        if m.ceil_mode:
-            fail(f"{what}: ceil_mode=True; ctnn pools in floor mode only (ceil_mode=False)")
-        if isinstance(m, nn.MaxPool2d):
-            if pair(m.dilation) != (1, 1):
-                fail(f"{what}: ctnn's MaxPool2D has no dilation")
-            if m.return_indices:
-                fail(f"{what}: return_indices=True; ctnn's MaxPool2D returns the maxima only")
-        else:
-            if not m.count_include_pad:
-                fail(f"{what}: count_include_pad=False; ctnn's AvgPool2D counts the padding as zeros "
-                     f"(count_include_pad=True)")
-            if m.divisor_override is not None:
-                fail(f"{what}: divisor_override; ctnn's AvgPool2D divides by the window's size")
+        check_pool_modes(what, m, "MaxPool2D" if isinstance(m, nn.MaxPool2d) else "AvgPool2D",
+                         pair(m.dilation) if isinstance(m, nn.MaxPool2d) else (1, 1))
         kh, kw = pair(m.kernel_size)
         opts = [f"KernelWidth<{kw}>"] if kw != kh else []
         opts += option("Stride", pair(m.stride if m.stride is not None else m.kernel_size), (kh, kw))
