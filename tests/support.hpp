@@ -5,13 +5,24 @@
 #include <cmath>
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <span>
 #include <sstream>
 #include <vector>
+#include <ctnn/init/pytorch_default.hpp>
 #include <ctnn/util/rng.hpp>
 
 namespace test {
+
+/// A Net on the heap with PyTorch's default initialisation, seeded.
+template <class Net>
+std::unique_ptr<Net> make_net(std::uint64_t seed) {
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(seed);
+    ctnn::init::pytorch_default(*net, rng);
+    return net;
+}
 
 inline std::vector<float> random_vector(std::size_t n, std::uint64_t seed, double scale = 1.0) {
     ctnn::Rng rng(seed);

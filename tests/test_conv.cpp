@@ -14,6 +14,7 @@
 
 using namespace ctnn;
 using test::allocations;
+using test::make_net;
 
 namespace {
 
@@ -31,14 +32,6 @@ static_assert(LeNet::table[0].out == Shape{6, 24, 24} && LeNet::table[2].out == 
 static_assert(LeNet::table[5].out == Shape{16, 4, 4} && LeNet::table[6].out == Shape{256});
 static_assert(LeNet::table[1].fused, "ReLU runs as the convolution's epilogue");
 static_assert(LeNet::parameter_count == 6 * 25 + 6 + 16 * 150 + 16 + 256 * 120 + 120 + 120 * 84 + 84 + 84 * 10 + 10);
-
-template <class Net>
-std::unique_ptr<Net> make_net(std::uint64_t seed) {
-    auto net = std::make_unique<Net>();
-    Rng rng(seed);
-    init::pytorch_default(*net, rng);
-    return net;
-}
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 
 using namespace ctnn;
 using test::allocations;
+using test::make_net;
 
 namespace {
 
@@ -28,14 +29,6 @@ static_assert(!Seq<Linear<4, 3>, Dropout<50>>::has_running_statistics);
 // PyTorch's count: parameters only, not running_mean, running_var or num_batches_tracked.
 static_assert(BnNet::parameter_count == 4 * 2 * 9 + 2 * 4 + 16 * 8 + 2 * 8 + 8 * 3 + 3);
 static_assert(BnNet::tensors[3].info.role == TensorRole::buffer && BnNet::tensors[5].info.role == TensorRole::count);
-
-template <class Net>
-std::unique_ptr<Net> make_net(std::uint64_t seed) {
-    auto net = std::make_unique<Net>();
-    Rng rng(seed);
-    init::pytorch_default(*net, rng);
-    return net;
-}
 
 }  // namespace
 
