@@ -111,6 +111,24 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                 constexpr auto e = Net::table[I];
                 const std::size_t n_in = e.in.size(), n_out = e.out.size();
                 std::vector<double> next(batch * n_out);
+                if constexpr (requires { L::identity_shortcut; }) {  // a Residual: its paths, added
+                    const std::vector<double> p(params.begin() + std::ptrdiff_t(e.param_offset), params.end());
+                    auto main = reference_forward_double<typename L::template MainPath<e.in>>(p, cur, batch, training, step);
+                    std::vector<double> skip = cur;
+                    if constexpr (!L::identity_shortcut) {
+                        const std::vector<double> q(p.begin() + std::ptrdiff_t(L::main_floats), p.end());
+                        skip = reference_forward_double<typename L::template ShortcutPath<e.in>>(q, cur, batch, training, step);
+                    }
+                    // Sequences: the shortcut's last steps (the main path may be shorter in time).
+                    const std::size_t ks = skip.size() / batch, channels = e.out.dims[0];
+                    const std::size_t t = n_out / channels, kt = ks / channels;
+                    for (std::size_t r = 0; r < batch; ++r)
+                        for (std::size_t c = 0; c < channels; ++c)
+                            for (std::size_t i = 0; i < t; ++i)
+                                next[r * n_out + c * t + i] = main[r * n_out + c * t + i] + skip[r * ks + c * kt + kt - t + i];
+                    cur = std::move(next);
+                    return;
+                }
                 if constexpr (is_conv<L> || is_pool<L>) {
                     for (std::size_t r = 0; r < batch; ++r)
                         spatial_double<L>(params.data() + e.param_offset, cur.data() + r * n_in, e.in, e.out,

@@ -184,3 +184,17 @@ TEST_CASE("Conv1D gradients match finite differences: padding, same, stride, dil
     gradcheck<Seq<Input<2, 13>, Conv1D<2, 3, 2>, MaxPool1D<3, Stride<2>, Padding<1>>, Tanh, AvgPool1D<2>, Flatten,
                   Linear<9, 2>>>(Loss::cross_entropy, 52);
 }
+
+TEST_CASE("Residual gradients match finite differences: identity and Shortcut paths, a shorter main path, "
+          "BatchNorm and Dropout inside, nested blocks",
+          "[gradcheck][residual]") {
+    using namespace ctnn;
+    // A TCN block: the main path 4 steps shorter, the shortcut's last steps added.
+    gradcheck<Seq<Input<2, 9>,
+                  Residual<Conv1D<2, 3, 3, Dilation<2>>, PReLU<3>, BatchNorm1d<3>, Shortcut<Conv1D<2, 3, 1>>>, Tanh,
+                  Residual<Conv1D<3, 3, 2, SamePadding>, Sigmoid>, Flatten, Linear<15, 3>>>(Loss::cross_entropy, 60);
+    // Vectors: an MLP block, a Dropout inside, a block inside a block.
+    gradcheck<Seq<Linear<5, 8>, Residual<Linear<8, 8>, Tanh, Dropout<25>, Linear<8, 8>>, ReLU,
+                  Residual<Residual<Linear<8, 8>, Sigmoid>, Linear<8, 6>, Shortcut<Linear<8, 6, NoBias>>>,
+                  Linear<6, 3>>>(Loss::mse, 61);
+}

@@ -53,6 +53,9 @@ std::vector<float> sample(std::span<const float> all, const Sampled& s) {
     return v;
 }
 
+/// A tensor's own name: "bias" of "main.2.bias" (a Residual's inner tensors).
+std::string_view leaf(std::string_view name) { return name.substr(name.rfind('.') + 1); }
+
 template <class Net>
 void set_formula_parameters(Net& net) {
     std::size_t k = 0;
@@ -64,8 +67,8 @@ void set_formula_parameters(Net& net) {
         }
         // A BatchNorm's weight (a `parameter` followed by its bias) and bias: 1 + 0.2 sin, 0.2 sin.
         const bool norm_weight = t.info.role == ctnn::TensorRole::parameter && i + 1 < Net::tensors.size() &&
-                                 Net::tensors[i + 1].info.name == "bias";
-        const bool norm_bias = t.info.name == "bias" && i > 0 && Net::tensors[i - 1].info.role == ctnn::TensorRole::parameter;
+                                 leaf(Net::tensors[i + 1].info.name) == "bias";
+        const bool norm_bias = leaf(t.info.name) == "bias" && i > 0 && Net::tensors[i - 1].info.role == ctnn::TensorRole::parameter;
         if (norm_weight || norm_bias) {
             for (std::size_t j = 0; j < t.info.size(); ++j)
                 net.parameters()[t.offset + j] =
@@ -248,6 +251,16 @@ TEST_CASE("MaxPool1D and AvgPool1D (stride, padding) match PyTorch", "[torch][co
                     AvgPool1D<3, Stride<1>, Padding<1>>, MaxPool1D<3, Stride<2>, Padding<1>>, Flatten, Linear<20, 3>>;
     static_assert(Net::table[2].out == Shape{4, 9} && Net::table[6].out == Shape{4, 5});
     check_against_torch<Net>("torch_pool1d_net.txt");
+}
+
+TEST_CASE("Residual blocks (a TCN: dilated Conv1D, PReLU, BatchNorm1d, a 1x1 Conv1D shortcut; an identity block) "
+          "match PyTorch",
+          "[torch][residual]") {
+    using namespace ctnn;
+    using Net = Seq<Input<2, 16>,
+                    Residual<Conv1D<2, 4, 3, Dilation<2>, NoBias>, PReLU<4>, BatchNorm1d<4>, Shortcut<Conv1D<2, 4, 1>>>,
+                    ReLU, Residual<Conv1D<4, 4, 3, SamePadding>, Tanh>, Flatten, Linear<48, 3>>;
+    check_against_torch<Net>("torch_residual_net.txt");
 }
 
 TEST_CASE("GRU and LSTM layers match PyTorch's nn.GRU and nn.LSTM, whole sequences and streamed", "[torch][recurrent]") {

@@ -20,12 +20,30 @@ SAMPLE_ABOVE = 4096
 SAMPLE_STRIDE = 97
 
 
+class Residual(nn.Module):
+    """ctnn::Residual: main(x) + shortcut(x) (the identity without one); on sequences the
+    shortcut's last steps when the main path is shorter in time."""
+
+    def __init__(self, main, shortcut=None):
+        super().__init__()
+        self.main = main
+        if shortcut is not None:
+            self.shortcut = shortcut
+
+    def forward(self, x):
+        y = self.main(x)
+        s = self.shortcut(x) if hasattr(self, "shortcut") else x
+        if s.dim() == 3 and s.shape[-1] > y.shape[-1]:
+            s = s[..., s.shape[-1] - y.shape[-1]:]
+        return y + s
+
+
 def formula_parameters(model):
     """Tensor k of the model, element j: sin(1.3 j + 0.7 k + 0.1) / sqrt(fan_in); a PReLU's slopes
     keep PyTorch's 0.25 (but count as a tensor); a BatchNorm's weight is 1 + 0.2 sin(...) and its
     bias 0.2 sin(...), its buffers PyTorch's (they count as no tensor)."""
     k = 0
-    for layer in model:
+    for layer in model.modules():  # depth first: a Residual's main path, then its shortcut
         if isinstance(layer, nn.PReLU):
             k += 1
         if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -228,6 +246,15 @@ def main():
                                   nn.Tanh(), nn.AvgPool1d(3, stride=1, padding=1), nn.MaxPool1d(3, stride=2, padding=1),
                                   nn.Flatten(), nn.Linear(20, 3)),
             batch=3, shape=(2, 20))
+    # Residual blocks (a TCN): a dilated convolution shortening the sequence, PReLU and BatchNorm on
+    # the main path (no bias before a BatchNorm, as usual), a 1x1 convolution on the shortcut (its last
+    # steps added); an identity block.
+    fixture(f"{out_dir}/torch_residual_net.txt",
+            lambda: nn.Sequential(Residual(nn.Sequential(nn.Conv1d(2, 4, 3, dilation=2, bias=False), nn.PReLU(4),
+                                                         nn.BatchNorm1d(4)), nn.Sequential(nn.Conv1d(2, 4, 1))),
+                                  nn.ReLU(), Residual(nn.Sequential(nn.Conv1d(4, 4, 3, padding='same'), nn.Tanh())),
+                                  nn.Flatten(), nn.Linear(48, 3)),
+            batch=4, shape=(2, 16))
     # Recurrent layers: hidden sizes of 8 (AVX2 vectors), 5 (scalar) and 16 (AVX-512 vectors).
     recurrent_fixture(f"{out_dir}/torch_recurrent_net.txt",
                       [lambda: nn.GRU(3, 8, batch_first=True), lambda: nn.LSTM(8, 5, batch_first=True),

@@ -23,6 +23,7 @@
 #include "layers/tanh.hpp"
 #include "model/fold_batch_norm.hpp"
 #include "model/model_view.hpp"
+#include "model/residual.hpp"
 #include "model/seq.hpp"
 #include "model/stream.hpp"
 #include "model/summary.hpp"

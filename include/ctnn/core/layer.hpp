@@ -33,6 +33,9 @@
 //       static void train_forward(const float* params, const float* x, std::size_t batch, float* y,
 //                                 [float* scratch,] float* state, const ctnn::TrainingStep& step) noexcept;
 //                                // and backward takes `state` as its last argument
+//       static constexpr std::size_t train_state_per_sample(ctnn::Shape in);  // optional: floats
+//                                // more per batch row, right after the train_state_size ones
+//                                // (rounded up to 16): `batch` rows of them in each call
 //       template <ctnn::Shape In>  // optional: after a step, fold the batch statistics of the
 //       static void update_buffers(float* params, std::span<const float* const> states) noexcept;
 //                                // step's states (one, or one per thread's share) into buffers
@@ -150,6 +153,12 @@ constexpr std::size_t scratch_size(Shape in) noexcept {
 template <class L>
 constexpr std::size_t train_state_size(Shape in) noexcept {
     if constexpr (has_train_state<L>) return L::train_state_size(in);
+    else return 0;
+}
+/// Floats more per batch row (a Residual keeps its inner layers' outputs; 0 if it declares none).
+template <class L>
+constexpr std::size_t train_state_per_sample(Shape in) noexcept {
+    if constexpr (requires { L::train_state_per_sample(in); }) return L::train_state_per_sample(in);
     else return 0;
 }
 

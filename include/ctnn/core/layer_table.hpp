@@ -34,8 +34,11 @@ struct LayerEntry {
     Shape needs{};
     std::size_t scratch = 0;  // floats of working memory a call needs (core/layer.hpp)
     // Training: what a layer that trains differently keeps from its forward (BatchNorm's batch
-    // statistics), in the workspace's state area (not per sample).
+    // statistics; a Residual's inner outputs), in the workspace's state area: `state` floats per
+    // call and `sample_state` more per batch row. The layer's area starts at state_offset +
+    // max_batch x sample_state_offset (its per-row part right after its per-call part).
     std::size_t state_offset = 0, state = 0;
+    std::size_t sample_state_offset = 0, sample_state = 0;
 };
 
 enum class Problem {
@@ -75,19 +78,19 @@ template <class First, class... L>
 struct SeqLayers<First, L...> : LayerList<First::shape, L...> {};
 
 /// The table of layers L... fed an input of shape `start` (rank 0: the first layer's own).
-template <Shape Start, class... L>
-constexpr std::array<LayerEntry, sizeof...(L)> make_table_from() {
+template <class... L>
+constexpr std::array<LayerEntry, sizeof...(L)> make_table_from(Shape start) {
     std::array<LayerEntry, sizeof...(L)> t{};
     if constexpr ((Layer<L> && ...) && sizeof...(L) > 0) {
         constexpr std::size_t n = sizeof...(L);
         constexpr bool epilogue[] = {is_epilogue<L>..., false};
         constexpr bool accepts[] = {accepts_epilogue<L>..., false};
-        Shape s = Start;
-        std::size_t i = 0, params = 0, executed = 0, states = 0;
+        Shape s = start;
+        std::size_t i = 0, params = 0, executed = 0, states = 0, sample_states = 0;
         auto step = [&]<class Layer>() {
             LayerEntry& e = t[i];
             // A layer of fixed input takes that shape; Input<...> in front of it must agree.
-            if constexpr (has_input_shape<Layer>) e.in = i == 0 && Start.rank == 0 ? Layer::input_shape : s;
+            if constexpr (has_input_shape<Layer>) e.in = i == 0 && start.rank == 0 ? Layer::input_shape : s;
             else e.in = s;
             if constexpr (has_input_shape<Layer>) e.needs = Layer::input_shape;
             else if constexpr (requires { Layer::expected_input(e.in); }) e.needs = Layer::expected_input(e.in);
@@ -99,6 +102,9 @@ constexpr std::array<LayerEntry, sizeof...(L)> make_table_from() {
             e.state = ctnn::train_state_size<Layer>(e.in);
             e.state_offset = states;
             states += round_up(e.state, floats_per_alignment);
+            e.sample_state = ctnn::train_state_per_sample<Layer>(e.in);
+            e.sample_state_offset = sample_states;
+            sample_states += round_up(e.sample_state, floats_per_alignment);
             e.param_offset = params;
             e.param_size = block_floats(Layer::tensors);
             params += e.param_size;
@@ -136,7 +142,7 @@ constexpr std::array<LayerEntry, sizeof...(L)> make_table_from() {
 template <class... L>
 constexpr auto make_layer_table() {
     using S = SeqLayers<L...>;
-    return S::apply([]<class... Ls>() { return make_table_from<S::input, Ls...>(); });
+    return S::apply([]<class... Ls>() { return make_table_from<Ls...>(S::input); });
 }
 
 /// Sizes that follow from a table: per-sample floats of the workspaces and scratch buffers.
@@ -147,13 +153,15 @@ struct TableSizes {
     std::size_t gradient_width = 0;   // training: the widest layer output (each gradient buffer)
     std::size_t inference_width = 0;  // inference: the widest output a ping-pong buffer holds
     std::size_t layer_scratch = 0;    // the most working memory one layer call needs (not per sample)
-    std::size_t train_state = 0;      // training: every layer's kept state (not per sample)
+    std::size_t train_state = 0;      // training: every layer's kept state per call
+    std::size_t train_state_per_sample = 0;  // ... and per batch row
 
     constexpr explicit TableSizes(const std::array<LayerEntry, N>& t) {
         for (std::size_t k = 0; k < N; ++k) {
             const std::size_t width = round_up(t[k].out.size(), floats_per_alignment);
             parameter_block = t[k].param_offset + t[k].param_size;
             train_state = t[k].state_offset + round_up(t[k].state, floats_per_alignment);
+            train_state_per_sample = t[k].sample_state_offset + round_up(t[k].sample_state, floats_per_alignment);
             if (t[k].stored) activations = t[k].act_offset + width;
             if (width > gradient_width) gradient_width = width;
             // The last step writes the caller's output, not a buffer.
@@ -180,7 +188,7 @@ constexpr Diagnosis diagnose() {
                     if (!ok[i]) return {Problem::bad_declaration, i};
                 constexpr bool sized[] = {has_input_shape<Ls>...};
                 if (!S::marked && !sized[0]) return {Problem::unsized_start, 0};
-                constexpr auto t = make_table_from<S::input, Ls...>();
+                constexpr auto t = make_table_from<Ls...>(S::input);
                 for (std::size_t i = 0; i < t.size(); ++i) {
                     const Shape given = i == 0 ? (S::marked ? S::input : t[0].in) : t[i - 1].out;
                     if (i > 0 && sized[i] && given.size() != t[i].needs.size()) return {Problem::mismatch, i};
@@ -246,11 +254,24 @@ struct Report<SeqType, Problem::shape_mismatch, Position, L...>
           make_layer_table<L...>()[Position].needs.dims[1], make_layer_table<L...>()[Position].needs.dims[2]> {};
 
 template <class SeqType, std::size_t Position, class... L>
+struct InputNotAccepted {
+    using type = error::LAYER_INPUT_NOT_ACCEPTED<
+        Position, typename SeqLayers<L...>::template at<Position>, given_shape<Position, L...>().dims[0],
+        given_shape<Position, L...>().dims[1], given_shape<Position, L...>().dims[2],
+        make_layer_table<L...>()[Position].needs.dims[0], make_layer_table<L...>()[Position].needs.dims[1],
+        make_layer_table<L...>()[Position].needs.dims[2]>;
+};
+template <std::size_t Position, class... L>
+using layer_at = typename SeqLayers<L...>::template at<Position>;
+/// A layer made of layers (Residual) says itself what is wrong inside it: `input_error<In>`.
+template <class SeqType, std::size_t Position, class... L>
+    requires requires { typename layer_at<Position, L...>::template input_error<given_shape<Position, L...>()>; }
+struct InputNotAccepted<SeqType, Position, L...> {
+    using type = typename layer_at<Position, L...>::template input_error<given_shape<Position, L...>()>;
+};
+
+template <class SeqType, std::size_t Position, class... L>
 struct Report<SeqType, Problem::input_not_accepted, Position, L...>
-    : error::LAYER_INPUT_NOT_ACCEPTED<
-          Position, typename SeqLayers<L...>::template at<Position>, given_shape<Position, L...>().dims[0],
-          given_shape<Position, L...>().dims[1], given_shape<Position, L...>().dims[2],
-          make_layer_table<L...>()[Position].needs.dims[0], make_layer_table<L...>()[Position].needs.dims[1],
-          make_layer_table<L...>()[Position].needs.dims[2]> {};
+    : InputNotAccepted<SeqType, Position, L...>::type {};
 
 }  // namespace ctnn::detail

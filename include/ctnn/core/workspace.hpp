@@ -21,7 +21,8 @@ public:
 
     explicit Workspace(std::size_t max_batch)
         : max_batch_(max_batch),
-          data_(max_batch * floats_per_sample + Net::sizes.layer_scratch + Net::sizes.train_state) {}
+          data_(max_batch * floats_per_sample + Net::sizes.layer_scratch + Net::sizes.train_state +
+                max_batch * Net::sizes.train_state_per_sample) {}
 
     std::size_t max_batch() const noexcept { return max_batch_; }
     /// Floats held: the memory cost of this workspace.
@@ -39,7 +40,8 @@ public:
     float* layer_scratch() noexcept { return data_.data() + max_batch_ * floats_per_sample; }
     /// What the layer at `position` kept from the last training forward (its batch statistics).
     float* train_state(std::size_t position) noexcept {
-        return data_.data() + max_batch_ * floats_per_sample + Net::sizes.layer_scratch + Net::table[position].state_offset;
+        return data_.data() + max_batch_ * floats_per_sample + Net::sizes.layer_scratch +
+               Net::table[position].state_offset + max_batch_ * Net::table[position].sample_state_offset;
     }
     const float* train_state(std::size_t position) const noexcept {
         return const_cast<Workspace*>(this)->train_state(position);

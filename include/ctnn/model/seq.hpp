@@ -18,6 +18,7 @@
 #include "../kernels/arch.hpp"
 #include "inference.hpp"
 #include "model_view.hpp"
+#include "training_pass.hpp"
 
 namespace ctnn {
 
@@ -172,26 +173,8 @@ public:
             return {};
         } else {
         const std::size_t batch = batch_of(x, ws, caller, "train_forward");
-        const float* params = params_.data();
-        const TrainingStep step = ws.next_training_step();
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (
-                [&] {
-                    constexpr detail::LayerEntry e = table[I];
-                    const float* in = I == 0 ? x.data() : ws.activations(I == 0 ? 0 : I - 1);
-                    if constexpr (has_train_state<layer_type<I>>) {
-                        static_assert(e.step_end == I, "a layer with a training state takes no epilogue");
-                        detail::layer_train_forward<layer_type<I>, e.in, kernels::default_arch>(
-                            params + e.param_offset, in, batch, ws.activations(I), ws.layer_scratch(),
-                            ws.train_state(I), step);
-                    } else if constexpr (!e.fused) {
-                        detail::forward_step<Seq, I, kernels::default_arch>(params, batch, in,
-                                                                            ws.activations(e.step_end),
-                                                                            ws.layer_scratch());
-                    }
-                }(),
-                ...);
-        }(std::make_index_sequence<depth>{});
+        detail::train_forward_pass<Seq, kernels::default_arch>(params_.data(), x.data(), batch, ws,
+                                                               ws.next_training_step());
         return {ws.activations(depth - 1), batch * out_size};
         }
     }
@@ -211,10 +194,8 @@ public:
         CTNN_REQUIRE(dx.empty() || dx.size() == batch * in_size, caller,
                      "backward: dx must be empty or hold %zu floats (n x Net::in_size %zu), but it has %zu",
                      batch * in_size, in_size, dx.size());
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (backward_step<depth - 1 - I>(x.data(), dy.data(), batch, ws, grads.data(), dx.empty() ? nullptr : dx.data()),
-             ...);
-        }(std::make_index_sequence<depth>{});
+        detail::backward_pass<Seq, kernels::default_arch>(params_.data(), x.data(), dy.data(), batch, ws, grads.data(),
+                                                          dx.empty() ? nullptr : dx.data());
         }
     }
 
@@ -231,21 +212,9 @@ public:
     /// train_forward on its share): the shares' statistics are combined into the batch's.
     void update_running_statistics(std::span<const Workspace<Seq>* const> shares) noexcept {
         if constexpr (has_running_statistics) {
-            constexpr std::size_t max_shares = 64;
-            CTNN_CHECK(shares.size() <= max_shares, "update_running_statistics: at most 64 shares");
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                (
-                    [&] {
-                        if constexpr (has_buffer_update<layer_type<I>>) {
-                            std::array<const float*, max_shares> states{};
-                            for (std::size_t k = 0; k < shares.size(); ++k) states[k] = shares[k]->train_state(I);
-                            layer_type<I>::template update_buffers<table[I].in>(
-                                params_.data() + table[I].param_offset,
-                                std::span<const float* const>(states.data(), shares.size()));
-                        }
-                    }(),
-                    ...);
-            }(std::make_index_sequence<depth>{});
+            CTNN_CHECK(shares.size() <= detail::max_shares, "update_running_statistics: at most 64 shares");
+            detail::update_buffers_pass<Seq>(params_.data(), shares.size(),
+                                             [&](std::size_t k, std::size_t i) { return shares[k]->train_state(i); });
         }
     }
 
@@ -265,30 +234,6 @@ private:
         CTNN_REQUIRE(batch <= ws.max_batch(), caller, "%s: a batch of %zu samples, but the Workspace holds at most %zu",
                      what, batch, ws.max_batch());
         return batch;
-    }
-
-    // The step starting at I, backwards: the fused activation's gradient first (in the buffer
-    // the table names), then the layer's own; which buffer holds what is fixed at compile time.
-    template <std::size_t I>
-    void backward_step(const float* x, const float* dy, std::size_t batch, Workspace<Seq>& ws, float* grads,
-                       float* dx_out) const noexcept {
-        constexpr detail::LayerEntry e = table[I];
-        if constexpr (!e.fused) {
-            const float* g = e.grad_at_output < 0 ? dy : ws.gradient_buffer(e.grad_at_output);
-            if constexpr (e.step_end != I) {
-                float* dz = ws.gradient_buffer(e.grad_before_epilogue);
-                detail::layer_backward<layer_type<I + 1>, table[I + 1].in, kernels::default_arch>(
-                    nullptr, nullptr, ws.activations(I + 1), g, batch, dz, nullptr, ws.layer_scratch(), nullptr);
-                g = dz;
-            }
-            float* dx = I == 0 ? dx_out : ws.gradient_buffer(e.grad_at_input);
-            const float* in = I == 0 ? x : ws.activations(I == 0 ? 0 : I - 1);
-            // A layer's own output is stored only if no epilogue was fused into it.
-            const float* y = e.step_end == I ? ws.activations(I) : nullptr;
-            detail::layer_backward<layer_type<I>, e.in, kernels::default_arch>(
-                params_.data() + e.param_offset, in, y, g, batch, dx, grads + e.param_offset, ws.layer_scratch(),
-                ws.train_state(I));
-        }
     }
 };
 

@@ -26,74 +26,11 @@
 #include "../core/layer.hpp"
 #include "../kernels/arch.hpp"
 #include "seq.hpp"
+#include "stream_pass.hpp"
 
 namespace ctnn {
 
 namespace detail {
-/// Whether a stream can run layer L on input shape In: it steps itself (Conv1D), or it acts on
-/// each time step alone.
-template <class L, Shape In>
-constexpr bool streams() {
-    if constexpr (requires(const float* p, const float* x, float* y, float* h) {
-                      L::template stream_step<In, kernels::default_arch>(p, x, y, h);
-                  })
-        return true;
-    else if constexpr (requires { L::per_time_step; }) return L::per_time_step;
-    else return is_epilogue<L>;
-}
-
-/// Floats of state a stream keeps for layer L at position I of Net (0 for a per-step layer).
-template <class Net, class L, std::size_t I>
-constexpr std::size_t stream_state_of() {
-    if constexpr (requires { L::stream_state_size(Shape{}); }) return L::stream_state_size(Shape{Net::table[I].in.dims[0]});
-    else return 0;
-}
-
-template <class Net>
-struct StreamPlan {
-    static constexpr bool sequence = Net::valid && Net::input_shape.rank == 2;
-    /// The first layer a stream cannot run, or depth.
-    static constexpr std::size_t blocked = [] {
-        if constexpr (!sequence) {
-            return std::size_t{0};
-        } else {
-            return []<std::size_t... I>(std::index_sequence<I...>) {
-                constexpr bool ok[] = {streams<typename Net::template layer_type<I>, Shape{Net::table[I].in.dims[0]}>()...};
-                for (std::size_t i = 0; i < sizeof...(I); ++i)
-                    if (!ok[i]) return i;
-                return sizeof...(I);
-            }(std::make_index_sequence<Net::depth>{});
-        }
-    }();
-    static constexpr bool valid = sequence && blocked == Net::depth;
-    /// Where each layer's state starts, and the total; the widest step; the most scratch.
-    static constexpr auto state_offsets = [] {
-        std::array<std::size_t, Net::depth + 1> at{};
-        if constexpr (valid)
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                std::size_t k = 0;
-                ((at[I] = k, k += stream_state_of<Net, typename Net::template layer_type<I>, I>()), ...);
-                at[Net::depth] = k;
-            }(std::make_index_sequence<Net::depth>{});
-        return at;
-    }();
-    static constexpr std::size_t width = [] {
-        std::size_t w = 1;
-        for (const auto& e : Net::table) w = std::max({w, e.in.dims[0], e.out.dims[0]});
-        return w;
-    }();
-    static constexpr std::size_t scratch = [] {
-        std::size_t s = 0;
-        if constexpr (valid)
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                ((s = std::max(s, ctnn::scratch_size<typename Net::template layer_type<I>>(Shape{Net::table[I].in.dims[0]}))),
-                 ...);
-            }(std::make_index_sequence<Net::depth>{});
-        return s;
-    }();
-
-};
-
 template <class Net, class Plan = StreamPlan<Net>, bool Sequence = Plan::sequence, bool Valid = Plan::valid>
 struct StreamReport {};
 template <class Net, class Plan>
@@ -139,39 +76,8 @@ public:
     }
 
 private:
-    // Layer by layer through two small buffers on the stack; an activation the table fused into
-    // the Conv1D before it runs as that step's epilogue, in registers.
     void run(const float* params, const float* x, float* y) noexcept {
-        std::array<float, Plan::width> buffers[2];
-        std::array<float, Plan::scratch + 1> scratch;
-        const float* from = x;
-        std::size_t next = 0;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (
-                [&] {
-                    constexpr detail::LayerEntry e = Net::table[I];
-                    if constexpr (!e.fused) {
-                        using L = typename Net::template layer_type<I>;
-                        constexpr Shape in{e.in.dims[0]};
-                        float* to = e.step_end + 1 == Net::depth ? y : buffers[next].data();
-                        const float* p = params + e.param_offset;
-                        if constexpr (requires { L::stream_state_size(in); }) {
-                            float* state = state_.data() + Plan::state_offsets[I];
-                            if constexpr (e.step_end != I)
-                                L::template stream_step<in, kernels::default_arch,
-                                                        typename Net::template layer_type<I + 1>::epilogue_op>(
-                                    p, from, to, state);
-                            else
-                                L::template stream_step<in, kernels::default_arch>(p, from, to, state);
-                        } else {
-                            detail::layer_forward<L, in, kernels::default_arch>(p, from, 1, to, scratch.data());
-                        }
-                        from = to;
-                        next ^= 1;
-                    }
-                }(),
-                ...);
-        }(std::make_index_sequence<Net::depth>{});
+        detail::stream_pass<Net>(params, x, y, state_.data());
     }
 
     std::array<float, state_size> state_{};
