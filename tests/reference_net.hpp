@@ -37,7 +37,30 @@ inline constexpr bool is_linear = requires { Layer::in_features; };
 template <class Layer>
 inline constexpr bool is_conv = requires { Layer::in_channels; };
 template <class Layer>
-inline constexpr bool is_pool = requires { Layer::geometry(ctnn::Shape{}).kernel_h; } && !is_conv<Layer>;
+inline constexpr bool is_conv_transpose = requires { Layer::output_padding; };
+template <class Layer>
+inline constexpr bool is_pool =
+    requires { Layer::geometry(ctnn::Shape{}).kernel_h; } && !is_conv<Layer> && !is_conv_transpose<Layer>;
+
+/// nn.ConvTranspose1d from its definition: input step i through tap k lands on output step
+/// i S - P + k D, weight [In, Out / G, K].
+template <class L>
+void conv_transpose_double(const double* w, const double* x, const ctnn::Shape& in, const ctnn::Shape& out, double* y) {
+    const std::size_t cin = in.dims[0], t = in.dims[1], cout = out.dims[0], tout = out.dims[1];
+    const std::size_t gi = cin / L::groups, go = cout / L::groups, k = L::tensors[0].dims[2];
+    for (std::size_t o = 0; o < cout; ++o)
+        for (std::size_t j = 0; j < tout; ++j) y[o * tout + j] = L::has_bias ? w[L::bias_offset + o] : 0.0;
+    for (std::size_t c = 0; c < cin; ++c) {
+        const std::size_t g = c / gi;
+        for (std::size_t ol = 0; ol < go; ++ol)
+            for (std::size_t i = 0; i < t; ++i)
+                for (std::size_t tap = 0; tap < k; ++tap) {
+                    const std::ptrdiff_t j = std::ptrdiff_t(i * L::stride + tap * L::dilation) - std::ptrdiff_t(L::padding);
+                    if (j < 0 || std::size_t(j) >= tout) continue;
+                    y[(g * go + ol) * tout + std::size_t(j)] += x[c * t + i] * w[(c * go + ol) * k + tap];
+                }
+    }
+}
 
 /// Convolution and pooling from their definitions (PyTorch's docs), per sample, in double.
 template <class L>
@@ -126,6 +149,13 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                         for (std::size_t c = 0; c < channels; ++c)
                             for (std::size_t i = 0; i < t; ++i)
                                 next[r * n_out + c * t + i] = main[r * n_out + c * t + i] + skip[r * ks + c * kt + kt - t + i];
+                    cur = std::move(next);
+                    return;
+                }
+                if constexpr (is_conv_transpose<L>) {
+                    for (std::size_t r = 0; r < batch; ++r)
+                        conv_transpose_double<L>(params.data() + e.param_offset, cur.data() + r * n_in, e.in, e.out,
+                                                 next.data() + r * n_out);
                     cur = std::move(next);
                     return;
                 }

@@ -198,3 +198,12 @@ TEST_CASE("Residual gradients match finite differences: identity and Shortcut pa
                   Residual<Residual<Linear<8, 8>, Sigmoid>, Linear<8, 6>, Shortcut<Linear<8, 6, NoBias>>>,
                   Linear<6, 3>>>(Loss::mse, 61);
 }
+
+TEST_CASE("ConvTranspose1D gradients match finite differences: stride, padding, output padding, dilation, groups",
+          "[gradcheck][conv_transpose]") {
+    using namespace ctnn;
+    gradcheck<Seq<Input<2, 5>, ConvTranspose1D<2, 3, 3, Stride<2>>, Tanh, ConvTranspose1D<3, 2, 2, Padding<1>>,
+                  Flatten, Linear<20, 3>>>(Loss::cross_entropy, 70);
+    gradcheck<Seq<Input<4, 4>, ConvTranspose1D<4, 4, 3, Stride<3>, Padding<1>, OutputPadding<2>, Groups<2>, NoBias>,
+                  Sigmoid, ConvTranspose1D<4, 2, 2, Stride<2>, Dilation<3>, OutputPadding<1>>, Flatten, Linear<54, 2>>>(Loss::mse, 71);
+}

@@ -253,6 +253,16 @@ TEST_CASE("MaxPool1D and AvgPool1D (stride, padding) match PyTorch", "[torch][co
     check_against_torch<Net>("torch_pool1d_net.txt");
 }
 
+TEST_CASE("ConvTranspose1D (stride, padding, output padding, groups, dilation, no bias) matches PyTorch",
+          "[torch][conv_transpose]") {
+    using namespace ctnn;
+    using Net = Seq<Input<2, 12>, Conv1D<2, 4, 3, Stride<2>>, ReLU,
+                    ConvTranspose1D<4, 4, 4, Stride<2>, Padding<1>, OutputPadding<1>, Groups<2>>, Tanh,
+                    ConvTranspose1D<4, 2, 3, Dilation<2>, NoBias>, Flatten, Linear<30, 3>>;
+    static_assert(Net::table[2].out == Shape{4, 11} && Net::table[4].out == Shape{2, 15});
+    check_against_torch<Net>("torch_conv_transpose1d_net.txt");
+}
+
 TEST_CASE("Residual blocks (a TCN: dilated Conv1D, PReLU, BatchNorm1d, a 1x1 Conv1D shortcut; an identity block) "
           "match PyTorch",
           "[torch][residual]") {

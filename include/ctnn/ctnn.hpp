@@ -7,6 +7,7 @@
 #include "layers/batch_norm.hpp"
 #include "layers/conv1d.hpp"
 #include "layers/conv2d.hpp"
+#include "layers/conv_transpose1d.hpp"
 #include "layers/dropout.hpp"
 #include "layers/elu.hpp"
 #include "layers/flatten.hpp"

@@ -333,7 +333,28 @@ inline float sum(const float* v) noexcept {
     for (std::size_t i = vec_end; i < N; ++i) s += v[i];
     return s;
 }
+/// One sample's dX = col2im(W^T dY) (overwritten); `scratch` holds the dcol matrix.
+template <ConvGeometry G, class Arch>
+inline void input_gradient(const float* dy, const float* w, float* dx, float* scratch) noexcept {
+    constexpr std::size_t P = G.positions(), K = G.taps_per_group(), O = G.outs_per_group();
+    // dcol[k, :] = sum_o W[o, k] dY[o, :]: W read transposed through the strides.
+    float* dcol = G.is_pointwise() ? dx : scratch;
+    for (std::size_t g = 0; g < G.groups; ++g)
+        axpy_product<P, false, Arch>(K, O, w + g * O * K, 1, K, dy + g * O * P, dcol + g * K * P);
+    if constexpr (!G.is_pointwise()) {
+        std::fill_n(dx, G.in_channels * G.height * G.width, 0.0f);
+        col2im_add<G>(dcol, dx);
+    }
+}
 }  // namespace detail
+
+/// X = the input gradient of the convolution G for output gradients Y, for `batch` samples: the
+/// transposed convolution (ConvTranspose1D's forward, without its bias).
+template <ConvGeometry G, class Arch = default_arch>
+inline void conv2d_transposed(const float* y, std::size_t batch, const float* w, float* x, float* scratch) noexcept {
+    constexpr std::size_t in_size = G.in_channels * G.height * G.width, out_size = G.out_channels * G.positions();
+    for (std::size_t n = 0; n < batch; ++n) detail::input_gradient<G, Arch>(y + n * out_size, w, x + n * in_size, scratch);
+}
 
 /// Y = epilogue(conv(X) + b) for `batch` samples; bias may be null (no bias). `scratch` holds
 /// G.scratch_floats() floats.
@@ -416,16 +437,7 @@ inline void conv2d_backward(const float* x, const float* dy, std::size_t batch, 
                 for (std::size_t i = vec_end; i < wsize; ++i) dw[i] += tmp[i];
             }
         }
-        if (!dx) continue;
-        float* dxn = dx + n * in_size;
-        // dcol[k, :] = sum_o W[o, k] dY[o, :]: W read transposed through the strides.
-        float* dcol = G.is_pointwise() ? dxn : scratch;
-        for (std::size_t g = 0; g < G.groups; ++g)
-            detail::axpy_product<P, false, Arch>(K, O, w + g * O * K, 1, K, dyn + g * O * P, dcol + g * K * P);
-        if constexpr (!G.is_pointwise()) {
-            std::fill_n(dxn, in_size, 0.0f);
-            detail::col2im_add<G>(dcol, dxn);
-        }
+        if (dx) detail::input_gradient<G, Arch>(dyn, w, dx + n * in_size, scratch);
     }
     if constexpr (channels_in_vectors)
         for (std::size_t g = 0; g < G.groups; ++g)

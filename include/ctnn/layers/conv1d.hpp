@@ -30,6 +30,7 @@ struct Conv1D {
                   "ctnn::Conv1D: options are Stride, Padding, SamePadding, Dilation, Groups, NoBias");
     static constexpr SpatialSettings settings = detail::spatial_settings<Options...>();
     static_assert(settings.kernel_w == 0, "ctnn::Conv1D: KernelWidth is for 2-D kernels; the kernel is Kernel taps");
+    static_assert(settings.output_pad == 0, "ctnn::Conv1D: OutputPadding is for ConvTranspose1D");
     static_assert(settings.stride_h == settings.stride_w && settings.pad_h == settings.pad_w &&
                       settings.dilation_h == settings.dilation_w,
                   "ctnn::Conv1D: Stride, Padding and Dilation take one value (the time axis)");

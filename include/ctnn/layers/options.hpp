@@ -33,6 +33,7 @@ struct SpatialSettings {
     std::size_t dilation_h = 1, dilation_w = 1;
     std::size_t groups = 1;
     bool bias = true;
+    std::size_t output_pad = 0;  // ConvTranspose1D only
 };
 /// No bias tensor: Linear<256, 10, NoBias>, Conv2D<8, 16, 3, NoBias> (PyTorch's bias=False).
 struct NoBias {
@@ -83,6 +84,14 @@ struct Groups {
     static_assert(G > 0, "ctnn::Groups: at least one group");
     static constexpr void apply(SpatialSettings& s) noexcept { s.groups = G; }
     static std::string cpp_name() { return template_spelling("ctnn::Groups", {G}); }
+};
+
+/// OutputPadding<P>: a transposed convolution's extra output steps at the end (PyTorch's
+/// output_padding, smaller than the stride or the dilation): ConvTranspose1D only.
+template <std::size_t P>
+struct OutputPadding {
+    static constexpr void apply(SpatialSettings& s) noexcept { s.output_pad = P; }
+    static std::string cpp_name() { return template_spelling("ctnn::OutputPadding", {P}); }
 };
 
 /// KernelWidth<W>: a rectangular kernel, the layer's kernel size being its height:

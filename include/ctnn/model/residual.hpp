@@ -274,6 +274,19 @@ public:
     static constexpr auto tensors = residual_tensors<ResidualTensors<TypeList<M...>, TypeList<S...>>>;
     static constexpr std::size_t main_floats = ResidualTensors<TypeList<M...>, TypeList<S...>>::main_floats();
 
+    /// The PyTorch module it mirrors: "Residual(nn.Sequential(...), nn.Sequential(...))", the
+    /// module the tools in tools/ define (main path, then the shortcut if any).
+    static std::string torch_module() {
+        auto path = [](std::string s, auto... names) {
+            ((s += names + ", "), ...);
+            if (sizeof...(names) > 0) s.resize(s.size() - 2);
+            return s + ")";
+        };
+        std::string s = "Residual(" + path("nn.Sequential(", ctnn::torch_module<M>()...);
+        if constexpr (!identity_shortcut) s += ", " + path("nn.Sequential(", ctnn::torch_module<S>()...);
+        return s + ")";
+    }
+
     // ------------------------------------------------------------- shapes
     static constexpr Shape output_shape(Shape in) noexcept {
         Shape out{};
