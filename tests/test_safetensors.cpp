@@ -1016,11 +1016,11 @@ using RecurrentCtnnExport = Seq<ctnn::Input<2, 12>, ctnn::GRU<2, 8>, ctnn::Conv1
 
 // Not run by ctest (hidden): writes ctnn models, a multilayer perceptron, a convolutional
 // network, two with BatchNorm and Dropout and a 1-D one with convolutions and pools trained a few
-// steps (running statistics and num_batches_tracked not the defaults), and a recurrent one (GRU,
-// LSTM), with sample inputs and their inference outputs for the PyTorch side of the round trip (eval mode):
+// steps (running statistics and num_batches_tracked not the defaults), a recurrent one (GRU,
+// LSTM) and, in the last test case of this file, a TCN of Residual blocks, with sample inputs and their inference outputs for the PyTorch side of the round trip (eval mode):
 //   CTNN_EXPORT_DIR=out build/.../test_safetensors "[.torch-export]"
 //   for m in ctnn_export ctnn_export_cnn ctnn_export_batchnorm ctnn_export_batchnorm_sequence ctnn_export_conv1d
-//            ctnn_export_recurrent; do
+//            ctnn_export_recurrent ctnn_export_residual; do
 //     /usr/bin/python3 tools/safetensors_to_torch.py out/$m.safetensors --inputs out/$m.txt; done
 TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-export]") {
     const char* dir = std::getenv("CTNN_EXPORT_DIR");
@@ -1046,4 +1046,81 @@ TEST_CASE("check_writable tries a save's file without writing it, and names the 
     CHECK(r.kind == ctnn::io::SaveErrorKind::file);
     CHECK_THAT(r.message, Catch::Contains(missing.string() + ": cannot be written"));
     CHECK_THROWS_WITH(ctnn::io::check_writable(dir.path), Catch::Contains("is a directory"));
+}
+
+// ---------------------------------------------------------------- Residual blocks
+
+namespace {
+// A TCN of Residual blocks exported from PyTorch (tools/ctnn_modules.py's Residual, a state_dict
+// "0.main.0.weight", "0.shortcut.0.bias", ...), as tools/torch_to_safetensors.py prints it.
+using ResidualExport =
+    Seq<ctnn::Input<2, 16>,
+        ctnn::Residual<ctnn::Conv1D<2, 4, 3, ctnn::Dilation<2>>, ctnn::PReLU<4>, ctnn::BatchNorm1d<4>,
+                       ctnn::Shortcut<ctnn::Conv1D<2, 4, 1>>>,
+        ctnn::ReLU, ctnn::Residual<ctnn::Conv1D<4, 4, 3, ctnn::SamePadding>, ctnn::Tanh>, ctnn::Conv1D<4, 1, 1>>;
+}  // namespace
+
+TEST_CASE("a PyTorch TCN of Residual blocks gives PyTorch's outputs within 1e-5", "[safetensors][torch][residual]") {
+    // A dilated nn.Conv1d without padding (16 -> 12 steps), PReLU(4) and BatchNorm1d(4) with
+    // running statistics from three training-mode batches on the main path, a 1x1 nn.Conv1d on the
+    // shortcut whose last 12 steps are added; an identity block around a Conv1d with
+    // padding='same'; a 1x1 Conv1d: 12 outputs, one a step.
+    const auto net = check_torch_fixture<ResidualExport>("torch_export_residual");
+    static_assert(ResidualExport::in_size == 32 && ResidualExport::out_size == 12);
+    for (const auto& t : ResidualExport::tensors) {
+        if (t.name() == "0.main.2.num_batches_tracked") REQUIRE(net->parameters()[t.offset] == 3.0f);
+        if (t.name() == "0.main.2.running_var")
+            for (std::size_t c = 0; c < 4; ++c) REQUIRE(net->parameters()[t.offset + c] != 1.0f);
+    }
+    const Bytes b = read_all(fs::path(CTNN_TEST_DATA_DIR) / "torch_export_residual.safetensors");
+    const std::uint64_t n = io::detail::load_le64(b.data());
+    io::detail::Header h;
+    REQUIRE(io::detail::parse_header("t", std::string_view(reinterpret_cast<const char*>(b.data() + 8), n),
+                                     b.size() - 8 - n, h)
+                .ok());
+    REQUIRE(h.metadata.at("ctnn.signature") == io::signature<ResidualExport>());
+    std::vector<std::string> names;
+    for (const auto& t : h.tensors) names.push_back(t.name);
+    REQUIRE(names == std::vector<std::string>{"0.main.0.weight", "0.main.0.bias", "0.main.1.weight", "0.main.2.weight",
+                                              "0.main.2.bias", "0.main.2.running_mean", "0.main.2.running_var",
+                                              "0.main.2.num_batches_tracked", "0.shortcut.0.weight",
+                                              "0.shortcut.0.bias", "2.main.0.weight", "2.main.0.bias", "3.weight",
+                                              "3.bias"});
+    REQUIRE(h.tensors[8].shape == std::vector<std::size_t>{4, 2, 1});  // the shortcut's 1x1 convolution
+    // A 1x1 convolution on the second block's shortcut too: its tensors are not in the file.
+    using WithShortcut =
+        Seq<ctnn::Input<2, 16>,
+            ctnn::Residual<ctnn::Conv1D<2, 4, 3, ctnn::Dilation<2>>, ctnn::PReLU<4>, ctnn::BatchNorm1d<4>,
+                           ctnn::Shortcut<ctnn::Conv1D<2, 4, 1>>>,
+            ctnn::ReLU,
+            ctnn::Residual<ctnn::Conv1D<4, 4, 3, ctnn::SamePadding>, ctnn::Tanh, ctnn::Shortcut<ctnn::Conv1D<4, 4, 1>>>,
+            ctnn::Conv1D<4, 1, 1>>;
+    expect_failure<WithShortcut>(b, Kind::missing_tensor, {"tensor \"2.shortcut.0.weight\" is missing"});
+    // Another activation inside a block is another model: the signature spells the inner layers.
+    using InnerReLU =
+        Seq<ctnn::Input<2, 16>,
+            ctnn::Residual<ctnn::Conv1D<2, 4, 3, ctnn::Dilation<2>>, ctnn::PReLU<4>, ctnn::BatchNorm1d<4>,
+                           ctnn::Shortcut<ctnn::Conv1D<2, 4, 1>>>,
+            ctnn::ReLU, ctnn::Residual<ctnn::Conv1D<4, 4, 3, ctnn::SamePadding>, ctnn::ReLU>, ctnn::Conv1D<4, 1, 1>>;
+    expect_failure<InnerReLU>(b, Kind::wrong_model, {"Residual<ctnn::Conv1D<4,4,3,ctnn::SamePadding>,ctnn::Tanh>"});
+}
+
+namespace {
+// The TCN of the Residual blocks' tests (test_residual.cpp), trained a few steps in ctnn so that
+// the BatchNorm's running statistics inside the first block are not the defaults.
+using ResidualCtnnExport =
+    Seq<ctnn::Input<2, 16>,
+        ctnn::Residual<ctnn::Conv1D<2, 4, 3, ctnn::Dilation<2>>, ctnn::PReLU<4>, ctnn::BatchNorm1d<4>,
+                       ctnn::Shortcut<ctnn::Conv1D<2, 4, 1>>>,
+        ctnn::ReLU, ctnn::Residual<ctnn::Conv1D<4, 4, 3, ctnn::Dilation<4>>, ctnn::Tanh>, ctnn::Flatten,
+        Linear<16, 3>>;
+}  // namespace
+
+// Not run by ctest (hidden), with "export a ctnn model for tools/safetensors_to_torch.py" above
+// (the same tag and loop): a TCN of Residual blocks, which the script rebuilds in PyTorch from its
+// "ctnn.torch", Residual(nn.Sequential(...), nn.Sequential(...)) of tools/ctnn_modules.py.
+TEST_CASE("export a ctnn TCN of Residual blocks for tools/safetensors_to_torch.py", "[.torch-export]") {
+    const char* dir = std::getenv("CTNN_EXPORT_DIR");
+    const fs::path out = dir ? dir : ".";
+    export_for_torch<ResidualCtnnExport>(out, "ctnn_export_residual", 31, 4);
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the PyTorch-exported safetensors fixtures that tests/test_safetensors.cpp loads:
 # one small net in each dtype ctnn reads, a net with every activation, convolutional nets (on
-# images and on sequences, with 1-D pooling) and a recurrent one (GRU, LSTM), each with seeded
-# inputs and PyTorch's outputs. Needs python3-torch
+# images and on sequences, with 1-D pooling), a recurrent one (GRU, LSTM) and a TCN of residual
+# blocks, each with seeded inputs and PyTorch's outputs. Needs python3-torch
 # (tools/install-deps.sh --torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,8 @@ done
 bn_state=$(mktemp --suffix=.pt)
 conv1d_state=$(mktemp --suffix=.pt)
 recurrent_state=$(mktemp --suffix=.pt)
-trap 'rm -f "$bn_state" "$conv1d_state" "$recurrent_state"' EXIT
+residual_state=$(mktemp --suffix=.pt)
+trap 'rm -f "$bn_state" "$conv1d_state" "$recurrent_state" "$residual_state"' EXIT
 # trained_state LAYERS INPUT SEED STATE: writes such a state_dict to STATE, INPUT the sample shape
 # (C,H,W or C,T).
 trained_state() {
@@ -45,7 +46,7 @@ torch.manual_seed(int(os.environ["SEED"]))
 _, model = parse_layers(os.environ["LAYERS"])
 shape = [int(d) for d in os.environ["INPUT"].split(",")]
 with torch.no_grad():
-    for m in model:
+    for m in model.modules():  # a Residual's layers too
         if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
             m.weight.uniform_(0.5, 1.5)
             m.bias.uniform_(-0.5, 0.5)
@@ -80,3 +81,12 @@ recurrent_layers="Input<1,16>,GRU(1,8),LSTM<8,6>,Conv1d(6,1,1)"
 trained_state "$recurrent_layers" 1,16 9 "$recurrent_state"
 "${export[@]}" --layers "$recurrent_layers" --seed 9 --samples 4 \
   --outputs tests/data/torch_export_recurrent.txt "$recurrent_state" tests/data/torch_export_recurrent.safetensors
+# Residual blocks (tools/ctnn_modules.py's Residual, ctnn::Residual), a small TCN from a state_dict
+# ("0.main.0.weight", "0.shortcut.0.bias"): a dilated nn.Conv1d without padding (16 -> 12 steps),
+# PReLU(4) and BatchNorm1d(4) (running statistics trained as above) on the main path and a 1x1
+# nn.Conv1d on the shortcut, whose last 12 steps are added; then an identity block around a
+# Conv1d with padding='same'; both spellings.
+residual_layers="Input<2,16>,Residual(main=[Conv1d(2,4,3,dilation=2),PReLU(4),BatchNorm1d(4)],shortcut=[Conv1d(2,4,1)]),ReLU,Residual<Conv1D<4,4,3,SamePadding>,Tanh>,Conv1d(4,1,1)"
+trained_state "$residual_layers" 2,16 10 "$residual_state"
+"${export[@]}" --layers "$residual_layers" --seed 10 --samples 5 \
+  --outputs tests/data/torch_export_residual.txt "$residual_state" tests/data/torch_export_residual.safetensors

@@ -16,26 +16,10 @@ import sys
 import torch
 from torch import nn
 
+from ctnn_modules import Residual  # tools/ctnn_modules.py: ctnn::Residual as a PyTorch module
+
 SAMPLE_ABOVE = 4096
 SAMPLE_STRIDE = 97
-
-
-class Residual(nn.Module):
-    """ctnn::Residual: main(x) + shortcut(x) (the identity without one); on sequences the
-    shortcut's last steps when the main path is shorter in time."""
-
-    def __init__(self, main, shortcut=None):
-        super().__init__()
-        self.main = main
-        if shortcut is not None:
-            self.shortcut = shortcut
-
-    def forward(self, x):
-        y = self.main(x)
-        s = self.shortcut(x) if hasattr(self, "shortcut") else x
-        if s.dim() == 3 and s.shape[-1] > y.shape[-1]:
-            s = s[..., s.shape[-1] - y.shape[-1]:]
-        return y + s
 
 
 def formula_parameters(model):
@@ -52,8 +36,8 @@ def formula_parameters(model):
                 with torch.no_grad():
                     p.copy_(torch.tensor(flat, dtype=torch.float64).to(torch.float32))
                 k += 1
-        if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):
-            fan_in = layer.weight[0].numel()  # in_features; in_channels / groups x kernel
+        if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d)):
+            fan_in = layer.weight[0].numel()  # in_features; in_channels / groups x kernel (transposed: out)
             for p in (p for p in (layer.weight, layer.bias) if p is not None):
                 flat = [math.sin(1.3 * j + 0.7 * k + 0.1) / math.sqrt(fan_in) for j in range(p.numel())]
                 with torch.no_grad():
@@ -246,6 +230,12 @@ def main():
                                   nn.Tanh(), nn.AvgPool1d(3, stride=1, padding=1), nn.MaxPool1d(3, stride=2, padding=1),
                                   nn.Flatten(), nn.Linear(20, 3)),
             batch=3, shape=(2, 20))
+    # Transposed convolutions (upsampling): stride, padding, output padding, groups, dilation, no bias.
+    fixture(f"{out_dir}/torch_conv_transpose1d_net.txt",
+            lambda: nn.Sequential(nn.Conv1d(2, 4, 3, stride=2), nn.ReLU(),
+                                  nn.ConvTranspose1d(4, 4, 4, stride=2, padding=1, output_padding=1, groups=2), nn.Tanh(),
+                                  nn.ConvTranspose1d(4, 2, 3, dilation=2, bias=False), nn.Flatten(), nn.Linear(30, 3)),
+            batch=3, shape=(2, 12))
     # Residual blocks (a TCN): a dilated convolution shortening the sequence, PReLU and BatchNorm on
     # the main path (no bias before a BatchNorm, as usual), a 1x1 convolution on the shortcut (its last
     # steps added); an identity block.

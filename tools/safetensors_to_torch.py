@@ -12,7 +12,8 @@ Needs only Debian's python3-torch (run with /usr/bin/python3); the format is rea
     # save the nn.Sequential for PyTorch code: torch.load("model.pt")
     /usr/bin/python3 tools/safetensors_to_torch.py model.safetensors --save-module model.pt
 
-The layers come from the "ctnn.torch" metadata ctnn writes ("nn.Conv2d(1, 6, 5);nn.ReLU();..."),
+The layers come from the "ctnn.torch" metadata ctnn writes ("nn.Conv2d(1, 6, 5);nn.ReLU();...";
+a ctnn::Residual writes "Residual(nn.Sequential(...), nn.Sequential(...))", main path then shortcut),
 else from "ctnn.signature" ("Input<1,28,28>,Conv2D<1,6,5>,ReLU,MaxPool2D<2>,Flatten,...", or
 "Input<2,16>,Conv1D<2,4,3,ctnn::Stride<2>>,ReLU,MaxPool1D<2>,Flatten,..." for sequences); give
 --layers for a file without either (it then overrides them). Loading is strict, as in ctnn: every
@@ -35,6 +36,8 @@ in ctnn's spelling, PyTorch's, or a mix:
     Input<2,16>,MaxPool1D<3,Stride<2>,Padding<1>>,Conv1D<2,4,3>,AvgPool1D<2>,Flatten,Linear<12,5>
     Input(2,16),MaxPool1d(3,stride=2,padding=1),Conv1d(2,4,3),AvgPool1d(2),Flatten,Linear(12,5)
     Input<1,64>,GRU<1,8>,LSTM<8,6>,Conv1D<6,1,1>        or        Input(1,64),GRU(1,8),LSTM(8,6),Conv1d(6,1,1)
+    Input<2,16>,Residual<Conv1D<2,4,3,Dilation<2>>,PReLU<4>,Shortcut<Conv1D<2,4,1>>>,ReLU,Conv1D<4,1,1>
+    Input(2,16),Residual(main=[Conv1d(2,4,3,dilation=2),PReLU(4)],shortcut=[Conv1d(2,4,1)]),ReLU,Conv1d(4,1,1)
 Layers: Linear, Conv2D/Conv2d, Conv1D/Conv1d (on C x T sequences, options with one value),
 MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, MaxPool1D/MaxPool1d and AvgPool1D/AvgPool1d (on C x T
 sequences, options with one value), GlobalAvgPool2D (or AdaptiveAvgPool2d(1)), Flatten,
@@ -43,11 +46,15 @@ ELUAlpha<N,D>, PReLU(n) or PReLU<n>, BatchNorm1d(C) or BatchNorm1d<C> (features 
 sequences), BatchNorm2d(C) or BatchNorm2d<C>, Dropout and Dropout2d (PyTorch's Dropout(0.5),
 Dropout(p=0.5) or Dropout for p = 0.5; ctnn's Dropout<50> for p = N/100, Dropout<1,3> for N/D),
 GRU(In,Hidden) or GRU<In,Hidden>, LSTM(In,Hidden) or LSTM<In,Hidden> (on C x T sequences; built
-with batch_first=True unless given), Identity; an optional "ctnn::" or "nn." prefix, names in any
-case. Options as ctnn writes them (Stride<2>, Stride<2,1>, Padding<1>, SamePadding, Dilation<2>,
-Groups<2>, KernelWidth<5>, NoBias) or as PyTorch's arguments (stride=2, padding=(1,0),
-padding='same', dilation=2, groups=2, bias=False; a kernel (3,5)). Input<C,H,W> or Input<C,T> (or
-Input(C,H,W)) may come first, to give the input shape. ctnn has no adaptive or power-average 1-D
+with batch_first=True unless given), Identity, Residual (a block y = main(x) + shortcut(x), the
+Residual of tools/ctnn_modules.py: Residual<layers...,Shortcut<layers...>>, the Shortcut optional
+and last, or Residual(main=[layers...],shortcut=[layers...]), shortcut= optional, a path also
+[...] positional or Sequential(...); its layers are any of these, written as in the list); an
+optional "ctnn::" or "nn." prefix, names in any case. Options as ctnn writes them (Stride<2>,
+Stride<2,1>, Padding<1>, SamePadding, Dilation<2>, Groups<2>, KernelWidth<5>, NoBias) or as
+PyTorch's arguments (stride=2, padding=(1,0), padding='same', dilation=2, groups=2, bias=False; a
+kernel (3,5)). Input<C,H,W> or Input<C,T> (or Input(C,H,W)) may come first, to give the input
+shape. ctnn has no adaptive or power-average 1-D
 pooling: AdaptiveMaxPool1d, AdaptiveAvgPool1d and LPPool1d are refused, and so is RNN (ctnn's
 recurrent layers are GRU and LSTM).
 
@@ -55,7 +62,7 @@ A model with a GRU or an LSTM is a CtnnSequential (an nn.Sequential defined here
 state_dict names): nn.Sequential cannot chain them (they take (N, T, C) and return a tuple), so
 it runs them on ctnn's C x T samples, transposing the input to (N, T, C) and output[0] back to
 (N, Hidden, T) (apply_layer). torch.load of one saved with --save-module needs this file
-importable (tools/ on sys.path).
+importable (tools/ on sys.path), and so does one with a Residual (tools/ctnn_modules.py).
 
 Bad input (a missing or malformed file, an unknown layer, tensors that do not fit) is a one-line
 "error: ..." on stderr and exit status 2.
@@ -65,6 +72,7 @@ import ast
 import json
 import math
 import operator
+import os
 import re
 import struct
 import sys
@@ -72,6 +80,10 @@ import warnings
 
 import torch
 from torch import nn
+
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ctnn_modules import Residual  # noqa: E402 - tools/ctnn_modules.py: ctnn::Residual as a PyTorch module
 
 # PyTorch's note that padding='same' with an even kernel may copy the input: not the user's concern.
 warnings.filterwarnings("ignore", message="Using padding='same'")
@@ -194,17 +206,43 @@ def literal(node):
     raise ValueError("only numbers, strings, None and tuples of them are allowed as arguments")
 
 
+def module_from_node(call):
+    """The module of a parsed "ctnn.torch" entry: a call of a torch.nn class with numbers, strings
+    and tuples as arguments, or Residual(nn.Sequential(...)[, nn.Sequential(...)]) of such calls
+    (main path, then the shortcut; tools/ctnn_modules.py)."""
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "Residual":
+        paths = dict(zip(("main", "shortcut"), call.args))
+        for k in call.keywords:
+            if k.arg not in ("main", "shortcut") or k.arg in paths:
+                raise ValueError(f"Residual takes main and shortcut, once each, not {k.arg or '**'}=")
+            paths[k.arg] = k.value
+        if len(call.args) > 2 or "main" not in paths:
+            raise ValueError("expected Residual(nn.Sequential(...)), or with a shortcut: "
+                             "Residual(nn.Sequential(...), nn.Sequential(...))")
+        return Residual(*[sequential_from_node(paths[k]) for k in ("main", "shortcut") if k in paths])
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name) and call.func.value.id == "nn"
+            and isinstance(getattr(nn, call.func.attr, None), type) and call.func.attr != "Sequential"):
+        raise ValueError("expected nn.<Module>(...) or Residual(nn.Sequential(...), ...)")
+    return getattr(nn, call.func.attr)(*[literal(a) for a in call.args],
+                                       **{k.arg: literal(k.value) for k in call.keywords})
+
+
+def sequential_from_node(node):
+    """A Residual's path in "ctnn.torch": nn.Sequential(<module>, ...)."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "nn"
+            and node.func.attr == "Sequential" and not node.keywords):
+        raise ValueError("a Residual's paths are nn.Sequential(...) of modules")
+    return sequential([module_from_node(a) for a in node.args])
+
+
 def module_from_text(text):
-    """One layer of "ctnn.torch", e.g. "nn.Conv2d(1, 8, (3, 5), padding='same')", without eval:
-    a call of a torch.nn class with numbers, strings and tuples as arguments, nothing else."""
+    """One layer of "ctnn.torch", e.g. "nn.Conv2d(1, 8, (3, 5), padding='same')" or
+    "Residual(nn.Sequential(nn.Linear(4, 4), nn.ReLU()))", without eval: a call of a torch.nn
+    class with numbers, strings and tuples as arguments, or a Residual of such calls, nothing else."""
     try:
-        call = ast.parse(text.strip(), mode="eval").body
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                and isinstance(call.func.value, ast.Name) and call.func.value.id == "nn"
-                and isinstance(getattr(nn, call.func.attr, None), type)):
-            raise ValueError("expected nn.<Module>(...)")
-        return getattr(nn, call.func.attr)(*[literal(a) for a in call.args],
-                                           **{k.arg: literal(k.value) for k in call.keywords})
+        return module_from_node(ast.parse(text.strip(), mode="eval").body)
     except Exception as e:  # noqa: BLE001 - SyntaxError, ValueError, TypeError, RuntimeError...
         fail(f"cannot build the PyTorch module {text!r}: {one_line(e)}")
 
@@ -285,7 +323,8 @@ MISSING["adaptiveavgpool1d"] += "; over a sequence of length T, AdaptiveAvgPool1
 LAYER_NAMES = ("Linear, Conv2D, Conv1D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, GlobalAvgPool2D "
                "(AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, "
                "ELU, ELUAlpha<N,D>, PReLU, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d (p, or <N> or <N,D> for "
-               "p = N/100 or N/D), GRU, LSTM, Identity")
+               "p = N/100 or N/D), GRU, LSTM, Identity, Residual<layers...,Shortcut<layers...>> "
+               "(or Residual(main=[layers...],shortcut=[layers...]))")
 # The recurrent layers: they take (N, T, C) with batch_first (ctnn's {C, T} sample transposed)
 # and return a tuple (output, state). See apply_layer.
 RECURRENT = (nn.GRU, nn.LSTM)
@@ -432,23 +471,92 @@ def parse_layers(spec):
         fail(f"cannot read the layer list {spec!r}")
     input_shape, layers = None, []
     for index, node in enumerate(tree.elts):
-        item = spec[node.col_offset - 1:node.end_col_offset - 1] if node.lineno == node.end_lineno == 1 else "?"
         call = spec_call(node)
-        if not call:
-            fail(f"unknown layer {item!r} in {spec!r} (known: {LAYER_NAMES})")
-        name, args, keywords = call
-        if name.lower() == "input":
-            if index != 0 or keywords:
-                fail(f"{item!r}: Input<...> declares the input shape, first in the list")
-            input_shape = input_shape_of(args, item)
+        if index == 0 and call and call[0].lower() == "input" and not call[2]:
+            input_shape = input_shape_of(call[1], item_text(spec, node))
             continue
-        try:
-            layers.append(make_layer(name, args, keywords, item))
-        except ValueError as e:  # literal(): not a number
-            fail(f"{item!r}: {e}")
+        layers.append(layer_from_node(node, spec))
     if not layers:
         fail(f"no layers in {spec!r}")
     return input_shape, sequential(layers)
+
+
+def item_text(spec, node):
+    """The text of a parsed node in the layer list (parse_layers keeps the offsets, less one)."""
+    return spec[node.col_offset - 1:node.end_col_offset - 1] if node.lineno == node.end_lineno == 1 else "?"
+
+
+def layer_from_node(node, spec):
+    """The nn.Module of one layer of a layer list (a Residual's inner layers too)."""
+    item = item_text(spec, node)
+    call = spec_call(node)
+    if not call:
+        fail(f"unknown layer {item!r} in {spec!r} (known: {LAYER_NAMES})")
+    name, args, keywords = call
+    key = name.lower()
+    if key == "input":
+        fail(f"{item!r}: Input<...> declares the input shape, first in the list")
+    if key == "residual":
+        return make_residual(args, keywords, item, spec)
+    if key in ("shortcut", "sequential"):
+        fail(f"{item!r}: {name} is a path of a Residual: Residual<layers...,Shortcut<layers...>> or "
+             f"Residual(main=[layers...],shortcut=[layers...])")
+    try:
+        return make_layer(name, args, keywords, item)
+    except ValueError as e:  # literal(): not a number
+        fail(f"{item!r}: {e}")
+
+
+def is_path(node):
+    """Whether a Residual's argument is a whole path: [layers...] or Sequential(layers...)."""
+    call = spec_call(node)
+    return isinstance(node, ast.List) or bool(call and call[0].lower() == "sequential")
+
+
+def make_residual(args, keywords, item, spec):
+    """A Residual (tools/ctnn_modules.py) from its arguments in a layer list, in ctnn's spelling,
+    Residual<L1,...,Ln,Shortcut<S1,...>> (the Shortcut optional, last), or PyTorch's,
+    Residual(main=[L1,...],shortcut=[S1,...]) (or positional, or Sequential(...) for a list):
+    the layers of each path are those of a layer list, Residual included."""
+    usage = "Residual<layers...,Shortcut<layers...>> or Residual(main=[layers...],shortcut=[layers...])"
+    if keywords or any(is_path(a) for a in args):
+        paths = {}
+        if len(args) > 2 or not all(is_path(a) for a in args):
+            fail(f"{item!r}: give a Residual's paths as lists, main then shortcut: {usage}")
+        paths.update(zip(("main", "shortcut"), args))
+        for k in keywords:
+            if k.arg not in ("main", "shortcut"):
+                fail(f"{item!r}: unknown argument {k.arg or '**'}= of Residual (main, shortcut): {usage}")
+            if k.arg in paths:
+                fail(f"{item!r}: {k.arg} given twice")
+            if not is_path(k.value):
+                fail(f"{item!r}: {k.arg}= takes a list of layers, [layer,...]: {usage}")
+            paths[k.arg] = k.value
+        if "main" not in paths:
+            fail(f"{item!r}: a Residual needs its main path: {usage}")
+
+        def path(node):
+            if isinstance(node, ast.List):
+                return [layer_from_node(e, spec) for e in node.elts]
+            _, elts, kw = spec_call(node)  # Sequential(...)
+            if kw:
+                fail(f"{item!r}: Sequential takes layers, no keywords")
+            return [layer_from_node(e, spec) for e in elts]
+
+        main, shortcut = path(paths["main"]), path(paths["shortcut"]) if "shortcut" in paths else None
+    else:
+        main, shortcut = [], None
+        for index, a in enumerate(args):
+            call = spec_call(a)
+            if call and call[0].lower() == "shortcut":
+                if index != len(args) - 1 or call[2]:
+                    fail(f"{item!r}: Shortcut<layers...> comes last in a Residual: {usage}")
+                shortcut = [layer_from_node(e, spec) for e in call[1]]
+            else:
+                main.append(layer_from_node(a, spec))
+    if not main:
+        fail(f"{item!r}: a Residual needs at least one layer on its main path: {usage}")
+    return Residual(sequential(main), sequential(shortcut) if shortcut else None)
 
 
 def signature_input(signature):
@@ -572,10 +680,13 @@ def main():
             count = "" if t.is_floating_point() else f" I64 = {t.item() if t.dim() == 0 else t.tolist()}"
             print(f"{name} {list(t.shape)}{count}")
     if args.save_module:
-        if isinstance(model, CtnnSequential) and __name__ == "__main__":
-            # Saved under the importable module name, not __main__, so that torch.load finds the class.
+        if __name__ == "__main__":
+            # Saved under the importable module name, not __main__, so that torch.load finds the class
+            # (a Residual's paths included; Residual itself is tools/ctnn_modules.py's).
             import safetensors_to_torch
-            model = safetensors_to_torch.CtnnSequential(*model)
+            for m in model.modules():
+                if type(m) is CtnnSequential:
+                    m.__class__ = safetensors_to_torch.CtnnSequential
         torch.save(model, args.save_module)
     if args.inputs:
         samples = read_samples(args.inputs)

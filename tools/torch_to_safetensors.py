@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Exports a PyTorch nn.Sequential (a multilayer perceptron, a convolutional network on images or
-on sequences) to a safetensors file that ctnn::io::load_safetensors reads, and prints the
-matching ctnn::Seq declaration.
+on sequences, a TCN of residual blocks) to a safetensors file that ctnn::io::load_safetensors
+reads, and prints the matching ctnn::Seq declaration.
 
 Needs only Debian's python3-torch (apt-get install python3-torch; run with /usr/bin/python3):
 the safetensors format is written by hand, no `safetensors` package.
@@ -25,6 +25,11 @@ the safetensors format is written by hand, no `safetensors` package.
     # recurrent layers on sequences of 1 channel by 64 steps, then a Linear on each step (a 1x1 Conv1d)
     /usr/bin/python3 tools/torch_to_safetensors.py --input 1,64 --layers "GRU(1,8),Conv1d(8,1,1)" \\
         weights.pt gru.safetensors
+    # residual blocks (tools/ctnn_modules.py's Residual): a TCN saved whole, or a state_dict with --layers
+    /usr/bin/python3 tools/torch_to_safetensors.py --input 2,16 tcn.pt tcn.safetensors
+    /usr/bin/python3 tools/torch_to_safetensors.py --input 2,16 \\
+        --layers "Residual(main=[Conv1d(2,4,3,dilation=2),PReLU(4)],shortcut=[Conv1d(2,4,1)]),ReLU,Conv1d(4,1,1)" \\
+        weights.pt tcn.safetensors
     # batch normalisation and dropout keep their positions (the names stay the state_dict's)
     /usr/bin/python3 tools/torch_to_safetensors.py --input 1,28,28 \\
         --layers "Conv2d(1,6,5),BatchNorm2d(6),ReLU,Dropout2d(0.25),MaxPool2d(2),Flatten,Linear(864,10)" \\
@@ -42,7 +47,7 @@ divisor_override, the max pools' dilation and return_indices=True are refused),
 AdaptiveAvgPool2d(1) (ctnn's GlobalAvgPool2D; other output sizes are refused), Flatten, ReLU,
 Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax (over a flat sample), BatchNorm2d (images),
 BatchNorm1d (feature vectors or C x L sequences), Dropout and Dropout2d (images), GRU and LSTM
-(C x T sequences, see below). A Linear
+(C x T sequences, see below), Residual (tools/ctnn_modules.py, of any of these; see below). A Linear
 without bias becomes ctnn::Linear<In, Out, ctnn::NoBias>. Conv2d's options are written in the
 order KernelWidth, Stride, Padding or SamePadding, Dilation, Groups, NoBias (Conv1d's in the
 same order, each with one value: ctnn::Conv1D<4, 4, 3, ctnn::Stride<2>, ctnn::Dilation<2>,
@@ -68,10 +73,26 @@ nn.Module's ("gru.weight_ih_l0", "fc.weight") and unsqueeze(-1) a per-step Linea
 --outputs are computed layer by layer, a recurrent layer's input transposed to (N, T, C) and
 output[0] back to (N, Hidden, T).
 
+Residual: tools/ctnn_modules.py's Residual(main, shortcut=None), y = main(x) + shortcut(x), both
+paths nn.Sequential (its doc shows a TCN block), becomes ctnn::Residual<main layers...,
+ctnn::Shortcut<shortcut layers...>> (no Shortcut for the identity): nn.Sequential(Residual(
+nn.Sequential(nn.Conv1d(2, 4, 3, dilation=2), nn.PReLU(4), nn.BatchNorm1d(4)), nn.Sequential(
+nn.Conv1d(2, 4, 1)))) is ctnn::Residual<ctnn::Conv1D<2, 4, 3, ctnn::Dilation<2>>, ctnn::PReLU<4>,
+ctnn::BatchNorm1d<4>, ctnn::Shortcut<ctnn::Conv1D<2, 4, 1>>>. Its tensors keep the state_dict's
+names, "0.main.0.weight", "0.main.2.running_mean", "0.shortcut.0.bias". Each inner layer is
+spelled and checked as a layer of the model, named by its place ("layer 0.main.1"); the main
+path's output and the shortcut's must be equal in shape, or sequences of the same channels with
+the main path no longer in time (convolutions without padding): ctnn adds the shortcut's last
+steps. A torch.save'd model needs the class importable when loaded: this script imports
+ctnn_modules.Residual (a copy of the class defined in the training script, __main__.Residual,
+loads as it too); another class named Residual is refused. In --layers, a block is
+Residual(main=[layers...],shortcut=[layers...]) (shortcut= optional) or ctnn's
+Residual<layers...,Shortcut<layers...>>, the layers of each path written as in the list.
+
 The input shape: --input C,H,W (or N for a flat input, C,T for sequences: channels, length) is
 required when the model has a convolution, a pooling layer, BatchNorm2d, Dropout2d, GRU or LSTM:
 C,H,W for images (Conv2d, the 2-D pools), C,T for sequences (Conv1d, MaxPool1d, AvgPool1d, GRU,
-LSTM). The
+LSTM), a Residual's layers included. The
 declaration then starts with ctnn::Input<C,H,W> (or ctnn::Input<C, T>), which takes no position
 (the first layer is still "0.weight"). The --layers list may start with Input<C,H,W> or
 Input<C,T> instead. Shapes are checked along the model as ctnn checks them at compile time: each
@@ -129,6 +150,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# tools/ctnn_modules.py; also what torch.load finds for a __main__.Residual (a copy in a training script).
+from ctnn_modules import Residual  # noqa: E402
 from safetensors_to_torch import (RECURRENT, ArgumentParser, apply_layer, fail, one_axis_pairs, one_line,  # noqa: E402
                                   parse_layers, run, shape_text)
 
@@ -149,7 +172,8 @@ IMAGE_TWIN = {nn.Conv1d: "Conv2d", nn.MaxPool1d: "MaxPool2d", nn.AvgPool1d: "Avg
 MISSING_POOLS_1D = (nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.LPPool1d)
 SUPPORTED = ("Linear, Conv2d, Conv1d, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool2d(1), Flatten, "
              "ReLU, Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, "
-             "GRU, LSTM (and drops Identity, Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout)")
+             "GRU, LSTM, Residual (tools/ctnn_modules.py; and drops Identity, Dropout1d, Dropout3d, AlphaDropout, "
+             "FeatureAlphaDropout)")
 
 
 def f32(x):
@@ -421,34 +445,116 @@ def check_input(i, m, shape):
     return tuple(y.shape[1:])
 
 
-def ctnn_layers(model, input_shape):
-    """[(signature token, C++ type, module)] for each ctnn layer of the model, given its input
-    shape (None: a multilayer perceptron that starts with a Linear, without ctnn::Input)."""
-    if not isinstance(model, nn.Sequential):
-        fail(f"expected an nn.Sequential, got {type(model).__name__}")
-    spatial = [i for i, m in enumerate(model) if isinstance(m, SPATIAL + SEQUENCE + RECURRENT)]
-    if spatial and input_shape is None:
-        m = model[spatial[0]]
-        fail(f"layer {spatial[0]} ({m}) needs the model's input shape: give --input " +
-             ("C,T (channels, length; e.g. --input 2,16)" if isinstance(m, SEQUENCE + RECURRENT)
-              else "C,H,W (e.g. --input 1,28,28)"))
-    out, shape = [], input_shape
-    for i, m in enumerate(model):
-        if (isinstance(m, DROPPED) and type(m) not in DROPOUTS) or (input_shape is None and isinstance(m, nn.Flatten)):
-            flat = input_shape is None and isinstance(m, nn.Flatten)
-            absent = "" if flat or isinstance(m, nn.Identity) else "; ctnn has no such layer"
-            print(f"note: layer {i} ({type(m).__name__}) does nothing at inference{' on flat inputs' if flat else ''}"
-                  f"{absent}; dropped, later layers renumbered{' (give --input to keep it)' if flat else ''}",
-                  file=sys.stderr)
+def describe(m):
+    """A module on one line, for messages: its repr, or "Residual" (whose repr spans lines)."""
+    return "Residual" if isinstance(m, Residual) else " ".join(str(m).split())
+
+
+def path_layers(modules, shape, prefix, flat):
+    """([(signature token, C++ type, module, inner)], the shape at the end) for the ctnn layers of
+    `modules` (an nn.Sequential's), given their input shape (None: a multilayer perceptron that
+    starts with a Linear). `prefix` places them in messages: "" for the model's layers ("layer 2"),
+    "2.main." for a Residual's ("layer 2.main.1"); `flat`: the model has no input shape, its Flatten
+    layers are dropped. `inner` is None, or a Residual's (main, shortcut) lists of the same."""
+    out = []
+    for i, m in enumerate(modules):
+        place = f"{prefix}{i}" if prefix else i
+        if (isinstance(m, DROPPED) and type(m) not in DROPOUTS) or (flat and isinstance(m, nn.Flatten)):
+            dropped = flat and isinstance(m, nn.Flatten)
+            absent = "" if dropped or isinstance(m, nn.Identity) else "; ctnn has no such layer"
+            later = "later layers renumbered" if not prefix else f"later layers of {prefix[:-1]} renumbered"
+            print(f"note: layer {place} ({type(m).__name__}) does nothing at inference"
+                  f"{' on flat inputs' if dropped else ''}{absent}; dropped, {later}"
+                  f"{' (give --input to keep it)' if dropped else ''}", file=sys.stderr)
             continue
-        token, cpp = ctnn_spelling(i, m)
+        if type(m).__name__ == "Residual" and not isinstance(m, Residual):
+            fail(f"layer {place} is a Residual of module {type(m).__module__}, not tools/ctnn_modules.py's: build the "
+                 f"model with `from ctnn_modules import Residual` (main(x) + shortcut(x), paths nn.Sequential), or "
+                 f"export its state_dict with --layers \"...,Residual(main=[...],shortcut=[...]),...\"")
+        if isinstance(m, Residual):
+            if shape is None:
+                fail(f"layer {place} is Residual: without --input a ctnn::Seq starts with a Linear layer; "
+                     f"give the input shape (--input N, --input C,T or --input C,H,W)")
+            token, cpp, inner, shape = residual_layer(place, m, shape, flat)
+            out.append((token, cpp, m, inner))
+            continue
+        token, cpp = ctnn_spelling(place, m)
         if shape is None:
             if not isinstance(m, nn.Linear):
-                fail(f"layer {i} is {type(m).__name__}: without --input a ctnn::Seq starts with a Linear layer; "
+                fail(f"layer {place} is {type(m).__name__}: without --input a ctnn::Seq starts with a Linear layer; "
                      f"give the input shape (--input N, --input C,T or --input C,H,W)")
             shape = (m.in_features,)
-        shape = check_input(i, m, shape)
-        out.append((token, cpp, m))
+        shape = check_input(place, m, shape)
+        out.append((token, cpp, m, None))
+    return out, shape
+
+
+def paths_match(main, shortcut):
+    """ctnn's rule: a Residual's main path and shortcut end in equal shapes, or in sequences of the
+    same channels with the main path no longer in time (the shortcut's last steps are added)."""
+    return main == shortcut or (len(main) == len(shortcut) == 2 and main[0] == shortcut[0] and main[1] <= shortcut[1])
+
+
+def residual_layer(place, m, shape, flat):
+    """(signature token, C++ type, (main, shortcut) entries, output shape) of a Residual fed
+    `shape`: ctnn::Residual<main layers..., ctnn::Shortcut<shortcut layers...>> (no Shortcut for
+    the identity), each inner layer spelled and checked as a layer of the model."""
+    what = f"layer {place} (Residual)"
+    children = dict(m.named_children())
+    if set(children) - {"main", "shortcut"}:
+        fail(f"{what} has modules {', '.join(sorted(set(children) - {'main', 'shortcut'}))} besides main and "
+             f"shortcut; ctnn's Residual computes main(x) + shortcut(x) only")
+    for name, path in children.items():
+        if not isinstance(path, nn.Sequential):
+            fail(f"{what}: its {name} is an nn.{type(path).__name__}, not an nn.Sequential; ctnn names the tensors "
+                 f"\"{place}.{name}.<i>.<tensor>\": make it nn.Sequential({describe(path)})")
+    main, main_shape = path_layers(m.main, shape, f"{place}.main.", flat)
+    if not main:
+        fail(f"{what}: its main path has no layer ctnn computes; ctnn's Residual needs one at least")
+    shortcut, shortcut_shape = path_layers(m.shortcut, shape, f"{place}.shortcut.", flat) \
+        if "shortcut" in children else ([], shape)
+    if not paths_match(main_shape, shortcut_shape):
+        which = "shortcut" if shortcut else "shortcut (the identity: the block's input)"
+        hint = ""
+        if len(main_shape) == len(shortcut_shape) == 2 and main_shape[0] == shortcut_shape[0]:
+            hint = "; here the main path is the longer in time"
+        elif not shortcut and len(main_shape) == len(shortcut_shape) <= 2 and main_shape[0] != shortcut_shape[0]:
+            fix = (f"Conv1d({shortcut_shape[0]}, {main_shape[0]}, 1)" if len(main_shape) == 2
+                   else f"Linear({shortcut_shape[0]}, {main_shape[0]})")
+            hint = f"; a shortcut nn.Sequential(nn.{fix}) matches them"
+        fail(f"{what}: the main path ends in {shape_text(main_shape)} and the {which} in "
+             f"{shape_text(shortcut_shape)}; they must be equal, or sequences of the same channels with the main path "
+             f"no longer in time (ctnn adds the shortcut's last steps){hint}")
+    try:
+        with torch.no_grad():
+            y = m(torch.zeros(1, *shape))
+    except RuntimeError as e:
+        fail(f"{what} does not accept a {shape_text(shape)} input: {one_line(e)}")
+    if tuple(y.shape[1:]) != tuple(main_shape):
+        fail(f"{what} gives {shape_text(y.shape[1:])} for a {shape_text(shape)} input, not its main path's "
+             f"{shape_text(main_shape)}: is it tools/ctnn_modules.py's Residual?")
+    tokens = ["ctnn::" + t for t, _, _, _ in main]
+    cpps = [c for _, c, _, _ in main]
+    if shortcut:
+        tokens.append(f"ctnn::Shortcut<{','.join('ctnn::' + t for t, _, _, _ in shortcut)}>")
+        cpps.append(f"ctnn::Shortcut<{', '.join(c for _, c, _, _ in shortcut)}>")
+    return f"Residual<{','.join(tokens)}>", f"ctnn::Residual<{', '.join(cpps)}>", (main, shortcut), main_shape
+
+
+def ctnn_layers(model, input_shape):
+    """[(signature token, C++ type, module, inner)] for each ctnn layer of the model, given its
+    input shape (None: a multilayer perceptron that starts with a Linear, without ctnn::Input);
+    inner: None, or a Residual's (main, shortcut) lists of the same."""
+    if not isinstance(model, nn.Sequential):
+        fail(f"expected an nn.Sequential, got {type(model).__name__}")
+    spatial = [(i, sub) for i, m in enumerate(model) for sub in m.modules()
+               if isinstance(sub, SPATIAL + SEQUENCE + RECURRENT)]
+    if spatial and input_shape is None:
+        i, m = spatial[0]
+        fail(f"layer {i} ({describe(model[i])}) needs the model's input shape: give --input " +
+             ("C,T (channels, length; e.g. --input 2,16)" if isinstance(m, SEQUENCE + RECURRENT)
+              else "C,H,W (e.g. --input 1,28,28)"))
+    out, _ = path_layers(model, input_shape, "", input_shape is None)
     if not out:
         fail("the model has no layer ctnn computes")
     return out
@@ -465,16 +571,20 @@ def parse_input(text):
     return dims
 
 
-def tensors_of(layers, dtype):
+def tensors_of(layers, dtype, prefix=""):
     """{"<position>.weight": tensor, ...} with ctnn's positions, in the state_dict's order: the
-    floating-point tensors in `dtype`, BatchNorm's num_batches_tracked as an int64 scalar."""
+    floating-point tensors in `dtype`, BatchNorm's num_batches_tracked as an int64 scalar; a
+    Residual's as "<position>.main.<i>.weight", "<position>.shortcut.<i>.weight"."""
     out = {}
-    for position, (_, _, module) in enumerate(layers):
-        if isinstance(module, (nn.Linear, nn.Conv2d, nn.Conv1d, nn.PReLU) + BATCH_NORMS + RECURRENT):
+    for position, (_, _, module, inner) in enumerate(layers):
+        if inner is not None:
+            for path, entries in zip(("main", "shortcut"), inner):
+                out.update(tensors_of(entries, dtype, f"{prefix}{position}.{path}."))
+        elif isinstance(module, (nn.Linear, nn.Conv2d, nn.Conv1d, nn.PReLU) + BATCH_NORMS + RECURRENT):
             for name, t in module.state_dict().items():
                 t = t.detach()
-                out[f"{position}.{name}"] = (t.to(torch.int64).reshape(()) if name == "num_batches_tracked"
-                                             else t.to(dtype)).contiguous()
+                out[f"{prefix}{position}.{name}"] = (t.to(torch.int64).reshape(()) if name == "num_batches_tracked"
+                                                     else t.to(dtype)).contiguous()
     return out
 
 
@@ -570,7 +680,9 @@ def main():
     ap.add_argument("--layers", help='layer list, e.g. "Linear(13,17),Tanh,Linear(17,5)", '
                                      '"Conv2d(1,4,3,padding=1),ReLU,MaxPool2d(2),Flatten,Linear(100,10)" '
                                      '"Input<1,10,10>,Conv2D<1,4,3,Padding<1>>,ReLU,..." or '
-                                     '"Input<2,16>,Conv1D<2,4,3,Stride<2>>,ReLU,..."')
+                                     '"Input<2,16>,Conv1D<2,4,3,Stride<2>>,ReLU,..."; a residual block '
+                                     '"Residual(main=[Conv1d(2,4,3),ReLU],shortcut=[Conv1d(2,4,1)])" or '
+                                     '"Residual<Conv1D<2,4,3>,ReLU,Shortcut<Conv1D<2,4,1>>>"')
     ap.add_argument("--input", help="the model's input shape, C,H,W (or N, or C,T for sequences): required with "
                                     "Conv2d (C,H,W), Conv1d, GRU, LSTM (C,T), pooling, BatchNorm2d or Dropout2d")
     ap.add_argument("--seed", type=int, default=0, help="seed for a fresh model and the sample inputs")
@@ -598,8 +710,8 @@ def main():
     model = model.float().eval()
 
     layers = ctnn_layers(model, input_shape)
-    tokens = [token for token, _, _ in layers]
-    cpp = [cpp for _, cpp, _ in layers]
+    tokens = [token for token, _, _, _ in layers]
+    cpp = [cpp for _, cpp, _, _ in layers]
     if input_shape is not None:
         tokens.insert(0, f"Input<{','.join(map(str, input_shape))}>")
         cpp.insert(0, f"ctnn::Input<{', '.join(map(str, input_shape))}>")
@@ -608,7 +720,7 @@ def main():
                       {"format": "pt", "ctnn.signature": signature})
     if args.outputs:
         note = f"tools/torch_to_safetensors.py: {signature} dtype {args.dtype} seed {args.seed}"
-        shape = input_shape or (next(m for _, _, m in layers if isinstance(m, nn.Linear)).in_features,)
+        shape = input_shape or (next(m for _, _, m, _ in layers if isinstance(m, nn.Linear)).in_features,)
         write_outputs(args.outputs, model, shape, DTYPES[args.dtype], args.samples, args.seed, note)
     print(f"using Net = ctnn::Seq<{', '.join(cpp)}>;")
 
