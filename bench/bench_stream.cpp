@@ -244,6 +244,37 @@ void BM_ctnn_rnn(benchmark::State& state) {
     state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
 }
 
+/// The whole-sequence forward of the same layers on `block` samples at once ({1, block} -> {1, block}).
+template <std::size_t H, bool Lstm>
+using RnnSequence = ctnn::Seq<ctnn::Input<1, block>, std::conditional_t<Lstm, ctnn::LSTM<1, H>, ctnn::GRU<1, H>>,
+                              ctnn::Conv1D<H, 1, 1>>;
+
+template <std::size_t H, bool Lstm>
+void BM_ctnn_rnn_sequence(benchmark::State& state) {
+    const auto x = signal();
+    auto net = std::make_unique<RnnSequence<H, Lstm>>();
+    std::copy_n(rnn_model<H, Lstm>().parameters(), RnnSequence<H, Lstm>::parameter_block_size, net->parameters());
+    ctnn::InferenceScratch<RnnSequence<H, Lstm>> scratch(1);
+    std::vector<float> y(block);
+    {  // the same outputs as the stream
+        ctnn::Stream<RnnModel<H, Lstm>> voice;
+        std::vector<float> streamed(block);
+        voice.process(rnn_model<H, Lstm>(), x, streamed);
+        net->forward(x, y, scratch);
+        for (std::size_t t = 0; t < block; ++t)
+            if (std::abs(y[t] - streamed[t]) > 1e-5f) {
+                std::fprintf(stderr, "bench_stream: sequence and stream differ at step %zu: %g vs %g\n", t, y[t],
+                             streamed[t]);
+                std::exit(1);
+            }
+    }
+    for (auto _ : state) {
+        net->forward(x, y, scratch);
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
+}
+
 template <std::size_t H, bool Lstm>
 void BM_eigen_rnn(benchmark::State& state) {
     const auto x = signal();
@@ -254,9 +285,11 @@ void BM_eigen_rnn(benchmark::State& state) {
 }
 
 #define CTNN_RNN_BENCH(H)                                                   \
-    BENCHMARK(BM_ctnn_rnn<H, false>)->Name("BM_ctnn_gru/hidden:" #H);      \
-    BENCHMARK(BM_eigen_rnn<H, false>)->Name("BM_eigen_gru/hidden:" #H);    \
-    BENCHMARK(BM_ctnn_rnn<H, true>)->Name("BM_ctnn_lstm/hidden:" #H);      \
+    BENCHMARK(BM_ctnn_rnn<H, false>)->Name("BM_ctnn_gru/hidden:" #H);                   \
+    BENCHMARK(BM_ctnn_rnn_sequence<H, false>)->Name("BM_ctnn_gru_sequence/hidden:" #H); \
+    BENCHMARK(BM_eigen_rnn<H, false>)->Name("BM_eigen_gru/hidden:" #H);                 \
+    BENCHMARK(BM_ctnn_rnn<H, true>)->Name("BM_ctnn_lstm/hidden:" #H);                   \
+    BENCHMARK(BM_ctnn_rnn_sequence<H, true>)->Name("BM_ctnn_lstm_sequence/hidden:" #H); \
     BENCHMARK(BM_eigen_rnn<H, true>)->Name("BM_eigen_lstm/hidden:" #H);
 CTNN_RNN_BENCH(8)
 CTNN_RNN_BENCH(16)

@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 #include "allocation_counter.hpp"
+#include "reference_net.hpp"
 #include "support.hpp"
 
 using namespace ctnn;
@@ -139,4 +140,17 @@ TEST_CASE("write_header spells the CNN's type as C++ that names the same type", 
     REQUIRE(io::type_declaration<Options>() ==
             "ctnn::Seq<ctnn::Input<2,8,8>, ctnn::Conv2D<2,4,3,ctnn::KernelWidth<5>,ctnn::Stride<1,2>,ctnn::Padding<1,2>,"
             "ctnn::Dilation<2>,ctnn::NoBias>>");
+}
+
+TEST_CASE("a Conv1D over a long sequence: rows wider than the registers take the im2col path", "[conv][conv1d]") {
+    using namespace ctnn;
+    // 1 input channel and 3 taps would take the direct path, which holds a row in registers;
+    // 4096 steps do not fit (this failed to compile).
+    using Net = Seq<Input<1, 4096>, Conv1D<1, 2, 3>, Tanh, Conv1D<2, 1, 1>>;
+    auto net = test::make_net<Net>(12);
+    const auto x = test::random_vector(Net::in_size, 13);
+    std::vector<float> y(Net::out_size);
+    InferenceScratch<Net> scratch(1);
+    net->forward(x, y, scratch);
+    test::require_close(y, test::reference_forward(*net, x, 1), 1e-5, 1e-5, "long sequence");
 }

@@ -196,10 +196,11 @@ struct DirectConv {
         if constexpr (std::is_void_v<narrower_arch<Arch>>) return std::size_t{0};
         else return lanes<narrower_arch<Arch>>;
     }();
+    static constexpr std::size_t row_vectors = full + (rest ? 1 : 0);
+    // A row of outputs must fit in the registers (a long sequence, one row of thousands, does not).
     static constexpr bool applies = G.groups == 1 && G.stride_h == 1 && G.stride_w == 1 && G.dilation_h == 1 &&
                                     G.dilation_w == 1 && G.pad_top + G.pad_bottom + G.pad_left + G.pad_right == 0 &&
-                                    G.taps() <= 64 && full >= 1 && (rest == 0 || rest == narrow);
-    static constexpr std::size_t row_vectors = full + (rest ? 1 : 0);
+                                    G.taps() <= 64 && full >= 1 && (rest == 0 || rest == narrow) && row_vectors <= 24;
     // Output channels per pass: forward holds block x row_vectors accumulators; the weight
     // gradient holds kernel_w x grad_block x row_vectors of them and grad_block dY rows.
     static constexpr std::size_t block = 24 / row_vectors > 8 ? 8 : 24 / row_vectors;

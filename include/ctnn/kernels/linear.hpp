@@ -31,7 +31,7 @@ inline void for_tail_rows(std::size_t n, F&& f) noexcept {
 /// AVX-512 haddp returns rows 2-5 and 10-13 in the order 4 5 2 3 / 12 13 10 11 (fixed in later
 /// xsimd); feeding it the rows in that order undoes it. tests/test_kernels.cpp checks every ISA.
 template <class Arch>
-inline fvec<Arch> sums_of(const fvec<Arch>* acc) noexcept {
+[[gnu::always_inline]] inline fvec<Arch> sums_of(const fvec<Arch>* acc) noexcept {
 #if XSIMD_VERSION_MAJOR < 9
     if constexpr (lanes<Arch> == 16) {
         const fvec<Arch> rows[16] = {acc[0], acc[1], acc[4],  acc[5],  acc[2],  acc[3],  acc[6],  acc[7],
@@ -129,7 +129,7 @@ inline fvec<Arch> row_dot(const float* x, const float* row, float& tail) noexcep
 // Outputs in groups of one vector: the group's row sums are reduced into one vector, and the
 // bias and the epilogue are applied to it in registers before the one store.
 template <std::size_t In, std::size_t Out, class Epilogue, class Arch>
-inline void gemv(const float* x, const float* w, const float* bias, float* y) noexcept {
+[[gnu::always_inline]] inline void gemv(const float* x, const float* w, const float* bias, float* y) noexcept {
     using V = fvec<Arch>;
     constexpr std::size_t L = lanes<Arch>;
     constexpr std::size_t o_end = Out / L * L;
