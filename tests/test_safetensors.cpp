@@ -1017,10 +1017,12 @@ using RecurrentCtnnExport = Seq<ctnn::Input<2, 12>, ctnn::GRU<2, 8>, ctnn::Conv1
 // Not run by ctest (hidden): writes ctnn models, a multilayer perceptron, a convolutional
 // network, two with BatchNorm and Dropout and a 1-D one with convolutions and pools trained a few
 // steps (running statistics and num_batches_tracked not the defaults), a recurrent one (GRU,
-// LSTM) and, in the last test case of this file, a TCN of Residual blocks, with sample inputs and their inference outputs for the PyTorch side of the round trip (eval mode):
+// LSTM) and, in the test cases at the end of this file, a TCN of Residual blocks and a network of
+// transposed convolutions, with sample inputs and their inference outputs for the PyTorch side of
+// the round trip (eval mode):
 //   CTNN_EXPORT_DIR=out build/.../test_safetensors "[.torch-export]"
 //   for m in ctnn_export ctnn_export_cnn ctnn_export_batchnorm ctnn_export_batchnorm_sequence ctnn_export_conv1d
-//            ctnn_export_recurrent ctnn_export_residual; do
+//            ctnn_export_recurrent ctnn_export_residual ctnn_export_conv_transpose1d; do
 //     /usr/bin/python3 tools/safetensors_to_torch.py out/$m.safetensors --inputs out/$m.txt; done
 TEST_CASE("export a ctnn model for tools/safetensors_to_torch.py", "[.torch-export]") {
     const char* dir = std::getenv("CTNN_EXPORT_DIR");
@@ -1123,4 +1125,76 @@ TEST_CASE("export a ctnn TCN of Residual blocks for tools/safetensors_to_torch.p
     const char* dir = std::getenv("CTNN_EXPORT_DIR");
     const fs::path out = dir ? dir : ".";
     export_for_torch<ResidualCtnnExport>(out, "ctnn_export_residual", 31, 4);
+}
+
+// ---------------------------------------------------------------- transposed convolutions
+
+namespace {
+// Transposed convolutions on sequences exported from PyTorch (nn.ConvTranspose1d), as
+// tools/torch_to_safetensors.py prints them: options in the order Stride, Padding, OutputPadding,
+// Dilation, Groups, NoBias; weights [In, Out / groups, K].
+using ConvTranspose1dExport =
+    Seq<ctnn::Input<2, 12>, ctnn::Conv1D<2, 4, 3, ctnn::Stride<2>>, ctnn::ReLU,
+        ctnn::ConvTranspose1D<4, 4, 4, ctnn::Stride<2>, ctnn::Padding<1>, ctnn::OutputPadding<1>, ctnn::Groups<2>>,
+        ctnn::Tanh, ctnn::ConvTranspose1D<4, 2, 3, ctnn::Dilation<2>, ctnn::NoBias>, ctnn::Flatten, Linear<30, 3>>;
+}  // namespace
+
+TEST_CASE("a PyTorch network of ConvTranspose1d layers gives PyTorch's outputs within 1e-5",
+          "[safetensors][torch][conv_transpose]") {
+    // A strided nn.Conv1d (12 -> 5 steps), nn.ConvTranspose1d(4, 4, 4, stride=2, padding=1,
+    // output_padding=1, groups=2) (5 -> 11) and nn.ConvTranspose1d(4, 2, 3, dilation=2, bias=False)
+    // (11 -> 15), then Flatten and Linear(30, 3).
+    check_torch_fixture<ConvTranspose1dExport>("torch_export_conv_transpose1d");
+    static_assert(ConvTranspose1dExport::in_size == 24 && ConvTranspose1dExport::out_size == 3);
+    const Bytes b = read_all(fs::path(CTNN_TEST_DATA_DIR) / "torch_export_conv_transpose1d.safetensors");
+    const std::uint64_t n = io::detail::load_le64(b.data());
+    io::detail::Header h;
+    REQUIRE(io::detail::parse_header("t", std::string_view(reinterpret_cast<const char*>(b.data() + 8), n),
+                                     b.size() - 8 - n, h)
+                .ok());
+    REQUIRE(h.metadata.at("ctnn.signature") == io::signature<ConvTranspose1dExport>());
+    std::vector<std::string> names;
+    for (const auto& t : h.tensors) names.push_back(t.name);
+    REQUIRE(names ==
+            std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "6.weight", "6.bias"});
+    REQUIRE(h.tensors[0].shape == std::vector<std::size_t>{4, 2, 3});  // Conv1d: [Out, In, K]
+    REQUIRE(h.tensors[2].shape == std::vector<std::size_t>{4, 2, 4});  // [In, Out / groups, K]
+    REQUIRE(h.tensors[4].shape == std::vector<std::size_t>{4, 2, 3});
+    // Without the groups, the weight is [4, 4, 4].
+    using Ungrouped =
+        Seq<ctnn::Input<2, 12>, ctnn::Conv1D<2, 4, 3, ctnn::Stride<2>>, ctnn::ReLU,
+            ctnn::ConvTranspose1D<4, 4, 4, ctnn::Stride<2>, ctnn::Padding<1>, ctnn::OutputPadding<1>>, ctnn::Tanh,
+            ctnn::ConvTranspose1D<4, 2, 3, ctnn::Dilation<2>, ctnn::NoBias>, ctnn::Flatten, Linear<30, 3>>;
+    expect_failure<Ungrouped>(b, Kind::wrong_shape,
+                              {"tensor \"2.weight\": expected shape [4, 4, 4]", "found [4, 2, 4]"});
+    // The same layers with the options in another order are another signature.
+    using Reordered =
+        Seq<ctnn::Input<2, 12>, ctnn::Conv1D<2, 4, 3, ctnn::Stride<2>>, ctnn::ReLU,
+            ctnn::ConvTranspose1D<4, 4, 4, ctnn::OutputPadding<1>, ctnn::Stride<2>, ctnn::Padding<1>, ctnn::Groups<2>>,
+            ctnn::Tanh, ctnn::ConvTranspose1D<4, 2, 3, ctnn::Dilation<2>, ctnn::NoBias>, ctnn::Flatten, Linear<30, 3>>;
+    expect_failure<Reordered>(b, Kind::wrong_model, {"ctnn::Stride<2>,ctnn::Padding<1>,ctnn::OutputPadding<1>"});
+}
+
+namespace {
+// Transposed convolutions in ctnn, options in another order than the tool's: an output padding
+// above the padding (stride 3: 8 -> 24 steps), BatchNorm1d and PReLU after it, one in a Residual
+// after a strided Conv1D (24 -> 11 -> 23 steps, the identity shortcut's last 23 added), one with
+// dilation and output padding (23 -> 49); trained a few steps.
+using ConvTranspose1dCtnnExport =
+    Seq<ctnn::Input<3, 8>, ctnn::ConvTranspose1D<3, 4, 3, ctnn::OutputPadding<2>, ctnn::Padding<1>, ctnn::Stride<3>>,
+        ctnn::BatchNorm1d<4>, ctnn::PReLU<4>,
+        ctnn::Residual<ctnn::Conv1D<4, 4, 3, ctnn::Stride<2>>,
+                       ctnn::ConvTranspose1D<4, 4, 3, ctnn::Groups<2>, ctnn::NoBias, ctnn::Stride<2>>>,
+        ctnn::ConvTranspose1D<4, 2, 2, ctnn::Dilation<3>, ctnn::OutputPadding<1>, ctnn::Stride<2>>, ctnn::Tanh,
+        ctnn::Flatten, Linear<98, 3>>;
+}  // namespace
+
+// Not run by ctest (hidden), with "export a ctnn model for tools/safetensors_to_torch.py" above
+// (the same tag and loop): transposed convolutions, which the script rebuilds in PyTorch from its
+// "ctnn.torch", nn.ConvTranspose1d(..., output_padding=...) and a Residual of tools/ctnn_modules.py.
+TEST_CASE("export a ctnn network of ConvTranspose1D layers for tools/safetensors_to_torch.py", "[.torch-export]") {
+    const char* dir = std::getenv("CTNN_EXPORT_DIR");
+    const fs::path out = dir ? dir : ".";
+    static_assert(ConvTranspose1dCtnnExport::in_size == 24 && ConvTranspose1dCtnnExport::out_size == 3);
+    export_for_torch<ConvTranspose1dCtnnExport>(out, "ctnn_export_conv_transpose1d", 37, 4);
 }

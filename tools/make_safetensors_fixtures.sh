@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the PyTorch-exported safetensors fixtures that tests/test_safetensors.cpp loads:
 # one small net in each dtype ctnn reads, a net with every activation, convolutional nets (on
-# images and on sequences, with 1-D pooling), a recurrent one (GRU, LSTM) and a TCN of residual
-# blocks, each with seeded inputs and PyTorch's outputs. Needs python3-torch
+# images and on sequences, with 1-D pooling), a recurrent one (GRU, LSTM), a TCN of residual
+# blocks and an upsampling one (transposed convolutions), each with seeded inputs and PyTorch's
+# outputs. Needs python3-torch
 # (tools/install-deps.sh --torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,3 +91,8 @@ residual_layers="Input<2,16>,Residual(main=[Conv1d(2,4,3,dilation=2),PReLU(4),Ba
 trained_state "$residual_layers" 2,16 10 "$residual_state"
 "${export[@]}" --layers "$residual_layers" --seed 10 --samples 5 \
   --outputs tests/data/torch_export_residual.txt "$residual_state" tests/data/torch_export_residual.safetensors
+# Transposed convolutions on sequences (nn.ConvTranspose1d, ctnn::ConvTranspose1D): a strided
+# nn.Conv1d (12 -> 5 steps), then stride 2 with padding, output_padding and groups (5 -> 11) and
+# dilation 2 without bias (11 -> 15); weights [In, Out / groups, K]; both spellings.
+"${export[@]}" --layers "Input<2,12>,Conv1d(2,4,3,stride=2),ReLU,ConvTranspose1d(4,4,4,stride=2,padding=1,output_padding=1,groups=2),Tanh,ConvTranspose1D<4,2,3,Dilation<2>,NoBias>,Flatten,Linear(30,3)" \
+  --seed 11 --samples 5 --outputs tests/data/torch_export_conv_transpose1d.txt tests/data/torch_export_conv_transpose1d.safetensors

@@ -33,30 +33,34 @@ in ctnn's spelling, PyTorch's, or a mix:
     Conv2d(1,6,5),ReLU,MaxPool2d(2),Conv2d(6,16,5,stride=2,bias=False),Flatten,Linear(256,10)
     Input<2,16>,Conv1D<2,4,3,Padding<1>>,Tanh,Conv1D<4,4,3,Stride<2>,Dilation<2>,Groups<2>,NoBias>,Flatten,Linear<24,5>
     Input(2,16),Conv1d(2,4,3,padding=1),Tanh,Conv1d(4,4,3,stride=2,dilation=2,groups=2,bias=False),Flatten,Linear(24,5)
+    Input<2,12>,Conv1D<2,4,3,Stride<2>>,ReLU,ConvTranspose1D<4,4,4,Stride<2>,Padding<1>,OutputPadding<1>,Groups<2>>,Flatten,Linear<44,5>
+    Input(2,12),Conv1d(2,4,3,stride=2),ReLU,ConvTranspose1d(4,4,4,stride=2,padding=1,output_padding=1,groups=2),Flatten,Linear(44,5)
     Input<2,16>,MaxPool1D<3,Stride<2>,Padding<1>>,Conv1D<2,4,3>,AvgPool1D<2>,Flatten,Linear<12,5>
     Input(2,16),MaxPool1d(3,stride=2,padding=1),Conv1d(2,4,3),AvgPool1d(2),Flatten,Linear(12,5)
     Input<1,64>,GRU<1,8>,LSTM<8,6>,Conv1D<6,1,1>        or        Input(1,64),GRU(1,8),LSTM(8,6),Conv1d(6,1,1)
     Input<2,16>,Residual<Conv1D<2,4,3,Dilation<2>>,PReLU<4>,Shortcut<Conv1D<2,4,1>>>,ReLU,Conv1D<4,1,1>
     Input(2,16),Residual(main=[Conv1d(2,4,3,dilation=2),PReLU(4)],shortcut=[Conv1d(2,4,1)]),ReLU,Conv1d(4,1,1)
 Layers: Linear, Conv2D/Conv2d, Conv1D/Conv1d (on C x T sequences, options with one value),
-MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, MaxPool1D/MaxPool1d and AvgPool1D/AvgPool1d (on C x T
-sequences, options with one value), GlobalAvgPool2D (or AdaptiveAvgPool2d(1)), Flatten,
-ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU(slope) or LeakyReLUSlope<N,D>, ELU(alpha) or
-ELUAlpha<N,D>, PReLU(n) or PReLU<n>, BatchNorm1d(C) or BatchNorm1d<C> (features or C x T
-sequences), BatchNorm2d(C) or BatchNorm2d<C>, Dropout and Dropout2d (PyTorch's Dropout(0.5),
-Dropout(p=0.5) or Dropout for p = 0.5; ctnn's Dropout<50> for p = N/100, Dropout<1,3> for N/D),
-GRU(In,Hidden) or GRU<In,Hidden>, LSTM(In,Hidden) or LSTM<In,Hidden> (on C x T sequences; built
-with batch_first=True unless given), Identity, Residual (a block y = main(x) + shortcut(x), the
-Residual of tools/ctnn_modules.py: Residual<layers...,Shortcut<layers...>>, the Shortcut optional
-and last, or Residual(main=[layers...],shortcut=[layers...]), shortcut= optional, a path also
-[...] positional or Sequential(...); its layers are any of these, written as in the list); an
-optional "ctnn::" or "nn." prefix, names in any case. Options as ctnn writes them (Stride<2>,
-Stride<2,1>, Padding<1>, SamePadding, Dilation<2>, Groups<2>, KernelWidth<5>, NoBias) or as
-PyTorch's arguments (stride=2, padding=(1,0), padding='same', dilation=2, groups=2, bias=False; a
-kernel (3,5)). Input<C,H,W> or Input<C,T> (or Input(C,H,W)) may come first, to give the input
-shape. ctnn has no adaptive or power-average 1-D
-pooling: AdaptiveMaxPool1d, AdaptiveAvgPool1d and LPPool1d are refused, and so is RNN (ctnn's
-recurrent layers are GRU and LSTM).
+ConvTranspose1D/ConvTranspose1d (on C x T sequences, options with one value, OutputPadding<P> or
+output_padding=P; no SamePadding), MaxPool2D/MaxPool2d, AvgPool2D/AvgPool2d, MaxPool1D/MaxPool1d
+and AvgPool1D/AvgPool1d (on C x T sequences, options with one value), GlobalAvgPool2D (or
+AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU(slope) or
+LeakyReLUSlope<N,D>, ELU(alpha) or ELUAlpha<N,D>, PReLU(n) or PReLU<n>, BatchNorm1d(C) or
+BatchNorm1d<C> (features or C x T sequences), BatchNorm2d(C) or BatchNorm2d<C>, Dropout and
+Dropout2d (PyTorch's Dropout(0.5), Dropout(p=0.5) or Dropout for p = 0.5; ctnn's Dropout<50> for
+p = N/100, Dropout<1,3> for N/D), GRU(In,Hidden) or GRU<In,Hidden>, LSTM(In,Hidden) or
+LSTM<In,Hidden> (on C x T sequences; built with batch_first=True unless given), Identity, Residual
+(a block y = main(x) + shortcut(x), the Residual of tools/ctnn_modules.py:
+Residual<layers...,Shortcut<layers...>>, the Shortcut optional and last, or
+Residual(main=[layers...],shortcut=[layers...]), shortcut= optional, a path also [...] positional
+or Sequential(...); its layers are any of these, written as in the list); an optional "ctnn::" or
+"nn." prefix, names in any case. Options as ctnn writes them (Stride<2>, Stride<2,1>, Padding<1>,
+SamePadding, OutputPadding<1>, Dilation<2>, Groups<2>, KernelWidth<5>, NoBias) or as PyTorch's
+arguments (stride=2, padding=(1,0), padding='same', output_padding=1, dilation=2, groups=2,
+bias=False; a kernel (3,5)). Input<C,H,W> or Input<C,T> (or Input(C,H,W)) may come first, to give
+the input shape. ctnn has no adaptive or power-average 1-D pooling: AdaptiveMaxPool1d,
+AdaptiveAvgPool1d and LPPool1d are refused, and so is RNN (ctnn's recurrent layers are GRU and
+LSTM).
 
 A model with a GRU or an LSTM is a CtnnSequential (an nn.Sequential defined here, with the same
 state_dict names): nn.Sequential cannot chain them (they take (N, T, C) and return a tuple), so
@@ -302,6 +306,7 @@ def sequential(layers):
 # the index of the kernel size among its positional arguments (for KernelWidth<W>).
 LAYER_CLASSES = {
     "linear": ("Linear", None), "conv2d": ("Conv2d", 2), "conv1d": ("Conv1d", None), "maxpool2d": ("MaxPool2d", 0),
+    "convtranspose1d": ("ConvTranspose1d", None),
     "avgpool2d": ("AvgPool2d", 0), "maxpool1d": ("MaxPool1d", None), "avgpool1d": ("AvgPool1d", None),
     "adaptiveavgpool2d": ("AdaptiveAvgPool2d", None),
     "globalavgpool2d": ("AdaptiveAvgPool2d", None), "flatten": ("Flatten", None), "relu": ("ReLU", None),
@@ -311,17 +316,21 @@ LAYER_CLASSES = {
     "dropout2d": ("Dropout2d", None), "identity": ("Identity", None), "batchnorm1d": ("BatchNorm1d", None),
     "batchnorm2d": ("BatchNorm2d", None), "gru": ("GRU", None), "lstm": ("LSTM", None),
 }
-OPTIONS = {"stride", "padding", "samepadding", "dilation", "groups", "kernelwidth", "nobias"}
+OPTIONS = {"stride", "padding", "samepadding", "outputpadding", "dilation", "groups", "kernelwidth", "nobias"}
 # The layers on C x T sequences: their options take one value, and no KernelWidth.
-ONE_AXIS = {"conv1d": "Conv1D", "maxpool1d": "MaxPool1D", "avgpool1d": "AvgPool1D"}
-ONE_AXIS_MODULES = (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d)
+ONE_AXIS = {"conv1d": "Conv1D", "convtranspose1d": "ConvTranspose1D", "maxpool1d": "MaxPool1D",
+            "avgpool1d": "AvgPool1D"}
+ONE_AXIS_MODULES = (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d, nn.AvgPool1d)
 # Layers ctnn does not have, refused by name with what to do instead.
 MISSING = {k: "ctnn's 1-D pools are MaxPool1D and AvgPool1D (fixed windows), no adaptive or power-average pooling"
            for k in ("adaptivemaxpool1d", "adaptiveavgpool1d", "lppool1d")}
 MISSING["rnn"] = "ctnn's recurrent layers are GRU and LSTM (one layer each), no Elman nn.RNN"
+MISSING["convtranspose2d"] = MISSING["convtranspose3d"] = ("ctnn's transposed convolution is ConvTranspose1D, on C x T "
+                                                           "sequences")
 MISSING["adaptiveavgpool1d"] += "; over a sequence of length T, AdaptiveAvgPool1d(1) is AvgPool1d(T) (AvgPool1D<T>)"
-LAYER_NAMES = ("Linear, Conv2D, Conv1D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, GlobalAvgPool2D "
-               "(AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU, LeakyReLUSlope<N,D>, "
+LAYER_NAMES = ("Linear, Conv2D, Conv1D, ConvTranspose1D, MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, "
+               "GlobalAvgPool2D (AdaptiveAvgPool2d(1)), Flatten, ReLU, Tanh, Sigmoid, GELU, Softmax, LeakyReLU, "
+               "LeakyReLUSlope<N,D>, "
                "ELU, ELUAlpha<N,D>, PReLU, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d (p, or <N> or <N,D> for "
                "p = N/100 or N/D), GRU, LSTM, Identity, Residual<layers...,Shortcut<layers...>> "
                "(or Residual(main=[layers...],shortcut=[layers...]))")
@@ -379,8 +388,8 @@ def make_layer(name, args, keywords, text):
             oname, oargs, okw = option
             o = oname.lower()
             if o not in OPTIONS:
-                fail(f"{text!r}: unknown option {oname!r} (Stride, Padding, SamePadding, Dilation, Groups, "
-                     f"KernelWidth, NoBias)")
+                fail(f"{text!r}: unknown option {oname!r} (Stride, Padding, SamePadding, OutputPadding, Dilation, "
+                     f"Groups, KernelWidth, NoBias)")
             values = [spec_value(v) for v in oargs]
             if okw or not all(type(v) is int and v >= 0 for v in values):
                 fail(f"{text!r}: option {oname} takes non-negative integers")
@@ -389,14 +398,20 @@ def make_layer(name, args, keywords, text):
                 fail(f"{text!r}: option {oname} takes {' or '.join(map(str, expected))} value(s), not {len(values)}")
             if key in ONE_AXIS and o == "kernelwidth":
                 fail(f"{text!r}: KernelWidth is for 2-D kernels; {ONE_AXIS[key]}'s " +
-                     ("kernel is its Kernel taps" if key == "conv1d" else "window is its Kernel steps"))
+                     ("kernel is its Kernel taps" if key in ("conv1d", "convtranspose1d")
+                      else "window is its Kernel steps"))
+            if o == "outputpadding" and key != "convtranspose1d":
+                fail(f"{text!r}: OutputPadding is an option of ConvTranspose1D")
+            if o == "samepadding" and key == "convtranspose1d":
+                fail(f"{text!r}: ConvTranspose1D has no SamePadding (nn.ConvTranspose1d has no padding='same')")
             if key in ONE_AXIS and len(values) > 1:
                 fail(f"{text!r}: option {oname} of {ONE_AXIS[key]} takes one value (a sequence has one axis), "
                      f"not {len(values)}")
             if o == "kernelwidth":
                 kernel_width = values[0]
                 continue
-            kw, value = {"nobias": ("bias", False), "samepadding": ("padding", "same")}.get(
+            kw, value = {"nobias": ("bias", False), "samepadding": ("padding", "same"),
+                         "outputpadding": ("output_padding", values[0] if len(values) == 1 else tuple(values))}.get(
                 o, (o, values[0] if len(values) == 1 else tuple(values)))
             if kw in kwargs:
                 fail(f"{text!r}: {kw} given twice")
@@ -432,6 +447,8 @@ def make_layer(name, args, keywords, text):
         kwargs.setdefault("dim", 1)
     elif key in ("gru", "lstm"):
         kwargs.setdefault("batch_first", True)  # as ctnn's torch_module() declares it
+    elif key == "convtranspose1d" and isinstance(kwargs.get("padding"), str):
+        fail(f"{text!r}: nn.ConvTranspose1d has no padding={kwargs['padding']!r} (nor has ctnn's ConvTranspose1D)")
     if kernel_width is not None:
         if kernel_index is None:
             fail(f"{text!r}: KernelWidth is an option of Conv2D and the 2-D pooling layers")
@@ -451,9 +468,10 @@ def make_layer(name, args, keywords, text):
 
 
 def one_axis_pairs(m):
-    """The sizes of an nn.Conv1d, nn.MaxPool1d or nn.AvgPool1d given as pairs, which PyTorch builds
-    but cannot run: "stride, padding" ("" if each has one value; a pool's may be a plain int)."""
-    names = ("kernel_size", "stride", "padding", "dilation")
+    """The sizes of an nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d or nn.AvgPool1d given as pairs,
+    which PyTorch builds but cannot run: "stride, padding" ("" if each has one value; a pool's may be
+    a plain int)."""
+    names = ("kernel_size", "stride", "padding", "output_padding", "dilation")
     return ", ".join(n for n in names if isinstance(v := getattr(m, n, None), (tuple, list)) and len(v) != 1)
 
 

@@ -18,6 +18,10 @@ the safetensors format is written by hand, no `safetensors` package.
     # a 1-D convolutional network on sequences: --input channels,length
     /usr/bin/python3 tools/torch_to_safetensors.py --input 2,16 \\
         --layers "Conv1d(2,4,3,padding=1),ReLU,Conv1d(4,4,3,stride=2),Flatten,Linear(28,5)" weights.pt seq.safetensors
+    # ... with transposed convolutions (upsampling): ConvTranspose1d (stride, padding, output_padding, ...)
+    /usr/bin/python3 tools/torch_to_safetensors.py --input 2,12 \\
+        --layers "Conv1d(2,4,3,stride=2),ReLU,ConvTranspose1d(4,4,4,stride=2,padding=1,output_padding=1,groups=2),Flatten,Linear(44,5)" \\
+        weights.pt upsample.safetensors
     # ... with 1-D pooling: MaxPool1d and AvgPool1d (kernel, stride, padding)
     /usr/bin/python3 tools/torch_to_safetensors.py --input 2,16 \\
         --layers "Conv1d(2,4,3,padding=1),ReLU,MaxPool1d(3,stride=2,padding=1),AvgPool1d(2),Flatten,Linear(16,5)" \\
@@ -41,9 +45,11 @@ the safetensors format is written by hand, no `safetensors` package.
 Supported layers: Linear (with or without bias), Conv2d (stride, padding, padding='same',
 dilation, groups, rectangular kernels, bias=False; zero padding only), Conv1d (on C x T
 sequences: stride, padding, padding='same' (even kernels too), dilation, groups, bias=False;
-zero padding only), MaxPool2d and AvgPool2d (images), MaxPool1d and AvgPool1d (C x T
-sequences) (kernel, stride, padding; floor mode only: ceil_mode=True, count_include_pad=False,
-divisor_override, the max pools' dilation and return_indices=True are refused),
+zero padding only), ConvTranspose1d (C x T sequences: stride, padding, output_padding, dilation,
+groups, bias=False; zero padding only, output_padding < stride + padding; see below), MaxPool2d
+and AvgPool2d (images), MaxPool1d and AvgPool1d (C x T sequences) (kernel, stride, padding;
+floor mode only: ceil_mode=True, count_include_pad=False, divisor_override, the max pools'
+dilation and return_indices=True are refused),
 AdaptiveAvgPool2d(1) (ctnn's GlobalAvgPool2D; other output sizes are refused), Flatten, ReLU,
 Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax (over a flat sample), BatchNorm2d (images),
 BatchNorm1d (feature vectors or C x L sequences), Dropout and Dropout2d (images), GRU and LSTM
@@ -51,12 +57,22 @@ BatchNorm1d (feature vectors or C x L sequences), Dropout and Dropout2d (images)
 without bias becomes ctnn::Linear<In, Out, ctnn::NoBias>. Conv2d's options are written in the
 order KernelWidth, Stride, Padding or SamePadding, Dilation, Groups, NoBias (Conv1d's in the
 same order, each with one value: ctnn::Conv1D<4, 4, 3, ctnn::Stride<2>, ctnn::Dilation<2>,
-ctnn::Groups<2>, ctnn::NoBias>), the pools' in the order KernelWidth, Stride (only if it is not
+ctnn::Groups<2>, ctnn::NoBias>; ConvTranspose1d's Stride, Padding, OutputPadding, Dilation, Groups,
+NoBias), the pools' in the order KernelWidth, Stride (only if it is not
 the kernel), Padding (the 1-D pools' with one value each and no KernelWidth:
 nn.MaxPool1d(3, stride=2, padding=1) is ctnn::MaxPool1D<3, ctnn::Stride<2>, ctnn::Padding<1>>,
 nn.AvgPool1d(2, stride=2) is ctnn::AvgPool1D<2>): declare the C++ type as printed, since the
 file's "ctnn.signature" must spell it exactly. AdaptiveMaxPool1d, AdaptiveAvgPool1d and LPPool1d
 are refused (over a known length T, AdaptiveAvgPool1d(1) is AvgPool1d(T)).
+
+ConvTranspose1d: nn.ConvTranspose1d(In, Out, K, stride=2, padding=1, output_padding=1, groups=2)
+becomes ctnn::ConvTranspose1D<In, Out, K, ctnn::Stride<2>, ctnn::Padding<1>, ctnn::OutputPadding<1>,
+ctnn::Groups<2>>, output length (T - 1) stride - 2 padding + dilation (K - 1) + output_padding + 1;
+its tensors keep PyTorch's shapes, weight [In, Out / groups, K] and bias [Out]. PyTorch allows an
+output_padding below the stride or the dilation; ctnn's must also be below stride + padding, so
+the larger ones a dilation allows are refused, and so are padding modes other than zeros and
+padding='same' (which nn.ConvTranspose1d does not have either). ConvTranspose2d and
+ConvTranspose3d are refused (ctnn's transposed convolution is on sequences only).
 
 GRU and LSTM: nn.GRU(In, Hidden) and nn.LSTM(In, Hidden) become ctnn::GRU<In, Hidden> and
 ctnn::LSTM<In, Hidden> (one layer, unidirectional, with biases: num_layers > 1, bidirectional=True,
@@ -91,8 +107,8 @@ Residual<layers...,Shortcut<layers...>>, the layers of each path written as in t
 
 The input shape: --input C,H,W (or N for a flat input, C,T for sequences: channels, length) is
 required when the model has a convolution, a pooling layer, BatchNorm2d, Dropout2d, GRU or LSTM:
-C,H,W for images (Conv2d, the 2-D pools), C,T for sequences (Conv1d, MaxPool1d, AvgPool1d, GRU,
-LSTM), a Residual's layers included. The
+C,H,W for images (Conv2d, the 2-D pools), C,T for sequences (Conv1d, ConvTranspose1d, MaxPool1d,
+AvgPool1d, GRU, LSTM), a Residual's layers included. The
 declaration then starts with ctnn::Input<C,H,W> (or ctnn::Input<C, T>), which takes no position
 (the first layer is still "0.weight"). The --layers list may start with Input<C,H,W> or
 Input<C,T> instead. Shapes are checked along the model as ctnn checks them at compile time: each
@@ -163,17 +179,17 @@ DROPPED = (nn.modules.dropout._DropoutNd, nn.Identity)
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
 SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.BatchNorm2d, nn.Dropout2d)
 POOLS_1D = (nn.MaxPool1d, nn.AvgPool1d)
-SEQUENCE = (nn.Conv1d,) + POOLS_1D  # layers on C x T samples only
+SEQUENCE = (nn.Conv1d, nn.ConvTranspose1d) + POOLS_1D  # layers on C x T samples only
 # What to use on a sequence instead, and on an image instead.
 SEQUENCE_TWIN = {nn.Conv2d: "Conv1d", nn.BatchNorm2d: "BatchNorm1d", nn.MaxPool2d: "MaxPool1d",
                  nn.AvgPool2d: "AvgPool1d"}
 IMAGE_TWIN = {nn.Conv1d: "Conv2d", nn.MaxPool1d: "MaxPool2d", nn.AvgPool1d: "AvgPool2d"}
 # 1-D pooling ctnn does not have: refused by name.
 MISSING_POOLS_1D = (nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.LPPool1d)
-SUPPORTED = ("Linear, Conv2d, Conv1d, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool2d(1), Flatten, "
-             "ReLU, Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, "
-             "GRU, LSTM, Residual (tools/ctnn_modules.py; and drops Identity, Dropout1d, Dropout3d, AlphaDropout, "
-             "FeatureAlphaDropout)")
+SUPPORTED = ("Linear, Conv2d, Conv1d, ConvTranspose1d, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, "
+             "AdaptiveAvgPool2d(1), Flatten, ReLU, Tanh, Sigmoid, LeakyReLU, ELU, PReLU, GELU, Softmax, BatchNorm1d, "
+             "BatchNorm2d, Dropout, Dropout2d, GRU, LSTM, Residual (tools/ctnn_modules.py; and drops Identity, "
+             "Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout)")
 
 
 def f32(x):
@@ -270,6 +286,34 @@ def recurrent_spelling(what, m):
     return spelled(name, (m.input_size, m.hidden_size), [])
 
 
+def conv_transpose1d_spelling(what, m):
+    """ctnn::ConvTranspose1D<In, Out, K, ...>, options in the order Stride, Padding, OutputPadding,
+    Dilation, Groups, NoBias; refuses what ctnn's lacks: a padding mode other than zeros, and an
+    output_padding not below stride + padding (which PyTorch allows with a larger dilation)."""
+    if m.padding_mode != "zeros":
+        fail(f"{what}: padding_mode={m.padding_mode!r}; ctnn pads with zeros only")
+    sizes = (m.kernel_size, m.stride, m.padding, m.output_padding, m.dilation)
+    if not all(type(x) is int for v in sizes for x in ((v,) if isinstance(v, int) else v)):
+        fail(f"{what}: its sizes must be integers (nn.ConvTranspose1d has no padding='same', nor has ctnn's)")
+    if pairs := one_axis_pairs(m):
+        fail(f"{what}: several values for {pairs}; a ConvTranspose1d takes one (a sequence has one axis)")
+    k, stride, padding, output_padding, dilation = (single(v) for v in sizes)
+    if output_padding >= max(stride, dilation):
+        fail(f"{what}: output_padding={output_padding} must be smaller than the stride ({stride}) or the dilation "
+             f"({dilation}), in PyTorch as in ctnn")
+    if output_padding >= stride + padding:
+        fail(f"{what}: output_padding={output_padding}; ctnn's ConvTranspose1D takes an output_padding smaller "
+             f"than stride + padding = {stride + padding} (PyTorch allows up to dilation - 1 = {dilation - 1}; "
+             f"ctnn does not)")
+    opts = [f"Stride<{stride}>"] if stride != 1 else []
+    opts += [f"Padding<{padding}>"] if padding else []
+    opts += [f"OutputPadding<{output_padding}>"] if output_padding else []
+    opts += [f"Dilation<{dilation}>"] if dilation != 1 else []
+    opts += [f"Groups<{m.groups}>"] if m.groups != 1 else []
+    opts += ["NoBias"] if m.bias is None else []
+    return spelled("ConvTranspose1D", (m.in_channels, m.out_channels, k), opts)
+
+
 def ctnn_spelling(i, m):
     """(signature token, C++ type) of module m at PyTorch index i; fails for what ctnn cannot do.
     Options in a fixed order: KernelWidth, Stride, Padding or SamePadding, Dilation, Groups, NoBias."""
@@ -307,6 +351,11 @@ def ctnn_spelling(i, m):
         opts += [f"Groups<{m.groups}>"] if m.groups != 1 else []
         opts += ["NoBias"] if m.bias is None else []
         return spelled("Conv1D", (m.in_channels, m.out_channels, k), opts)
+    if isinstance(m, nn.ConvTranspose1d):
+        return conv_transpose1d_spelling(what, m)
+    if isinstance(m, (nn.ConvTranspose2d, nn.ConvTranspose3d)):
+        fail(f"{what}: ctnn has no {type(m).__name__}; its transposed convolution is ConvTranspose1d, on C x T "
+             f"sequences")
     if isinstance(m, (nn.RNN, nn.RNNCell, nn.GRUCell, nn.LSTMCell)):
         fail(f"{what}: ctnn has no {type(m).__name__}; its recurrent layers are GRU and LSTM (one layer over a "
              f"whole sequence each)")
@@ -400,9 +449,19 @@ def check_input(i, m, shape):
         if len(shape) != 2:
             fail(f"{what} needs a C x T input (channels x length), gets {given}" +
                  (" (give the sequence's shape: --input C,T)" if i == 0 else "") +
-                 (f"; {IMAGE_TWIN[type(m)]} takes C x H x W images" if len(shape) == 3 else ""))
+                 (f"; {IMAGE_TWIN[type(m)]} takes C x H x W images" if len(shape) == 3 and type(m) in IMAGE_TWIN
+                  else ""))
         channels, length = shape
-        if isinstance(m, POOLS_1D):
+        if isinstance(m, nn.ConvTranspose1d):
+            if channels != m.in_channels:
+                fail(f"{what} gets {channels} channels ({given}), not {m.in_channels}")
+            (k,), (stride,), (padding,), (output_padding,), (dilation,) = (
+                m.kernel_size, m.stride, m.padding, m.output_padding, m.dilation)
+            full = (length - 1) * stride + dilation * (k - 1) + output_padding + 1
+            if full <= 2 * padding:
+                fail(f"{what}: its output would be (T - 1) stride + dilation (K - 1) + output_padding + 1 = {full} "
+                     f"steps for T = {length}, which a padding of {padding} on each side leaves empty")
+        elif isinstance(m, POOLS_1D):
             k, padding = single(m.kernel_size), single(m.padding)
             if k > length + 2 * padding:
                 fail(f"{what}: its window of {k} steps is longer than the " +
@@ -580,7 +639,8 @@ def tensors_of(layers, dtype, prefix=""):
         if inner is not None:
             for path, entries in zip(("main", "shortcut"), inner):
                 out.update(tensors_of(entries, dtype, f"{prefix}{position}.{path}."))
-        elif isinstance(module, (nn.Linear, nn.Conv2d, nn.Conv1d, nn.PReLU) + BATCH_NORMS + RECURRENT):
+        elif isinstance(module, (nn.Linear, nn.Conv2d, nn.Conv1d, nn.ConvTranspose1d, nn.PReLU) + BATCH_NORMS
+                        + RECURRENT):
             for name, t in module.state_dict().items():
                 t = t.detach()
                 out[f"{prefix}{position}.{name}"] = (t.to(torch.int64).reshape(()) if name == "num_batches_tracked"
