@@ -115,8 +115,8 @@ inline constexpr bool is_dropout = requires { Layer::threshold; Layer::scale; };
 /// `step`: the draw defined in layers/dropout.hpp.
 template <class L>
 bool dropout_keeps(const ctnn::TrainingStep& step, std::size_t row, std::size_t u) {
-    using ctnn::detail::hash32, ctnn::detail::hash64;
-    const std::uint64_t key = hash64(step.seed ^ hash64(step.step ^ hash64(step.first_row + row)));
+    using ctnn::detail::hash32;
+    const std::uint64_t key = ctnn::detail::row_key(step, row);
     return hash32(hash32(std::uint32_t(u) ^ std::uint32_t(key)) + std::uint32_t(key >> 32)) >= L::threshold;
 }
 
@@ -136,11 +136,13 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                 std::vector<double> next(batch * n_out);
                 if constexpr (requires { L::identity_shortcut; }) {  // a Residual: its paths, added
                     const std::vector<double> p(params.begin() + std::ptrdiff_t(e.param_offset), params.end());
-                    auto main = reference_forward_double<typename L::template MainPath<e.in>>(p, cur, batch, training, step);
+                    auto main = reference_forward_double<typename L::template MainPath<e.in>>(p, cur, batch, training,
+                                                                                              step.at_layer(I));
                     std::vector<double> skip = cur;
                     if constexpr (!L::identity_shortcut) {
                         const std::vector<double> q(p.begin() + std::ptrdiff_t(L::main_floats), p.end());
-                        skip = reference_forward_double<typename L::template ShortcutPath<e.in>>(q, cur, batch, training, step);
+                        skip = reference_forward_double<typename L::template ShortcutPath<e.in>>(
+                            q, cur, batch, training, step.at_layer(I).at_layer(L::main_depth));
                     }
                     // Sequences: the shortcut's last steps (the main path may be shorter in time).
                     const std::size_t ks = skip.size() / batch, channels = e.out.dims[0];
@@ -210,7 +212,7 @@ std::vector<double> reference_forward_double(const std::vector<double>& params, 
                     const std::size_t inner = channels ? n_in / e.in.dims[0] : 1;
                     for (std::size_t r = 0; r < batch; ++r)
                         for (std::size_t i = 0; i < n_in; ++i)
-                            cur[r * n_in + i] *= dropout_keeps<L>(step, r, i / inner) ? double(L::scale) : 0.0;
+                            cur[r * n_in + i] *= dropout_keeps<L>(step.at_layer(I), r, i / inner) ? double(L::scale) : 0.0;
                     return;
                 }
                 if constexpr (std::is_same_v<L, ctnn::Softmax>) {

@@ -64,6 +64,32 @@ TEST_CASE("Dropout zeroes p of the values, scales the rest by 1 / (1 - p), and i
     REQUIRE_FALSE(std::equal(first.begin(), first.end(), seeded.begin()));
 }
 
+TEST_CASE("two Dropouts of one model draw different masks, in a Seq as in a Residual block", "[dropout]") {
+    // The same width at two places, and inside a block: a mask depends on the layer's place.
+    using Net = Seq<Input<500>, Dropout<50>, Dropout<50>, Residual<Dropout<50>, Shortcut<Dropout<50>>>>;
+    Net net;
+    const std::vector<float> ones(4 * 500, 1.0f);
+    Workspace<Net> ws(4);
+    net.train_forward(ones, ws);
+    // Layer 0 keeps about half the values (as 2); with its own mask layer 1 drops about half of
+    // those again, where the same mask would drop none of them.
+    const float* a = ws.activations(0);
+    const float* b = ws.activations(1);
+    std::size_t kept = 0, dropped_again = 0;
+    for (std::size_t i = 0; i < 4 * 500; ++i)
+        if (a[i] != 0.0f) ++kept, dropped_again += b[i] == 0.0f;
+    CHECK(dropped_again > kept / 3);
+    CHECK(dropped_again < 2 * kept / 3);
+    // Inside the block: the main path's and the shortcut's Dropout draw different masks, so the
+    // block's output (their sum, each 0 or 2 x its input) takes the values 0, 2x and 4x.
+    const float* y = ws.activations(2);
+    const float* in = ws.activations(1);
+    std::size_t nonzero = 0, one_side = 0;
+    for (std::size_t i = 0; i < 4 * 500; ++i)
+        if (in[i] != 0.0f) ++nonzero, one_side += y[i] == 2.0f * in[i];
+    CHECK(one_side > nonzero / 4);  // about half; the same mask twice gives none
+}
+
 TEST_CASE("Dropout2d zeroes whole channels; backward passes the gradient through the same mask", "[dropout]") {
     using Net = Seq<Input<64, 3, 3>, Dropout2d<1, 2>>;
     Net net;
@@ -203,13 +229,15 @@ TEST_CASE("training with BatchNorm and Dropout allocates nothing once the buffer
     std::array<float, BnNet::out_size> y{};
     const std::span<const float, BnNet::in_size> sample(x.data(), BnNet::in_size);
     const long before = allocations.load();
-    float first = 0, last = 0;
-    for (int i = 0; i < 30; ++i) {
+    float first = 0, last = 0;  // the mean loss of the first and of the last 10 steps (Dropout's noise)
+    for (int i = 0; i < 60; ++i) {
         const float loss = train::step(*net, adam, loss::SoftmaxCrossEntropy{}, x, labels, buffers);
-        (i == 0 ? first : last) = loss;
+        if (i < 10) first += loss / 10;
+        if (i >= 50) last += loss / 10;
         net->forward(sample, y);
     }
     REQUIRE(allocations.load() - before == 0);
+    INFO("mean loss, first 10 steps " << first << ", last 10 " << last);
     REQUIRE(last < first);
 }
 

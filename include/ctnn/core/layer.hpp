@@ -81,13 +81,23 @@ constexpr Shape probe_shape() noexcept {
 }  // namespace detail
 
 /// What a layer's train_forward may draw randomness from (Dropout's masks): the run's seed, the
-/// count of training steps, and the batch row of the call's first sample (a thread's share of a
+/// count of training steps, the batch row of the call's first sample (a thread's share of a
 /// batch starts past 0), so a mask depends on the sample's place in the batch, not on how the
-/// batch was split between threads.
+/// batch was split between threads, and the layer's place in the model (set by the training
+/// pass), so that two Dropouts of one model draw different masks.
 struct TrainingStep {
     std::uint64_t seed = 0;
     std::uint64_t step = 0;
     std::size_t first_row = 0;
+    std::uint64_t layer = 0;
+
+    /// The step as the layer at `position` of a list sees it (a block's inner lists number their
+    /// layers again, from their own `layer`).
+    constexpr TrainingStep at_layer(std::uint64_t position) const noexcept {
+        TrainingStep s = *this;
+        s.layer = layer * 0x100000001b3ULL + position + 1;  // distinct for each path of places
+        return s;
+    }
 };
 
 template <class L>

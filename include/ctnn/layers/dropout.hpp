@@ -5,7 +5,8 @@
 // inference both are the identity. Dropout<50> drops half, Dropout<1, 3> a third.
 //
 // The masks are not stored: a value's draw is a hash of the Workspace's TrainingStep (seed and
-// step count) and the value's place (batch row, index), so backward recomputes it, a run is
+// step count), the layer's place in the model and the value's place (batch row, index), so
+// backward recomputes it, a run is
 // reproducible, and a batch gives the same masks however it is split between threads. They are
 // not PyTorch's random numbers (no two libraries' masks agree).
 #include <algorithm>
@@ -41,6 +42,11 @@ constexpr std::uint64_t hash64(std::uint64_t x) noexcept {
     return x;
 }
 
+/// The key of batch row r's draws: seed, step, the layer's place and the row, mixed.
+constexpr std::uint64_t row_key(const TrainingStep& step, std::size_t r) noexcept {
+    return hash64(step.seed ^ hash64(step.step ^ hash64(step.layer ^ hash64(step.first_row + r))));
+}
+
 template <std::size_t Numerator, std::size_t Denominator, bool Channels>
 struct Dropout {
     static_assert(Denominator > 0 && Numerator <= Denominator,
@@ -57,8 +63,8 @@ struct Dropout {
         if constexpr (Channels) return in.rank == 3 ? in : Shape{in.rank ? in.dims[0] : 1, 1, 1};
         else return in;
     }
-    // Kept from train_forward: its TrainingStep (three 64-bit words), so backward draws the same masks.
-    static constexpr std::size_t train_state_size(Shape) noexcept { return 3 * sizeof(std::uint64_t) / sizeof(float); }
+    // Kept from train_forward: its TrainingStep (four 64-bit words), so backward draws the same masks.
+    static constexpr std::size_t train_state_size(Shape) noexcept { return 4 * sizeof(std::uint64_t) / sizeof(float); }
 
     static std::string cpp_name() {
         std::string s = std::string(Channels ? "ctnn::Dropout2d<" : "ctnn::Dropout<") + std::to_string(Numerator);
@@ -77,7 +83,7 @@ struct Dropout {
     template <Shape In, class Arch>
     static void train_forward(const float*, const float* x, std::size_t batch, float* y, float* state,
                               const TrainingStep& step) noexcept {
-        const std::uint64_t words[3] = {step.seed, step.step, step.first_row};
+        const std::uint64_t words[4] = {step.seed, step.step, step.first_row, step.layer};
         std::memcpy(state, words, sizeof words);
         apply<In>(step, x, batch, y);
     }
@@ -86,9 +92,9 @@ struct Dropout {
     static void backward(const float*, const float*, const float*, const float* dy, std::size_t batch, float* dx,
                          float*, float* state) noexcept {
         if (!dx) return;
-        std::uint64_t words[3];
+        std::uint64_t words[4];
         std::memcpy(words, state, sizeof words);
-        apply<In>({words[0], words[1], std::size_t(words[2])}, dy, batch, dx);
+        apply<In>({words[0], words[1], std::size_t(words[2]), words[3]}, dy, batch, dx);
     }
 
 private:
@@ -96,7 +102,7 @@ private:
     static void apply(const TrainingStep& step, const float* x, std::size_t batch, float* y) noexcept {
         constexpr std::size_t n = In.size(), units = Channels ? In.dims[0] : n, inner = n / units;
         for (std::size_t r = 0; r < batch; ++r) {
-            const std::uint64_t key = hash64(step.seed ^ hash64(step.step ^ hash64(step.first_row + r)));
+            const std::uint64_t key = row_key(step, r);
             const auto k1 = std::uint32_t(key), k2 = std::uint32_t(key >> 32);
             for (std::size_t u = 0; u < units; ++u) {
                 const bool keep = hash32(hash32(std::uint32_t(u) ^ k1) + k2) >= threshold;

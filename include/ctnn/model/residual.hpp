@@ -268,6 +268,7 @@ template <class... M, class... S>
 struct ResidualBlock<TypeList<M...>, TypeList<S...>> {
     static constexpr bool layers_ok = ((Layer<M> && ...) && (Layer<S> && ...));
     static constexpr bool identity_shortcut = sizeof...(S) == 0;
+    static constexpr std::size_t main_depth = sizeof...(M);
 
 public:
     /// The inner layers' tensors, main path first, each layer's block where it would be in a Seq.
@@ -486,7 +487,9 @@ public:
         if constexpr (identity_shortcut) {
             add_shortcut<out, skip>(m, x, batch, y);
         } else {
-            train_forward_pass<ShortcutPath<In>, Arch>(p + main_floats, x, batch, s.shortcut, step);
+            // The shortcut's layers count on from the main path's: their own places.
+            train_forward_pass<ShortcutPath<In>, Arch>(p + main_floats, x, batch, s.shortcut,
+                                                       step.at_layer(main_depth));
             add_shortcut<out, skip>(m, s.shortcut.activations(sizeof...(S) - 1), batch, y);
         }
     }

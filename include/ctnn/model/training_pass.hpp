@@ -26,7 +26,7 @@ void train_forward_pass(const float* params, const float* x, std::size_t batch, 
                 if constexpr (has_train_state<L>) {
                     static_assert(e.step_end == I, "a layer with a training state takes no epilogue");
                     layer_train_forward<L, e.in, Arch>(params + e.param_offset, in, batch, m.activations(I),
-                                                       m.layer_scratch(), m.train_state(I), step);
+                                                       m.layer_scratch(), m.train_state(I), step.at_layer(I));
                 } else if constexpr (!e.fused) {
                     forward_step<Net, I, Arch>(params, batch, in, m.activations(e.step_end), m.layer_scratch());
                 }
