@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 tools/install-deps.sh
 jobs=$(nproc)
 configs=("$@")
-((${#configs[@]})) || configs=(native sse2 clang sanitize tsan)
+((${#configs[@]})) || configs=(native sanitize sse2 clang tsan)  # the two longest first
 
 run() {  # run NAME CMAKE_ARGS...   (TARGETS and TESTS, if set, limit what is built and run)
   local name=$1; shift
@@ -24,7 +24,8 @@ run() {  # run NAME CMAKE_ARGS...   (TARGETS and TESTS, if set, limit what is bu
 # are single-threaded; the sanitize configuration covers their memory and undefined behaviour.)
 tsan_programs="test_threads test_parallel test_realtime test_train test_diagnostics"
 
-for c in "${configs[@]}"; do
+configure_and_run() {  # configure_and_run CONFIG
+  local c=$1
   case "$c" in
     native)   run native -DCTNN_ARCH=native ;;
     # The library and its tests on plain x86-64 (the examples, compile errors and CMake consumers
@@ -32,20 +33,45 @@ for c in "${configs[@]}"; do
     sse2)     run sse2 -DCTNN_ARCH=x86-64 -DCTNN_BUILD_EXAMPLES=OFF -DCTNN_TEST_SEPARATE_BUILDS=OFF ;;
     avx2)     run avx2 -DCTNN_ARCH=x86-64-v3 ;;
     # clang 14 on the library, its tests and the compile-error messages; the examples, half of a
-    # build's time, compile in the native configuration.
-    clang)    run clang -DCTNN_ARCH=native -DCMAKE_CXX_COMPILER=clang++-14 -DCTNN_BUILD_EXAMPLES=OFF ;;
+    # build's time, compile in the native configuration, and so do the comparisons with
+    # PyTorch's and RTNeural's numbers and the CMake consumers, which g++ checks.
+    clang)    run clang -DCTNN_ARCH=native -DCMAKE_CXX_COMPILER=clang++-14 -DCTNN_BUILD_EXAMPLES=OFF \
+                  -DCTNN_TEST_TORCH_REFERENCE=OFF -DCTNN_TEST_CMAKE_CONSUMERS=OFF ;;
     # -O1: sanitizer builds compile twice as fast as at -O2 and still inline the kernels. The
     # library's tests only (the examples, half of this build's time, run in native), the kernel
     # tests for the best instruction set (the others run in sse2 and native), and not the
-    # comparisons with PyTorch's numbers (the same layers run in test_gradcheck and test_conv).
+    # comparisons with numbers (PyTorch's, RTNeural's, finite differences: the same layers train
+    # and run under the sanitizers in test_conv, test_train_mode, test_residual, test_stream).
     sanitize) run sanitize -DCTNN_ARCH=native -DCTNN_SANITIZE=ON -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 \
                   -DCTNN_BUILD_EXAMPLES=OFF -DCTNN_TEST_SEPARATE_BUILDS=OFF -DCTNN_TEST_BEST_ARCH_ONLY=ON \
-                  -DCTNN_TEST_TORCH_REFERENCE=OFF ;;
+                  -DCTNN_TEST_TORCH_REFERENCE=OFF -DCTNN_TEST_GRADCHECK=OFF ;;
     # Any data race fails the test that ran into it (ThreadSanitizer exits non-zero).
     tsan)     TARGETS="$tsan_programs" TESTS="^(${tsan_programs// /|}):" \
               run tsan -DCTNN_ARCH=native -DCMAKE_BUILD_TYPE=None "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread" \
                   -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread ;;
-    *) echo "unknown configuration: $c (native, sse2, avx2, clang, sanitize, tsan)" >&2; exit 2 ;;
+    *) echo "unknown configuration: $c (native, sse2, avx2, clang, sanitize, tsan)" >&2; return 2 ;;
   esac
+}
+
+# Two configurations at a time, each building with all cores: one's serial parts (configuring,
+# linking, its last long translation unit, the slowest tests) overlap the other's work. Each
+# prints its log when it ends; the first failure is reported after the running ones end.
+mkdir -p build
+declare -A running=()
+failed=""
+finish_one() {
+  local pid
+  wait -n -p pid "${!running[@]}" && status=0 || status=$?
+  local c=${running[$pid]}
+  unset "running[$pid]"
+  cat "build/test-$c.log"
+  if ((status != 0)); then failed+=" $c"; echo "=== ctnn tests: $c FAILED ==="; fi
+}
+for c in "${configs[@]}"; do
+  ((${#running[@]} < 2)) || finish_one
+  configure_and_run "$c" > "build/test-$c.log" 2>&1 &
+  running[$!]=$c
 done
+while ((${#running[@]})); do finish_one; done
+if [[ -n "$failed" ]]; then echo "=== ctnn test configurations failed:$failed ===" >&2; exit 1; fi
 echo "=== all ctnn test configurations passed: ${configs[*]} ==="

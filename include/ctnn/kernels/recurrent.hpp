@@ -92,7 +92,7 @@ inline void recurrent_input(const float* w_ih, const float* b_ih, const float* x
 
 /// h = GRUCell(x, h) given gi = W_ih x + b_ih (recurrent_input); scratch holds 3 Hidden floats.
 template <std::size_t Hidden, class Arch = default_arch>
-[[gnu::flatten]] inline void gru_update(const float* gi, const float* w_hh, const float* b_hh, float* h, float* scratch) noexcept {
+CTNN_FLATTEN inline void gru_update(const float* gi, const float* w_hh, const float* b_hh, float* h, float* scratch) noexcept {
     using A = detail::fitting_arch<Arch, Hidden>;
     float* gh = scratch;
     detail::gemv<Hidden, 3 * Hidden, identity_op, A>(h, w_hh, b_hh, gh);
@@ -116,7 +116,7 @@ inline void gru_step(const float* w_ih, const float* w_hh, const float* b_ih, co
 
 /// (h, c) = LSTMCell(x, (h, c)) given gi = W_ih x + b_ih; scratch holds 4 Hidden floats.
 template <std::size_t Hidden, class Arch = default_arch>
-[[gnu::flatten]] inline void lstm_update(const float* gi, const float* w_hh, const float* b_hh, float* h, float* c,
+CTNN_FLATTEN inline void lstm_update(const float* gi, const float* w_hh, const float* b_hh, float* h, float* c,
                         float* scratch) noexcept {
     using A = detail::fitting_arch<Arch, Hidden>;
     float* gh = scratch;
