@@ -266,14 +266,15 @@ struct ResidualBlock;
 
 template <class... M, class... S>
 struct ResidualBlock<TypeList<M...>, TypeList<S...>> {
-    static constexpr bool layers_ok = ((Layer<M> && ...) && (Layer<S> && ...));
+    using Tensors = ResidualTensors<TypeList<M...>, TypeList<S...>>;
+    static constexpr bool layers_ok = Tensors::layers_ok;
     static constexpr bool identity_shortcut = sizeof...(S) == 0;
     static constexpr std::size_t main_depth = sizeof...(M);
 
 public:
     /// The inner layers' tensors, main path first, each layer's block where it would be in a Seq.
-    static constexpr auto tensors = residual_tensors<ResidualTensors<TypeList<M...>, TypeList<S...>>>;
-    static constexpr std::size_t main_floats = ResidualTensors<TypeList<M...>, TypeList<S...>>::main_floats();
+    static constexpr auto tensors = residual_tensors<Tensors>;
+    static constexpr std::size_t main_floats = Tensors::main_floats();
 
     /// The PyTorch module it mirrors: "Residual(nn.Sequential(...), nn.Sequential(...))", the
     /// module the tools in tools/ define (main path, then the shortcut if any).
