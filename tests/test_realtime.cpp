@@ -50,6 +50,29 @@ TEST_CASE("batch inference with a scratch allocates nothing", "[realtime]") {
     REQUIRE(allocations.load() - before == 0);
 }
 
+TEST_CASE("bf16 inference allocates nothing, one sample or a batch", "[realtime][bf16]") {
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(1);
+    ctnn::init::pytorch_default(*net, rng);
+    const ctnn::Bf16Model<Net> model(*net);  // converting allocates, once
+    ctnn::InferenceScratch<Net> scratch(32);
+    std::array<float, 64> x{};
+    std::array<float, 8> y{};
+    std::vector<float> xs(32 * 64, 0.5f), ys(32 * 8);
+    STATIC_REQUIRE(noexcept(model.forward(x, y)));
+    float checksum = 0;
+    const long before = allocations.load();
+    for (int i = 0; i < 10'000; ++i) {
+        x[std::size_t(i) % 64] = float(i % 7) * 0.1f;
+        model.forward(x, y);
+        const std::size_t batch = 1 + std::size_t(i) % 32;
+        model.forward(std::span(xs).first(batch * 64), std::span(ys).first(batch * 8), scratch);
+        checksum += y[std::size_t(i) % 8] + ys[0];
+    }
+    REQUIRE(allocations.load() - before == 0);
+    REQUIRE(std::isfinite(checksum));
+}
+
 TEST_CASE("training steps allocate nothing once the buffers exist", "[realtime]") {
     auto net = std::make_unique<Net>();
     ctnn::Workspace<Net> ws(16);

@@ -338,3 +338,45 @@ TEST_CASE("training diagnostics match what PyTorch computes for the same weights
     }
     CHECK(r.activations[0].inactive > 0.05);  // the fixture does saturate some sigmoid outputs
 }
+
+namespace {
+/// Bf16Model against model.to(torch.bfloat16): the same fp32 logits first (the fixture's
+/// network is ctnn's), then the bf16 ones: at least 90% equal to the bit (all of them on the
+/// machines seen), the rest at most `steps` bf16 steps away (both sum exact products in fp32, in
+/// different orders: a sum near a rounding boundary may round the other way, and the layers
+/// after it carry the step on).
+template <class Net>
+void check_bf16_against_torch(const std::string& file, float steps) {
+    const auto f = read_fixture(file);
+    const std::size_t batch = f.at("logits").size / Net::out_size;
+    auto net = std::make_unique<Net>();
+    set_formula_parameters(*net);
+    Batch<Net> b(batch);
+    std::vector<float> logits(batch * Net::out_size), half(batch * Net::out_size);
+    ctnn::InferenceScratch<Net> scratch(batch);
+    net->forward(b.x, logits, scratch);
+    test::require_close(logits, f.at("logits").values, 1e-5, 1e-5, "fp32 logits");
+    const ctnn::Bf16Model<Net> model(*net);
+    model.forward(b.x, half, scratch);
+    const auto& torch = f.at("logits_bf16").values;
+    std::size_t equal = 0;
+    for (std::size_t j = 0; j < half.size(); ++j) {
+        CAPTURE(j, half[j], torch[j]);
+        REQUIRE(std::abs(half[j] - torch[j]) <= steps * 0x1p-7f * std::max(std::abs(torch[j]), 0.01f));
+        equal += half[j] == torch[j];
+    }
+    CAPTURE(equal, half.size());
+    REQUIRE(equal * 10 >= half.size() * 9);  // on the machines seen: all of them
+}
+}  // namespace
+
+TEST_CASE("bf16 inference matches PyTorch's bf16 model", "[torch][bf16]") {
+    using Mlp = Seq<Linear<40, 48>, ctnn::ReLU, Linear<48, 33>, ctnn::Sigmoid, Linear<33, 20, ctnn::NoBias>, ctnn::Tanh,
+                    Linear<20, 17>, ctnn::LeakyReLU, Linear<17, 5>>;
+    using Cnn = Seq<ctnn::Input<1, 10, 10>, ctnn::Conv2D<1, 4, 3>, ctnn::BatchNorm2d<4>, ctnn::ReLU, ctnn::MaxPool2D<2>,
+                    ctnn::Flatten, Linear<64, 10>, ctnn::Sigmoid, Linear<10, 3>>;
+    SECTION("an MLP with every activation") { check_bf16_against_torch<Mlp>("torch_bf16_mlp.txt", 2); }
+    SECTION("a CNN: convolution, BatchNorm and pooling in fp32 on bf16 values") {
+        check_bf16_against_torch<Cnn>("torch_bf16_cnn.txt", 2);
+    }
+}

@@ -104,6 +104,24 @@ def fixture(path, build, batch, shape=None):
             write_tensor(out, f"sgd3.{name}", p)
 
 
+def bf16_fixture(path, build, batch, shape=None):
+    """Inference in bfloat16 as model.to(torch.bfloat16) runs it (every parameter and the input
+    rounded to bf16, each layer's output rounded), beside the fp32 model's, both in eval mode."""
+    model = build()
+    formula_parameters(model)
+    model.eval()
+    features = math.prod(shape) if shape else model[0].in_features
+    x, _ = formula_batch(batch, features, 2, shape)
+    with torch.no_grad():
+        logits = model(x)
+        logits_bf16 = model.to(torch.bfloat16)(x.to(torch.bfloat16)).float()
+    with open(path, "w") as out:
+        out.write(f"# {model}\n".replace("\n", " ") + "\n")
+        out.write(f"batch {batch}\n")
+        write_tensor(out, "logits", logits)
+        write_tensor(out, "logits_bf16", logits_bf16)
+
+
 def recurrent_fixture(path, modules, batch, steps, seed):
     """Recurrent layers (nn.GRU, nn.LSTM, batch_first) one after another, with PyTorch's default
     initialisation (seeded): every parameter as "<position>.<name>", the inputs and the outputs,
@@ -250,6 +268,17 @@ def main():
                       [lambda: nn.GRU(3, 8, batch_first=True), lambda: nn.LSTM(8, 5, batch_first=True),
                        lambda: nn.GRU(5, 16, batch_first=True), lambda: nn.LSTM(16, 16, batch_first=True)],
                       batch=2, steps=12, seed=4)
+    # bfloat16 inference: every activation, a Linear without bias, odd sizes; a convolutional
+    # network (its convolution, BatchNorm and pooling run in fp32 on bf16 values).
+    bf16_fixture(f"{out_dir}/torch_bf16_mlp.txt",
+                 lambda: nn.Sequential(nn.Linear(40, 48), nn.ReLU(), nn.Linear(48, 33), nn.Sigmoid(),
+                                       nn.Linear(33, 20, bias=False), nn.Tanh(), nn.Linear(20, 17), nn.LeakyReLU(),
+                                       nn.Linear(17, 5)),
+                 batch=37)
+    bf16_fixture(f"{out_dir}/torch_bf16_cnn.txt",
+                 lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                                       nn.Linear(64, 10), nn.Sigmoid(), nn.Linear(10, 3)),
+                 batch=5, shape=(1, 10, 10))
     # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
     diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",
                         lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(),

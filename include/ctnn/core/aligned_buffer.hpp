@@ -18,43 +18,48 @@ namespace detail {
 constexpr std::size_t round_up(std::size_t n, std::size_t to) noexcept { return (n + to - 1) / to * to; }
 }  // namespace detail
 
-/// A zero-initialised, 64-byte-aligned array of floats on the heap; movable and copyable.
-class AlignedBuffer {
+/// A zero-initialised, 64-byte-aligned array of T (float; bf16 or int8 weights) on the heap;
+/// movable and copyable.
+template <class T>
+class AlignedArray {
 public:
-    AlignedBuffer() = default;
-    explicit AlignedBuffer(std::size_t n)
-        : data_(n ? static_cast<float*>(::operator new[](detail::round_up(n, floats_per_alignment) * sizeof(float),
-                                                          std::align_val_t{alignment}))
+    static constexpr std::size_t per_alignment = alignment / sizeof(T);
+
+    AlignedArray() = default;
+    explicit AlignedArray(std::size_t n)
+        : data_(n ? static_cast<T*>(::operator new[](detail::round_up(n, per_alignment) * sizeof(T),
+                                                      std::align_val_t{alignment}))
                   : nullptr),
           size_(n) {
-        std::fill_n(data_, detail::round_up(n, floats_per_alignment), 0.0f);
+        std::fill_n(data_, detail::round_up(n, per_alignment), T{});
     }
-    AlignedBuffer(const AlignedBuffer& other) : AlignedBuffer(other.size_) {
-        std::copy_n(other.data_, size_, data_);
-    }
-    AlignedBuffer(AlignedBuffer&& other) noexcept : data_(other.data_), size_(other.size_) {
+    AlignedArray(const AlignedArray& other) : AlignedArray(other.size_) { std::copy_n(other.data_, size_, data_); }
+    AlignedArray(AlignedArray&& other) noexcept : data_(other.data_), size_(other.size_) {
         other.data_ = nullptr;
         other.size_ = 0;
     }
-    AlignedBuffer& operator=(AlignedBuffer other) noexcept {
+    AlignedArray& operator=(AlignedArray other) noexcept {
         std::swap(data_, other.data_);
         std::swap(size_, other.size_);
         return *this;
     }
-    ~AlignedBuffer() {
+    ~AlignedArray() {
         if (data_) ::operator delete[](data_, std::align_val_t{alignment});
     }
 
-    float* data() noexcept { return data_; }
-    const float* data() const noexcept { return data_; }
+    T* data() noexcept { return data_; }
+    const T* data() const noexcept { return data_; }
     std::size_t size() const noexcept { return size_; }
-    std::span<float> span() noexcept { return {data_, size_}; }
-    std::span<const float> span() const noexcept { return {data_, size_}; }
-    void fill(float v) noexcept { std::fill_n(data_, size_, v); }
+    std::span<T> span() noexcept { return {data_, size_}; }
+    std::span<const T> span() const noexcept { return {data_, size_}; }
+    void fill(T v) noexcept { std::fill_n(data_, size_, v); }
 
 private:
-    float* data_ = nullptr;
+    T* data_ = nullptr;
     std::size_t size_ = 0;
 };
+
+/// The float array every parameter block, gradient and workspace is.
+using AlignedBuffer = AlignedArray<float>;
 
 }  // namespace ctnn

@@ -45,6 +45,14 @@
 //                                // calls are then the compile error LAYER_CANNOT_TRAIN)
 //       static constexpr bool accepts_epilogue = true;  // forward<In, Arch, Op> applies an
 //                                                       // epilogue_op to its outputs
+//       static constexpr bool has_bf16_kernel = true;  // bf16 inference (model/bf16_model.hpp)
+//       template <ctnn::Shape In, class Arch, class Op = identity_op>  // keeps its first tensor,
+//       static void forward_bf16(const std::uint16_t* weight, const float* rest, const float* x,
+//                                std::size_t batch, float* y) noexcept;  // a weight of rows x
+//                                // (the rest of its dims) in bf16, packed (kernels/bf16.hpp);
+//                                // `rest`: its other tensors (fp32, bf16 values) from the second
+//                                // one's offset on. y: bf16 values, epilogue applied. Layers
+//                                // without one run their fp32 forward on bf16 values.
 //   };
 //
 // `params` points at the layer's tensors in the model's block, at the offsets tensor_list gave

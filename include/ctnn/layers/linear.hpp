@@ -6,6 +6,7 @@
 // a plain Linear is spelled Linear<In, Out> in compiler messages too.)
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -13,6 +14,7 @@
 #include "../core/matrix_view.hpp"
 #include "../core/shape.hpp"
 #include "../core/tensor_info.hpp"
+#include "../kernels/bf16.hpp"
 #include "../kernels/linear.hpp"
 #include "options.hpp"
 
@@ -64,6 +66,15 @@ struct Linear {
     template <Shape, class Arch, class Epilogue = kernels::identity_op>
     static void forward(const float* p, const float* x, std::size_t batch, float* y) noexcept {
         kernels::linear_forward<In, Out, Epilogue, Arch>(x, batch, p, bias(p), y);
+    }
+
+    /// bf16 inference (model/bf16_model.hpp): the weight in bf16, packed (kernels/bf16.hpp);
+    /// `rest` is the bias (fp32, bf16 values).
+    static constexpr bool has_bf16_kernel = true;
+    template <Shape, class Arch, class Epilogue = kernels::identity_op>
+    static void forward_bf16(const std::uint16_t* w, const float* rest, const float* x, std::size_t batch,
+                             float* y) noexcept {
+        kernels::bf16_linear_forward<In, Out, Epilogue, Arch>(x, batch, w, Bias ? rest : zero_bias.data(), y);
     }
 
     template <Shape, class Arch>

@@ -1,0 +1,206 @@
+// The MNIST network (784-256-256-10, ReLU) in fp32 and bf16: ctnn's Seq and Bf16Model against
+// oneDNN f32 and bf16 (Debian's libdnnl-dev, one thread) with the same weights, and what this
+// machine can do at all: its FMA peak per core and the time to read the weights once (fp32 and
+// bf16), all in one binary and one run, so every figure can be quoted as a ratio.
+// Run: build/bench/bench/bench_precision --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+#include <xsimd/xsimd.hpp>
+#include "mnist_models.hpp"
+#if defined(CTNN_BENCH_ONEDNN)
+#include <oneapi/dnnl/dnnl.hpp>
+#include <unordered_map>
+#endif
+
+namespace {
+
+using V = xsimd::batch<float>;
+
+// The FMA peak of one core: independent chains of vector FMAs, enough to cover the latency of
+// every FMA port (AVX-512: 24 of 32 registers; 16-register instruction sets: 12).
+void BM_fma_peak(benchmark::State& state) {
+    constexpr std::size_t chains = ctnn::kernels::vector_registers<xsimd::default_arch> >= 32 ? 24 : 12;
+    constexpr std::size_t rounds = 1024;
+    V acc[chains];
+    for (std::size_t k = 0; k < chains; ++k) acc[k] = V(float(k));
+    const V a(0.999f), b(0.001f);
+    for (auto _ : state) {
+        for (std::size_t r = 0; r < rounds; ++r)
+#pragma GCC unroll 32
+            for (std::size_t k = 0; k < chains; ++k) acc[k] = xsimd::fma(acc[k], a, b);
+        benchmark::DoNotOptimize(acc);
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(2.0 * V::size * chains * rounds * double(state.iterations()) * 1e-9,
+                                                   benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_fma_peak);
+
+// The floor of batch 1: reading `bytes` of weights once, as two interleaved streams.
+template <class T>
+void stream_floor(benchmark::State& state, const T* data, std::size_t count) {
+    const auto* p = reinterpret_cast<const float*>(data);
+    const std::size_t n = count * sizeof(T) / sizeof(float) / (2 * V::size) * (2 * V::size), half = n / 2;
+    for (auto _ : state) {
+        V a(0.0f), b(0.0f);
+        for (std::size_t i = 0; i < half; i += V::size) {
+            a += V::load_unaligned(p + i);
+            b += V::load_unaligned(p + half + i);
+        }
+        benchmark::DoNotOptimize(xsimd::hadd(a + b));
+    }
+    state.counters["GB/s"] = benchmark::Counter(double(n) * 4 * double(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+void BM_floor_fp32(benchmark::State& state) {
+    const auto net = bench::make_net();
+    stream_floor(state, net->parameters(), bench::Net::parameter_block_size);
+}
+BENCHMARK(BM_floor_fp32);
+
+void BM_floor_bf16(benchmark::State& state) {
+    const auto net = bench::make_net();
+    std::vector<std::uint16_t> weights(ctnn::Bf16Model<bench::Net>::parameter_bytes / 2);
+    stream_floor(state, weights.data(), weights.size());
+}
+BENCHMARK(BM_floor_bf16);
+
+std::vector<float> inputs(std::size_t n) {
+    std::vector<float> x(n * 784);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 255) / 255.0f;
+    return x;
+}
+
+void report(benchmark::State& state, std::size_t batch) {
+    const double samples = double(batch * state.iterations());
+    state.counters["samples/s"] = benchmark::Counter(samples, benchmark::Counter::kIsRate);
+    state.counters["GFLOP/s"] = benchmark::Counter(samples * bench::flops_per_sample * 1e-9, benchmark::Counter::kIsRate);
+}
+
+template <class Model>
+void run_ctnn(benchmark::State& state, const Model& model) {
+    const auto batch = std::size_t(state.range(0));
+    const auto x = inputs(batch);
+    std::vector<float> y(batch * 10);
+    ctnn::InferenceScratch<bench::Net> scratch(batch);
+    for (auto _ : state) {
+        if (batch == 1) model.forward(std::span<const float, 784>(x.data(), 784), std::span<float, 10>(y.data(), 10));
+        else model.forward(x, y, scratch);
+        benchmark::DoNotOptimize(y.data());
+        benchmark::ClobberMemory();
+    }
+    report(state, batch);
+}
+
+void BM_ctnn_fp32(benchmark::State& state) { run_ctnn(state, *bench::make_net()); }
+BENCHMARK(BM_ctnn_fp32)->Arg(1)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch");
+
+void BM_ctnn_bf16(benchmark::State& state) {
+    const auto model = std::make_unique<ctnn::Bf16Model<bench::Net>>(*bench::make_net());
+    run_ctnn(state, *model);
+}
+BENCHMARK(BM_ctnn_bf16)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch");
+
+#if defined(CTNN_BENCH_ONEDNN)
+/// The MNIST network in oneDNN: three inner products (ReLU as a post-op), weights reordered
+/// once into the layout oneDNN picks; in bf16, the input converted from f32 by a first step and
+/// the last layer writing f32, as ctnn's Bf16Model takes and gives floats.
+class OneDnnMlp {
+public:
+    using tag = dnnl::memory::format_tag;
+    using dt = dnnl::memory::data_type;
+
+    OneDnnMlp(const bench::Net& net, long batch, dt type)
+        : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_), batch_(batch) {
+        src_ = dnnl::memory({{batch, 784}, dt::f32, tag::nc}, engine_);
+        dnnl::memory x = src_;
+        if (type != dt::f32) {
+            dnnl::memory converted({{batch, 784}, type, tag::nc}, engine_);
+            add(dnnl::reorder(x, converted), {{DNNL_ARG_FROM, x}, {DNNL_ARG_TO, converted}});
+            x = converted;
+        }
+        x = dense(x, net.layer<0>().weight.data(), net.layer<0>().bias.data(), 784, 256, type, type, true);
+        x = dense(x, net.layer<2>().weight.data(), net.layer<2>().bias.data(), 256, 256, type, type, true);
+        dst_ = dense(x, net.layer<4>().weight.data(), net.layer<4>().bias.data(), 256, 10, type, dt::f32, false);
+    }
+
+    void run(const float* x, float* y) {
+        std::copy_n(x, batch_ * 784, static_cast<float*>(src_.get_data_handle()));
+        for (std::size_t i = 0; i < steps_.size(); ++i) steps_[i].execute(stream_, args_[i]);
+        stream_.wait();
+        std::copy_n(static_cast<const float*>(dst_.get_data_handle()), batch_ * 10, y);
+    }
+
+private:
+    dnnl::memory dense(const dnnl::memory& in, const float* weight, const float* bias, long n_in, long n_out, dt type,
+                       dt out_type, bool with_relu) {
+        const dnnl::memory::desc w_md({n_out, n_in}, type, tag::any), b_md({n_out}, dt::f32, tag::x);
+        const dnnl::memory::desc dst_md({batch_, n_out}, out_type, tag::nc);
+        const dnnl::inner_product_forward::desc d(dnnl::prop_kind::forward_inference, in.get_desc(), w_md, b_md, dst_md);
+        dnnl::primitive_attr attr;
+        if (with_relu) {
+            dnnl::post_ops ops;
+            ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+            attr.set_post_ops(ops);
+        }
+        const dnnl::inner_product_forward::primitive_desc pd(d, attr, engine_);
+        dnnl::memory user({{n_out, n_in}, dt::f32, tag::oi}, engine_, const_cast<float*>(weight));
+        dnnl::memory w(pd.weights_desc(), engine_);
+        dnnl::reorder(user, w).execute(stream_, user, w);
+        dnnl::memory b(b_md, engine_);
+        std::copy_n(bias, n_out, static_cast<float*>(b.get_data_handle()));
+        stream_.wait();
+        dnnl::memory dst(pd.dst_desc(), engine_);
+        add(dnnl::inner_product_forward(pd),
+            {{DNNL_ARG_SRC, in}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, dst}});
+        return dst;
+    }
+
+    void add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args) {
+        steps_.push_back(std::move(p));
+        args_.push_back(std::move(args));
+    }
+
+    dnnl::engine engine_;
+    dnnl::stream stream_;
+    long batch_;
+    dnnl::memory src_, dst_;
+    std::vector<dnnl::primitive> steps_;
+    std::vector<std::unordered_map<int, dnnl::memory>> args_;
+};
+
+// oneDNN against ctnn's outputs first (the same network, within the precision's tolerance).
+void run_onednn(benchmark::State& state, dnnl::memory::data_type type, float tolerance) {
+    const auto batch = std::size_t(state.range(0));
+    const auto net = bench::make_net();
+    const auto x = inputs(batch);
+    std::vector<float> y(batch * 10), expected(batch * 10);
+    ctnn::InferenceScratch<bench::Net> scratch(batch);
+    net->forward(x, expected, scratch);
+    OneDnnMlp dnn(*net, long(batch), type);
+    dnn.run(x.data(), y.data());
+    for (std::size_t i = 0; i < y.size(); ++i)
+        if (std::abs(y[i] - expected[i]) > tolerance * (1 + std::abs(expected[i]))) {
+            state.SkipWithError("oneDNN's outputs differ from ctnn's: the baseline is not the same network");
+            return;
+        }
+    for (auto _ : state) {
+        dnn.run(x.data(), y.data());
+        benchmark::DoNotOptimize(y.data());
+        benchmark::ClobberMemory();
+    }
+    report(state, batch);
+}
+
+void BM_onednn_fp32(benchmark::State& state) { run_onednn(state, dnnl::memory::data_type::f32, 1e-4f); }
+BENCHMARK(BM_onednn_fp32)->Arg(1)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch");
+
+void BM_onednn_bf16(benchmark::State& state) { run_onednn(state, dnnl::memory::data_type::bf16, 0.05f); }
+BENCHMARK(BM_onednn_bf16)->Arg(1)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch");
+#endif
+
+}  // namespace
+
+BENCHMARK_MAIN();
