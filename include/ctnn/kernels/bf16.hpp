@@ -34,9 +34,48 @@ inline std::uint16_t to_bf16(float f) noexcept {
 inline float from_bf16(std::uint16_t b) noexcept { return std::bit_cast<float>(std::uint32_t(b) << 16); }
 inline float round_to_bf16(float f) noexcept { return from_bf16(to_bf16(f)); }
 
-/// Rounds n floats to bf16 in place; they stay floats.
-inline void round_to_bf16(float* v, std::size_t n) noexcept {
-    for (std::size_t i = 0; i < n; ++i) v[i] = round_to_bf16(v[i]);
+/// The same on a vector, to the bit: integer arithmetic on the float's bits.
+template <class Arch>
+inline fvec<Arch> round_to_bf16(fvec<Arch> v) noexcept {
+    using U = xsimd::batch<std::uint32_t, Arch>;
+    const U u = xsimd::bitwise_cast<U>(v);
+    const U rounded = (u + U(0x7FFFu) + ((u >> 16) & U(1u))) & U(0xFFFF0000u);
+    const auto nan = (u & U(0x7FFFFFFFu)) > U(0x7F800000u);  // both below 2^31: any compare will do
+    return xsimd::bitwise_cast<fvec<Arch>>(xsimd::select(nan, U(0x7FC00000u), rounded));
+}
+
+/// y = x rounded to bf16, n floats (they stay floats); y may be x.
+template <class Arch = default_arch>
+inline void round_to_bf16(const float* x, std::size_t n, float* y) noexcept {
+    constexpr std::size_t L = lanes<Arch>;
+    std::size_t i = 0;
+    for (; i + L <= n; i += L) round_to_bf16<Arch>(fvec<Arch>::load_unaligned(x + i)).store_unaligned(y + i);
+    for (; i < n; ++i) y[i] = round_to_bf16(x[i]);
+}
+
+/// dst = x in bf16, n values. With AVX512_BF16, by vcvtne2ps2bf16 (32 values an instruction),
+/// which rounds as to_bf16 does but reads a float below 2^-126 as zero (PyTorch keeps it as a
+/// bf16 subnormal): a product of such an input is below what an fp32 sum of anything else keeps.
+template <class Arch = default_arch>
+inline void to_bf16(const float* x, std::size_t n, std::uint16_t* dst) noexcept {
+    std::size_t i = 0;
+#if defined(__AVX512BF16__)
+    if constexpr (lanes<Arch> == 16) {
+        for (; i + 32 <= n; i += 32) {
+            const __m512bh pairs = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i));
+            _mm512_storeu_si512(dst + i, (__m512i)pairs);  // NOLINT: a vector cast
+        }
+    }
+#endif
+#if defined(__AVX512F__)
+    if constexpr (lanes<Arch> == 16) {
+        for (; i + 16 <= n; i += 16) {
+            const __m512i bits = _mm512_castps_si512(round_to_bf16<Arch>(fvec<Arch>::load_unaligned(x + i)));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm512_cvtepi32_epi16(_mm512_srli_epi32(bits, 16)));
+        }
+    }
+#endif
+    for (; i < n; ++i) dst[i] = to_bf16(x[i]);
 }
 
 /// The packed weight of Out x In: blocks of 16 outputs, each a row of 32 values per input pair,
@@ -72,7 +111,7 @@ struct Bf16Math {
     static constexpr bool wide = vector_registers<Arch> >= 32;
     static constexpr std::size_t rows = wide ? 4 : 3, cols = wide ? 4 : 2, cols_one = wide ? 8 : 4;
 
-    static Input convert(float v) noexcept { return round_to_bf16(v); }
+    static void convert(const float* x, std::size_t n, Input* dst) noexcept { round_to_bf16<Arch>(x, n, dst); }
 
     template <std::size_t RB, std::size_t NB>
     [[gnu::always_inline]] static void step(V (&acc)[RB][NB], const Input* x, std::size_t x_stride,
@@ -99,7 +138,7 @@ struct Bf16Math<Arch, true> {
     using Input = std::uint16_t;
     static constexpr std::size_t rows = 6, cols = 4, cols_one = 16;
 
-    static Input convert(float v) noexcept { return to_bf16(v); }
+    static void convert(const float* x, std::size_t n, Input* dst) noexcept { to_bf16<Arch>(x, n, dst); }
 
     template <std::size_t RB, std::size_t NB>
     [[gnu::always_inline]] static void step(V (&acc)[RB][NB], const Input* x, std::size_t x_stride,
@@ -156,6 +195,42 @@ template <std::size_t Pairs, std::size_t RB, std::size_t NB, class Arch, class M
         for (std::size_t j = 0; j < NB; ++j) acc[r][j].store_unaligned(out + (r * NB + j) * L);
 }
 
+/// y[r][c] = out[r][c] + bias[c] for `rows` rows of n values (rows `out_stride` and `y_stride` long).
+template <class Arch>
+inline void add_bias(const float* out, std::size_t out_stride, std::size_t rows, std::size_t n, const float* bias,
+                     float* y, std::size_t y_stride) noexcept {
+    using V = fvec<Arch>;
+    constexpr std::size_t L = lanes<Arch>;
+    for (std::size_t r = 0; r < rows; ++r) {
+        std::size_t c = 0;
+        for (; c + L <= n; c += L)
+            (V::load_unaligned(out + r * out_stride + c) + V::load_unaligned(bias + c)).store_unaligned(y + r * y_stride + c);
+        for (; c < n; ++c) y[r * y_stride + c] = out[r * out_stride + c] + bias[c];
+    }
+}
+
+#if CTNN_AMX
+/// `rows` (at most 32) converted samples, as the tile configuration holds them, against every
+/// output: y = x W^T + b, not yet rounded.
+template <std::size_t In, std::size_t Out, std::size_t Pairs>
+inline void amx_rows(const std::uint16_t* x, std::size_t rows, const std::uint16_t* packed, const float* bias,
+                     float* y) noexcept {
+    constexpr std::size_t blocks = (Out + 15) / 16;
+    alignas(64) float out[32 * 32];
+    auto run = [&]<std::size_t MR>() {
+        for (std::size_t b = 0; b < blocks; b += 2) {
+            const std::size_t nr = b + 1 < blocks ? 2 : 1;
+            if (nr == 2) amx_tile<Pairs, MR, 2>(x, packed, b, out);
+            else amx_tile<Pairs, MR, 1>(x, packed, b, out);
+            const std::size_t first = b * 16, n = first + nr * 16 <= Out ? nr * 16 : Out - first;
+            add_bias<xsimd::avx512bw>(out, nr * 16, rows, n, bias + first, y + first, Out);
+        }
+    };
+    if (rows > 16) run.template operator()<2>();
+    else run.template operator()<1>();
+}
+#endif
+
 /// RB converted samples against every output: y = x W^T + b, not yet rounded.
 template <std::size_t In, std::size_t Out, std::size_t RB, std::size_t NB, class Arch>
 inline void bf16_rows(const typename Bf16Math<Arch>::Input* x, const std::uint16_t* packed, const float* bias,
@@ -164,9 +239,7 @@ inline void bf16_rows(const typename Bf16Math<Arch>::Input* x, const std::uint16
     constexpr std::size_t wide_end = vectors / NB * NB;
     alignas(64) float out[RB * NB * L];
     auto emit = [&](std::size_t first, std::size_t width) {
-        const std::size_t n = first + width <= Out ? width : Out - first;
-        for (std::size_t r = 0; r < RB; ++r)
-            for (std::size_t c = 0; c < n; ++c) y[r * Out + first + c] = out[r * width + c] + bias[first + c];
+        add_bias<Arch>(out, width, RB, first + width <= Out ? width : Out - first, bias + first, y + first, Out);
     };
     for (std::size_t v = 0; v < wide_end; v += NB) {
         bf16_tile<Pairs, RB, NB, Arch>(x, packed, v * L, out);
@@ -181,10 +254,15 @@ inline void bf16_rows(const typename Bf16Math<Arch>::Input* x, const std::uint16
 /// The sums to bf16, then the epilogue and bf16 again: where PyTorch's bf16 model rounds.
 template <class Epilogue, class Arch>
 inline void bf16_finish(float* y, std::size_t n) noexcept {
-    round_to_bf16(y, n);
-    if constexpr (!std::is_same_v<Epilogue, identity_op>) {
-        activation_forward<Epilogue, Arch>(y, n, y);
-        round_to_bf16(y, n);
+    if constexpr (std::is_same_v<Epilogue, identity_op>) {
+        round_to_bf16<Arch>(y, n, y);
+    } else {
+        using V = fvec<Arch>;
+        constexpr std::size_t L = lanes<Arch>;
+        std::size_t i = 0;
+        for (; i + L <= n; i += L)
+            round_to_bf16<Arch>(Epilogue::apply(round_to_bf16<Arch>(V::load_unaligned(y + i)))).store_unaligned(y + i);
+        for (; i < n; ++i) y[i] = round_to_bf16(Epilogue::apply(round_to_bf16(y[i])));
     }
 }
 
@@ -202,7 +280,7 @@ void bf16_linear_forward(const float* x, std::size_t batch, const std::uint16_t*
     alignas(64) Input xb[RB * Width];
     auto convert = [&](std::size_t first, std::size_t count) {
         for (std::size_t r = 0; r < count; ++r) {
-            for (std::size_t i = 0; i < In; ++i) xb[r * Width + i] = M::convert(x[(first + r) * In + i]);
+            M::convert(x + (first + r) * In, In, xb + r * Width);
             for (std::size_t i = In; i < Width; ++i) xb[r * Width + i] = Input{0};
         }
     };
@@ -215,16 +293,19 @@ void bf16_linear_forward(const float* x, std::size_t batch, const std::uint16_t*
     // Up to 32 samples converted at a time (on the stack: 32 x In values, so only for In <= 2048).
     if constexpr (lanes<Arch> == 16 && Width <= 2048) {
         if (amx_ready()) {
-            static constexpr detail::TileConfig config{};
-            _tile_loadconfig(&config);
             alignas(64) std::uint16_t xa[32 * Width];
+            std::size_t configured = 0;  // samples the tile configuration holds
             for (std::size_t first = 0; first < batch; first += 32) {
-                const std::size_t n = batch - first < 32 ? batch - first : 32, tiled = (n + 15) / 16 * 16;
+                const std::size_t n = batch - first < 32 ? batch - first : 32;
+                if (n != configured) {
+                    const detail::TileConfig config(n < 16 ? n : 16, n > 16 ? n - 16 : 0);
+                    _tile_loadconfig(&config);
+                    configured = n;
+                }
                 for (std::size_t r = 0; r < n; ++r) {
-                    for (std::size_t i = 0; i < In; ++i) xa[r * Width + i] = to_bf16(x[(first + r) * In + i]);
+                    to_bf16<Arch>(x + (first + r) * In, In, xa + r * Width);
                     for (std::size_t i = In; i < Width; ++i) xa[r * Width + i] = 0;
                 }
-                for (std::size_t i = n * Width; i < tiled * Width; ++i) xa[i] = 0;
                 detail::amx_rows<In, Out, Width / 2>(xa, n, packed, bias, y + first * Out);
                 detail::bf16_finish<Epilogue, Arch>(y + first * Out, n * Out);
             }

@@ -48,16 +48,26 @@ inline bool amx_ready() noexcept { return CTNN_AMX && detail::amx_granted.load(s
 #if CTNN_AMX
 namespace detail {
 
-/// Tiles 0-3 hold sums (16 rows of 16 floats), 4-5 inputs and 6-7 weights (16 rows of 64 bytes).
+/// Tiles 0-3 hold sums (rows of 16 floats), 4-5 inputs (rows of 32 bf16) and 6-7 weights (16
+/// rows of 16 output pairs). `first` samples (at most 16) in tiles 0, 1 and 4, `second` more in
+/// 2, 3 and 5: a tile holds only the rows it needs (one sample loads one row, not 16).
 struct alignas(64) TileConfig {
     std::uint8_t palette = 1, start_row = 0;
     std::uint8_t reserved[14]{};
-    std::uint16_t bytes_per_row[16]{64, 64, 64, 64, 64, 64, 64, 64};
-    std::uint8_t rows[16]{16, 16, 16, 16, 16, 16, 16, 16};
+    std::uint16_t bytes_per_row[16]{};
+    std::uint8_t rows[16]{};
+
+    TileConfig(std::size_t first, std::size_t second) noexcept {
+        for (int t : {0, 1, 4}) bytes_per_row[t] = 64, rows[t] = std::uint8_t(first);
+        if (second > 0)
+            for (int t : {2, 3, 5}) bytes_per_row[t] = 64, rows[t] = std::uint8_t(second);
+        for (int t : {6, 7}) bytes_per_row[t] = 64, rows[t] = 16;
+    }
 };
 
-/// MR x 16 samples (bf16 rows of 2 x Pairs values, `x` at row 0) against NR blocks of 16 outputs
-/// starting at block `block`: out[r][c] (row length NR x 16) = the sums, for all 16 x MR rows.
+/// The samples the tile configuration holds (bf16 rows of 2 x Pairs values, `x` at row 0; MR = 2:
+/// the second tile's from row 16) against NR blocks of 16 outputs starting at block `block`:
+/// out[r][c] (rows of NR x 16) = the sums.
 template <std::size_t Pairs, std::size_t MR, std::size_t NR>
 [[gnu::noinline]] void amx_tile(const std::uint16_t* x, const std::uint16_t* packed, std::size_t block,
                                 float* out) noexcept {
@@ -87,27 +97,6 @@ template <std::size_t Pairs, std::size_t MR, std::size_t NR>
     if constexpr (NR > 1) _tile_stored(1, out + 16, out_stride);
     if constexpr (MR > 1) _tile_stored(2, out + 16 * NR * 16, out_stride);
     if constexpr (MR > 1 && NR > 1) _tile_stored(3, out + 16 * NR * 16 + 16, out_stride);
-}
-
-/// `rows` (at most 32) converted samples, zero rows after them up to a whole tile, against every
-/// output: y = x W^T + b for the first `rows`, not yet rounded.
-template <std::size_t In, std::size_t Out, std::size_t Pairs>
-inline void amx_rows(const std::uint16_t* x, std::size_t rows, const std::uint16_t* packed, const float* bias,
-                     float* y) noexcept {
-    constexpr std::size_t blocks = (Out + 15) / 16;
-    alignas(64) float out[32 * 32];
-    auto run = [&]<std::size_t MR>() {
-        for (std::size_t b = 0; b < blocks; b += 2) {
-            const std::size_t nr = b + 1 < blocks ? 2 : 1;
-            if (nr == 2) amx_tile<Pairs, MR, 2>(x, packed, b, out);
-            else amx_tile<Pairs, MR, 1>(x, packed, b, out);
-            const std::size_t first = b * 16, n = first + nr * 16 <= Out ? nr * 16 : Out - first;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t c = 0; c < n; ++c) y[r * Out + first + c] = out[r * nr * 16 + c] + bias[first + c];
-        }
-    };
-    if (rows > 16) run.template operator()<2>();
-    else run.template operator()<1>();
 }
 
 }  // namespace detail

@@ -135,7 +135,7 @@ private:
             const float* first = x;
             if constexpr (!layout.entries[0].bf16 && Net::sizes.inference_width >= Net::in_size) {
                 float* rounded = slots[1 - Net::table[0].slot];
-                for (std::size_t i = 0; i < batch * Net::in_size; ++i) rounded[i] = kernels::round_to_bf16(x[i]);
+                kernels::round_to_bf16<Arch>(x, batch * Net::in_size, rounded);
                 first = rounded;
             }
             [&]<std::size_t... I>(std::index_sequence<I...>) {
