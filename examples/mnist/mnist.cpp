@@ -38,6 +38,7 @@ void print_help(std::FILE* out) {
                  "  --load FILE         start from these safetensors weights instead of the initialisation\n"
                  "                      (with --epochs 0: evaluate them)\n"
                  "  --confusion         also print the test set's confusion matrix\n"
+                 "  --bf16              also evaluate the model in bfloat16 (ctnn::Bf16Model): 'Accuracy bf16: X'\n"
                  "  --diagnostics       after each epoch, a table per layer on stderr: mean |gradient|, gradient\n"
                  "                      and weight norms, update/weight ratio, inactive and dead units\n"
                  "  --log FILE          write FILE as CSV, one row per epoch: epoch, cost, test accuracy,\n"
@@ -62,8 +63,8 @@ std::optional<Options> parse(int argc, char** argv) {
             has_value = true;
         }
         if (arg == "--help" || arg == "-h") return std::nullopt;
-        if (arg == "--confusion" || arg == "--diagnostics") {
-            (arg == "--confusion" ? o.confusion : o.diagnostics) = true;
+        if (arg == "--confusion" || arg == "--diagnostics" || arg == "--bf16") {
+            (arg == "--confusion" ? o.confusion : arg == "--bf16" ? o.bf16 : o.diagnostics) = true;
             continue;
         }
         const auto next = [&]() -> std::string_view {

@@ -118,6 +118,11 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
     const auto eval = ctnn::train::evaluate(net, view_of(test_set));
     std::printf("Accuracy: %s\n", python_float(eval.accuracy_f32()).c_str());
     if (o.confusion) ctnn::train::print_confusion(stdout, eval);
+    if (o.bf16) {  // the same weights rounded to bfloat16, products in bf16 with fp32 sums
+        const ctnn::Bf16Model<Net> half(net);
+        const auto eval16 = ctnn::train::evaluate(half, view_of(test_set));
+        std::printf("Accuracy bf16: %s\n", python_float(eval16.accuracy_f32()).c_str());
+    }
 
     if (!o.save.empty()) {
         try {

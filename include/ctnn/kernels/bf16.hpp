@@ -49,7 +49,8 @@ template <class Arch = default_arch>
 inline void round_to_bf16(const float* x, std::size_t n, float* y) noexcept {
     constexpr std::size_t L = lanes<Arch>;
     std::size_t i = 0;
-    for (; i + L <= n; i += L) round_to_bf16<Arch>(fvec<Arch>::load_unaligned(x + i)).store_unaligned(y + i);
+    for (const std::size_t end = n / L * L; i < end; i += L)
+        round_to_bf16<Arch>(fvec<Arch>::load_unaligned(x + i)).store_unaligned(y + i);
     for (; i < n; ++i) y[i] = round_to_bf16(x[i]);
 }
 
@@ -61,7 +62,7 @@ inline void to_bf16(const float* x, std::size_t n, std::uint16_t* dst) noexcept 
     std::size_t i = 0;
 #if defined(__AVX512BF16__)
     if constexpr (lanes<Arch> == 16) {
-        for (; i + 32 <= n; i += 32) {
+        for (const std::size_t end = n / 32 * 32; i < end; i += 32) {
             const __m512bh pairs = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i));
             _mm512_storeu_si512(dst + i, (__m512i)pairs);  // NOLINT: a vector cast
         }
@@ -69,7 +70,7 @@ inline void to_bf16(const float* x, std::size_t n, std::uint16_t* dst) noexcept 
 #endif
 #if defined(__AVX512F__)
     if constexpr (lanes<Arch> == 16) {
-        for (; i + 16 <= n; i += 16) {
+        for (const std::size_t end = n / 16 * 16; i < end; i += 16) {
             const __m512i bits = _mm512_castps_si512(round_to_bf16<Arch>(fvec<Arch>::load_unaligned(x + i)));
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm512_cvtepi32_epi16(_mm512_srli_epi32(bits, 16)));
         }
@@ -203,7 +204,7 @@ inline void add_bias(const float* out, std::size_t out_stride, std::size_t rows,
     constexpr std::size_t L = lanes<Arch>;
     for (std::size_t r = 0; r < rows; ++r) {
         std::size_t c = 0;
-        for (; c + L <= n; c += L)
+        for (const std::size_t end = n / L * L; c < end; c += L)
             (V::load_unaligned(out + r * out_stride + c) + V::load_unaligned(bias + c)).store_unaligned(y + r * y_stride + c);
         for (; c < n; ++c) y[r * y_stride + c] = out[r * out_stride + c] + bias[c];
     }
@@ -260,7 +261,7 @@ inline void bf16_finish(float* y, std::size_t n) noexcept {
         using V = fvec<Arch>;
         constexpr std::size_t L = lanes<Arch>;
         std::size_t i = 0;
-        for (; i + L <= n; i += L)
+        for (const std::size_t end = n / L * L; i < end; i += L)
             round_to_bf16<Arch>(Epilogue::apply(round_to_bf16<Arch>(V::load_unaligned(y + i)))).store_unaligned(y + i);
         for (; i < n; ++i) y[i] = round_to_bf16(Epilogue::apply(round_to_bf16(y[i])));
     }

@@ -68,6 +68,9 @@ inline std::size_t argmax(const float* v, std::size_t n) noexcept { return std::
 template <class Self, class Net>
 class InferenceApi {
 public:
+    /// The Seq whose inference this is (a Seq's own type; a view's or a Bf16Model's network).
+    using network = Net;
+
     /// One sample: y = net(x). x and y are fixed-size (std::array, C array, std::span<float, N>)
     /// and their sizes are checked at compile time. Scratch lives on the stack.
     template <class X, class Y>

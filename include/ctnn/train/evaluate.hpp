@@ -2,7 +2,8 @@
 // Evaluation over a whole data set by batched inference. With integer targets (a classifier):
 // accuracy and the confusion matrix, the prediction being the first largest output
 // (torch.argmax). With float targets (a regression): the mean squared error and the largest
-// absolute error. And for any loss: its mean over the data set (a validation loss).
+// absolute error. And for any loss: its mean over the data set (a validation loss). The model
+// is anything with the inference API: a Seq, a ModelView, a Bf16Model.
 #include <algorithm>
 #include <cmath>
 #include <concepts>
@@ -66,8 +67,9 @@ inline void print_confusion(std::FILE* out, const Evaluation& e) {
 namespace evaluate_detail {
 /// Runs `net` over `data` in batches of up to `batch` (buffers allocated once here), calling
 /// visit(outputs, batch) with each batch's batch.size() x out_size outputs.
-template <class Net, Dataset D, class Visit>
-void for_each_batch(const Net& net, const D& data, std::size_t batch, Visit&& visit) {
+template <class Model, Dataset D, class Visit>
+void for_each_batch(const Model& net, const D& data, std::size_t batch, Visit&& visit) {
+    using Net = typename Model::network;
     CTNN_CHECK(data.sample_size() == Net::in_size, "the data set's samples are not the model's input size");
     batch = std::max<std::size_t>(1, std::min(batch, data.size()));
     Batch b(data, batch);
@@ -84,10 +86,10 @@ void for_each_batch(const Net& net, const D& data, std::size_t batch, Visit&& vi
 }  // namespace evaluate_detail
 
 /// Classifies every sample of `data` (integer labels, one per sample).
-template <class Net, Dataset D>
+template <class Model, Dataset D>
     requires std::integral<typename D::target_type>
-Evaluation evaluate(const Net& net, const D& data, std::size_t batch = 1000) {
-    constexpr std::size_t classes = Net::out_size;
+Evaluation evaluate(const Model& net, const D& data, std::size_t batch = 1000) {
+    constexpr std::size_t classes = Model::network::out_size;
     CTNN_CHECK(data.target_size() == 1, "a classifier's data set holds one label per sample");
     Evaluation e(classes);
     evaluate_detail::for_each_batch(net, data, batch, [&](std::span<const float> outputs, const auto& b) {
@@ -105,9 +107,10 @@ Evaluation evaluate(const Net& net, const D& data, std::size_t batch = 1000) {
 }
 
 /// Compares the outputs with the float targets (out_size per sample) of every sample of `data`.
-template <class Net, Dataset D>
+template <class Model, Dataset D>
     requires std::floating_point<typename D::target_type>
-RegressionEvaluation evaluate(const Net& net, const D& data, std::size_t batch = 1000) {
+RegressionEvaluation evaluate(const Model& net, const D& data, std::size_t batch = 1000) {
+    using Net = typename Model::network;
     CTNN_CHECK(data.target_size() == Net::out_size, "a regression's data set holds out_size targets per sample");
     RegressionEvaluation e{.outputs = Net::out_size};
     evaluate_detail::for_each_batch(net, data, batch, [&](std::span<const float> outputs, const auto& b) {
@@ -123,9 +126,10 @@ RegressionEvaluation evaluate(const Net& net, const D& data, std::size_t batch =
 }
 
 /// The mean of `loss` over every sample of `data` (e.g. a validation loss); NaN if data is empty.
-template <class Net, class Loss, Dataset D>
-    requires loss::LossFor<Loss, Net::out_size, typename D::target_type>
-double mean_loss(const Net& net, const Loss& loss, const D& data, std::size_t batch = 1000) {
+template <class Model, class Loss, Dataset D>
+    requires loss::LossFor<Loss, Model::network::out_size, typename D::target_type>
+double mean_loss(const Model& net, const Loss& loss, const D& data, std::size_t batch = 1000) {
+    using Net = typename Model::network;
     double total = 0;
     evaluate_detail::for_each_batch(net, data, batch, [&](std::span<const float> outputs, const auto& b) {
         // Each batch's sum over the whole data set's size: the parts add up to the mean.
