@@ -3,6 +3,7 @@
 // and without it), and Bf16Model against the fp32 model it was made from. (PyTorch's own bf16
 // outputs: test_torch_reference.cpp.)
 #include <ctnn/ctnn.hpp>
+#include <ctnn/io/safetensors.hpp>
 #include <ctnn/kernels/bf16.hpp>
 #include <bit>
 #include <cmath>
@@ -234,4 +235,45 @@ TEST_CASE("Bf16Model: a trained classifier keeps its accuracy", "[bf16]") {
     REQUIRE(right32 > n * 8 / 10);  // the classifier learned something
     REQUIRE(same >= n * 99 / 100);
     REQUIRE(std::abs(double(right32) - double(right16)) <= double(n) * 0.005);
+}
+
+TEST_CASE("Bf16Model loads safetensors: a BF16 file's values as they are, others rounded", "[bf16][io]") {
+    using Small = ctnn::Seq<ctnn::Linear<13, 17>, ctnn::Tanh, ctnn::Linear<17, 5>>;
+    const std::string file = std::string(CTNN_TEST_DATA_DIR) + "/torch_export_small_bf16.safetensors";
+    auto net = std::make_unique<Small>();  // BF16 -> float is exact
+    ctnn::io::load_safetensors(*net, file);
+    const ctnn::Bf16Model<Small> converted(*net);
+    ctnn::Bf16Model<Small> loaded;
+    ctnn::io::load_safetensors(loaded, file);
+    for (std::size_t i : {0, 2}) {
+        const auto& e = ctnn::Bf16Model<Small>::layout.entries[i];
+        REQUIRE(std::equal(converted.packed_weight(i), converted.packed_weight(i) + k::bf16_packed_size(e.rows, e.cols),
+                           loaded.packed_weight(i)));
+    }
+    const auto x = test::random_vector(4 * 13, 5);
+    std::vector<float> a(4 * 5), b(4 * 5);
+    ctnn::InferenceScratch<Small> scratch(4);
+    converted.forward(x, a, scratch);
+    loaded.forward(x, b, scratch);
+    REQUIRE(a == b);
+
+    // An F32 file (a model saved by ctnn) loads rounded, as Bf16Model(model) rounds.
+    const auto bytes = ctnn::io::safetensors_bytes(*random_model<Mlp>());
+    ctnn::Bf16Model<Mlp> from_bytes;
+    ctnn::io::load_safetensors(from_bytes, bytes);
+    const ctnn::Bf16Model<Mlp> direct(*random_model<Mlp>());
+    std::vector<float> c(3 * Mlp::out_size), d(3 * Mlp::out_size);
+    ctnn::InferenceScratch<Mlp> mlp_scratch(3);
+    const auto xs = test::random_vector(3 * Mlp::in_size, 6);
+    from_bytes.forward(xs, c, mlp_scratch);
+    direct.forward(xs, d, mlp_scratch);
+    REQUIRE(c == d);
+
+    // A file for another model: refused with the tensor, the layer and both shapes, nothing changed.
+    const auto result = ctnn::io::try_load_safetensors(loaded, bytes, "mlp.safetensors");
+    REQUIRE_FALSE(result);
+    CHECK_THAT(result.message, Catch::Contains("mlp.safetensors") && Catch::Contains("0.weight") &&
+                                   Catch::Contains("ctnn::Linear<13,17> at position 0"));
+    loaded.forward(x, b, scratch);
+    REQUIRE(a == b);
 }

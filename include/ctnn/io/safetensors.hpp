@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 #include "../core/tensor_info.hpp"
+#include "../kernels/bf16.hpp"
+#include "../model/bf16_model.hpp"
 #include "layer_name.hpp"
 #include "tensor_file.hpp"
 
@@ -92,6 +94,34 @@ TensorBlock<T> model_tensors(T* block, std::string prefix = {}, TensorSelection 
     return out;
 }
 
+/// A Bf16Model's tensors as a table to load into: named and shaped as Net's, each value rounded
+/// to bf16 as it is stored (a BF16 file's values as they are), a bf16 weight packed on the way.
+template <class Net, class Arch>
+TensorBlock<float> model_tensors(Bf16Model<Net, Arch>& model) {
+    using Layout = Bf16Model<Net, Arch>;
+    const auto names = layer_cpp_names<Net>();
+    TensorBlock<float> out{{}, {}, model_name<Net>(), detail::why_unexpected<Net>};
+    for (const auto& t : Net::tensors) {
+        const ctnn::detail::Bf16Entry e = Layout::layout.entries[t.position];
+        const std::size_t in_layer = t.offset - Net::table[t.position].param_offset, n = t.info.size();
+        TensorRef<float> ref{t.name(), std::vector<std::size_t>(t.info.dims.begin(), t.info.dims.begin() + t.info.rank),
+                             nullptr, names[t.position] + " at position " + std::to_string(t.position),
+                             t.info.role == TensorRole::count};
+        if (e.bf16 && in_layer == 0)
+            ref.store = [packed = model.packed_weight(t.position), e](const float* v) {
+                for (std::size_t r = 0; r < e.rows; ++r)
+                    for (std::size_t c = 0; c < e.cols; ++c)
+                        packed[kernels::bf16_packed_index(e.cols, r, c)] = kernels::to_bf16(v[r * e.cols + c]);
+            };
+        else
+            ref.store = [to = model.fp32_part(t.position) + (in_layer - e.rest_from), n](const float* v) {
+                for (std::size_t i = 0; i < n; ++i) to[i] = kernels::round_to_bf16(v[i]);
+            };
+        out.tensors.push_back(std::move(ref));
+    }
+    return out;
+}
+
 namespace detail {
 
 /// Refuses a file whose "ctnn.signature" names other layers than Net's.
@@ -129,6 +159,12 @@ SaveResult save_model(const Net& net, std::string_view source, const Metadata& u
     return std::forward<Write>(write)(std::span(&block, 1), metadata);
 }
 
+template <class Net, class Arch, class Read>
+LoadResult load_model(Bf16Model<Net, Arch>& model, Read&& read) {
+    const TensorBlock<float> block = model_tensors(model);
+    return std::forward<Read>(read)(std::span(&block, 1), model_load_options<Net>());
+}
+
 template <class Net>
 LoadResult load_model_file(Net& net, const std::filesystem::path& path) {
     return load_model(net, [&](auto blocks, const LoadOptions& options) {
@@ -152,7 +188,8 @@ SaveResult save_model_file(const Net& net, const std::filesystem::path& path, co
 
 }  // namespace detail
 
-/// Loads the file into net, or returns why not and leaves net unchanged. Never throws.
+/// Loads the file into net, or returns why not and leaves net unchanged. Never throws. net is a
+/// Seq, or a Bf16Model: a BF16 file's values go in as they are (F32, F16 and F64 ones rounded).
 template <class Net>
 LoadResult try_load_safetensors(Net& net, const std::filesystem::path& path) noexcept {
     return detail::no_throw<LoadResult>(detail::loading, [&] { return detail::load_model_file(net, path); });

@@ -28,6 +28,8 @@ struct TensorRef {
     T* data = nullptr;               // size() contiguous floats
     std::string owner;               // who expects it, for messages: "ctnn::Linear<3,2> at position 0"
     bool count = false;              // an integer count (num_batches_tracked): I64 in the file
+    /// Loading: if set, receives the size() values in place of `data` (a Bf16Model packs them).
+    std::function<void(const float*)> store{};
 
     std::size_t size() const noexcept {
         std::size_t n = 1;

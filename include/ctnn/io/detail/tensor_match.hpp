@@ -141,7 +141,10 @@ inline LoadResult convert_tensors(std::string_view source, const Header& h, cons
 
 /// All or nothing: only a fully converted staging block reaches the destinations.
 inline void commit(const std::vector<Placement>& plan, const std::vector<float>& staged) noexcept {
-    for (const Placement& p : plan) std::copy_n(staged.data() + p.staged, p.tensor->size(), p.tensor->data);
+    for (const Placement& p : plan) {
+        if (p.tensor->store) p.tensor->store(staged.data() + p.staged);
+        else std::copy_n(staged.data() + p.staged, p.tensor->size(), p.tensor->data);
+    }
 }
 
 }  // namespace ctnn::io::detail
