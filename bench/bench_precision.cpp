@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <unistd.h>
 #include <vector>
 #include <xsimd/xsimd.hpp>
 #include "mnist_models.hpp"
@@ -203,4 +205,16 @@ BENCHMARK(BM_onednn_bf16)->Arg(1)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch")
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+#if defined(CTNN_BENCH_ONEDNN)
+    // oneDNN's OpenMP runtime reads its thread count when the library loads: one thread unless
+    // asked otherwise, by starting again with the variable set.
+    if (!std::getenv("OMP_NUM_THREADS")) {
+        setenv("OMP_NUM_THREADS", "1", 1);
+        execv("/proc/self/exe", argv);
+    }
+#endif
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+}
