@@ -38,7 +38,7 @@ add_executable(test_rtneural test_rtneural.cpp)
 target_link_libraries(test_rtneural PRIVATE ctnn_catch_main)
 target_compile_definitions(test_rtneural PRIVATE CTNN_TEST_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data"
                                                  CTNN_RTNEURAL_DIR="${CTNN_RTNEURAL_OUT}")
-catch_discover_tests(test_rtneural TEST_PREFIX "test_rtneural: " PROPERTIES FIXTURES_REQUIRED ctnn_rtneural_files)
+catch_discover_tests(test_rtneural TEST_PREFIX "test_rtneural: " EXTRA_ARGS -w NoTests PROPERTIES FIXTURES_REQUIRED ctnn_rtneural_files)
 
 # Bad models: one line on stderr and stdout together, "error: <file>: layer <i> (<type>): ...",
 # exit status 1, no traceback. rtneural_refuses(<case> <json under data/rtneural> <regex> [options...]):

@@ -114,13 +114,12 @@ void check_bf16_linear(std::size_t batch) {
 template <class Arch>
 void check_bf16_linear_shapes() {
     for (std::size_t batch : {1, 2, 3, 5, 7, 16, 17, 33, 40}) {
+        // Inputs below, at and above a multiple of 32; outputs below, at and above 16 and 32.
         check_bf16_linear<1, 1, Arch, k::identity_op>(batch);
         check_bf16_linear<5, 7, Arch, k::relu_op>(batch);
-        check_bf16_linear<31, 16, Arch, k::identity_op>(batch);
-        check_bf16_linear<32, 17, Arch, k::relu_op>(batch);
+        check_bf16_linear<32, 17, Arch, k::tanh_op>(batch);
         check_bf16_linear<33, 40, Arch, k::identity_op>(batch);
-        check_bf16_linear<100, 70, Arch, k::sigmoid_op>(batch);
-        check_bf16_linear<64, 33, Arch, k::tanh_op>(batch);
+        check_bf16_linear<100, 16, Arch, k::sigmoid_op>(batch);
     }
 }
 
@@ -187,7 +186,7 @@ TEST_CASE("Bf16Model: bf16 values close to the fp32 model's, for one sample and 
     }
 }
 
-TEST_CASE("Bf16Model: the weights are the model's, rounded once; half the bytes", "[bf16]") {
+TEST_CASE("Bf16Model: the weights are the model's rounded once, in half the bytes", "[bf16]") {
     const auto net = random_model<Mlp>();
     const ctnn::Bf16Model<Mlp> half(*net);
     const auto w = net->layer<2>().weight;

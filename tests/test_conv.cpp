@@ -100,7 +100,7 @@ TEST_CASE("CNN training allocates nothing once the buffers exist", "[conv][realt
     REQUIRE(last < first);  // it learns the five samples
 }
 
-TEST_CASE("a CNN saves and loads bit for bit; the file names its input shape", "[conv][safetensors]") {
+TEST_CASE("a CNN saves and loads bit for bit, the file names its input shape", "[conv][safetensors]") {
     const auto dir = std::filesystem::temp_directory_path() / "ctnn_test_conv";
     std::filesystem::create_directories(dir);
     const auto file = dir / "lenet.safetensors";

@@ -174,7 +174,7 @@ TEST_CASE("Saturated sigmoid and tanh outputs and LeakyReLU's negative side are 
     }
 }
 
-TEST_CASE("Weight diagnostics: gradient mean and norm, weight norm, update ratio; epochs average their batches",
+TEST_CASE("Weight diagnostics: gradient mean and norm, weight norm, update ratio, epochs average their batches",
           "[diagnostics]") {
     using Net = Seq<Linear<4, 8>, ctnn::Tanh, Linear<8, 3>>;
     Net net;
@@ -297,7 +297,7 @@ struct FaultRun {
 };
 }  // namespace
 
-TEST_CASE("A non-finite loss stops training with the epoch, batch and last finite loss; the model keeps its weights",
+TEST_CASE("A non-finite loss stops training with the epoch, batch and last finite loss, the model keeps its weights",
           "[diagnostics][faults]") {
     ctnn::ThreadPool pool(2);
     for (ctnn::ThreadPool* p : {static_cast<ctnn::ThreadPool*>(nullptr), &pool}) {

@@ -183,7 +183,7 @@ TEST_CASE("A missing file is an io::Error naming it", "[idx]") {
     CHECK_THROWS_WITH(ctnn::io::read_idx_images(dir / "nope"), Contains("nope") && Contains("no such file"));
 }
 
-TEST_CASE("find_idx_file takes the plain name or .gz; read_idx_folder reads an MNIST-layout split", "[idx]") {
+TEST_CASE("find_idx_file takes the plain name or .gz, read_idx_folder reads an MNIST-layout split", "[idx]") {
     TempDir dir;
     write_gz(dir / "t10k-images-idx3-ubyte.gz", idx_images(2, 28, 28));
     write(dir / "t10k-labels-idx1-ubyte", idx_labels({3, 4}));

@@ -22,7 +22,7 @@ TEST_CASE("SGD without momentum is p -= lr * g", "[optim]") {
     REQUIRE(net.layer<0>().bias[0] == Approx(0.2f));
 }
 
-TEST_CASE("SGD momentum keeps a velocity; its first step equals plain SGD", "[optim]") {
+TEST_CASE("SGD momentum keeps a velocity, its first step equals plain SGD", "[optim]") {
     Net net;
     ctnn::Gradients<Net> g;
     g.layer<0>().bias[0] = 1.0f;

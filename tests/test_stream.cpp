@@ -66,7 +66,7 @@ TEST_CASE("a stream computes what the whole-sequence forward computes, one step 
     test::require_close(got, expected, 1e-5, 1e-6, "streamed vs whole sequence");
 }
 
-TEST_CASE("process is step after step bit for bit; reset starts again; voices are independent", "[stream]") {
+TEST_CASE("process is step after step bit for bit, reset starts again, voices are independent", "[stream]") {
     const auto net = make_net();
     const auto xs = test::random_vector(2 * 100, 2);
     Stream<Net> a, b;

@@ -263,7 +263,7 @@ TEST_CASE("ConvTranspose1D (stride, padding, output padding, groups, dilation, n
     check_against_torch<Net>("torch_conv_transpose1d_net.txt");
 }
 
-TEST_CASE("Residual blocks (a TCN: dilated Conv1D, PReLU, BatchNorm1d, a 1x1 Conv1D shortcut; an identity block) "
+TEST_CASE("Residual blocks (a TCN: dilated Conv1D, PReLU, BatchNorm1d, a 1x1 Conv1D shortcut, an identity block) "
           "match PyTorch",
           "[torch][residual]") {
     using namespace ctnn;

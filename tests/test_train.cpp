@@ -70,7 +70,7 @@ struct Synthetic {
 
 }  // namespace
 
-TEST_CASE("Every sample is in exactly one batch per epoch; the last batch is short without drop_last",
+TEST_CASE("Every sample is in exactly one batch per epoch, the last batch is short without drop_last",
           "[train][batches]") {
     ctnn::Rng rng(5);
     BatchSampler s(103, {.batch = 10, .shuffle = true, .drop_last = false}, rng);
@@ -84,7 +84,7 @@ TEST_CASE("Every sample is in exactly one batch per epoch; the last batch is sho
     }
 }
 
-TEST_CASE("drop_last drops the partial batch; samples are distinct and the dropped ones vary", "[train][batches]") {
+TEST_CASE("drop_last drops the partial batch, samples are distinct and the dropped ones vary", "[train][batches]") {
     ctnn::Rng rng(5);
     BatchSampler s(103, {.batch = 10}, rng);  // defaults: shuffle, drop_last
     REQUIRE(s.batches() == 10);
@@ -103,7 +103,7 @@ TEST_CASE("drop_last drops the partial batch; samples are distinct and the dropp
     REQUIRE(small.batches() == 0);
 }
 
-TEST_CASE("A seed reproduces every epoch's order; another seed gives another; no shuffle is the identity",
+TEST_CASE("A seed reproduces every epoch's order, another seed gives another, no shuffle is the identity",
           "[train][batches]") {
     ctnn::Rng ra(42), rb(42), rc(43);
     BatchSampler a(1000, {.batch = 32}, ra), b(1000, {.batch = 32}, rb), c(1000, {.batch = 32}, rc);
@@ -142,7 +142,7 @@ TEST_CASE("A batch of byte images holds the chosen samples as bytes / 255 and th
     REQUIRE(data.slice(1, 2).label(1) == 9);
 }
 
-TEST_CASE("A float data set gives rows of features and targets; slices and splits copy nothing", "[train][batches]") {
+TEST_CASE("A float data set gives rows of features and targets, slices and splits copy nothing", "[train][batches]") {
     const std::vector<float> features{0, 1, 10, 11, 20, 21, 30, 31, 40, 41};
     const std::vector<float> targets{0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 3.5f, -3.5f, 4.5f, -4.5f};
     const DataView data(features, targets, 2, 2);  // five samples of two features and two targets
@@ -414,7 +414,7 @@ TEST_CASE("Training resumed from saved state equals training straight through, b
     }
 }
 
-TEST_CASE("A regression learns float targets with MSE; evaluate reports its error", "[train][regression]") {
+TEST_CASE("A regression learns float targets with MSE, evaluate reports its error", "[train][regression]") {
     // y = (x0 - 2 x1, x0 x1) on [-1, 1]^2: a linear and a non-linear output.
     using Net = ctnn::Seq<ctnn::Linear<2, 16>, ctnn::Tanh, ctnn::Linear<16, 2>>;
     ctnn::Rng data_rng(5);

@@ -90,7 +90,7 @@ TEST_CASE("two Dropouts of one model draw different masks, in a Seq as in a Resi
     CHECK(one_side > nonzero / 4);  // about half; the same mask twice gives none
 }
 
-TEST_CASE("Dropout2d zeroes whole channels; backward passes the gradient through the same mask", "[dropout]") {
+TEST_CASE("Dropout2d zeroes whole channels, backward passes the gradient through the same mask", "[dropout]") {
     using Net = Seq<Input<64, 3, 3>, Dropout2d<1, 2>>;
     Net net;
     const auto x = test::random_vector(4 * Net::in_size, 2);
@@ -241,7 +241,7 @@ TEST_CASE("training with BatchNorm and Dropout allocates nothing once the buffer
     REQUIRE(last < first);
 }
 
-TEST_CASE("running statistics save and load; num_batches_tracked is an I64 in the file", "[batchnorm][safetensors]") {
+TEST_CASE("running statistics save and load, num_batches_tracked is an I64 in the file", "[batchnorm][safetensors]") {
     const auto dir = std::filesystem::temp_directory_path() / "ctnn_test_train_mode";
     std::filesystem::create_directories(dir);
     auto net = make_net<BnNet>(7);
@@ -318,7 +318,7 @@ TEST_CASE("fold_batch_norm merges each BatchNorm after a convolution or Linear i
     REQUIRE(folded.layer<0>().running_var[1] == net->layer<0>().running_var[1]);
 }
 
-TEST_CASE("write_header and ModelView carry the running statistics; the exported type is the model's",
+TEST_CASE("write_header and ModelView carry the running statistics, the exported type is the model's",
           "[batchnorm][export]") {
     using Net = Seq<Input<2, 12>, Conv1D<2, 4, 3, NoBias>, BatchNorm1d<4>, ReLU, Dropout<10>, Flatten, Linear<40, 3>>;
     auto net = make_net<Net>(11);
