@@ -267,11 +267,38 @@ inline void bf16_finish(float* y, std::size_t n) noexcept {
     }
 }
 
+#if CTNN_AMX
+/// bf16_linear_forward on AMX: up to Capacity samples converted at a time, on the stack
+/// (Capacity x In values: one sample takes one row, a batch 32; In is at most 2048).
+template <std::size_t In, std::size_t Out, class Epilogue, class Arch, std::size_t Capacity>
+[[gnu::noinline]] void amx_forward(const float* x, std::size_t batch, const std::uint16_t* packed, const float* bias,
+                                   float* y) noexcept {
+    constexpr std::size_t Width = 2 * bf16_pairs(In);
+    alignas(64) std::uint16_t xa[Capacity * Width];
+    std::size_t configured = 0;  // samples the tile configuration holds
+    for (std::size_t first = 0; first < batch; first += Capacity) {
+        const std::size_t n = batch - first < Capacity ? batch - first : Capacity;
+        if (n != configured) {
+            _tile_loadconfig(&tile_configs[n]);
+            configured = n;
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+            to_bf16<Arch>(x + (first + r) * In, In, xa + r * Width);
+            for (std::size_t i = In; i < Width; ++i) xa[r * Width + i] = 0;
+        }
+        amx_rows<In, Out, Width / 2>(xa, n, packed, bias, y + first * Out);
+        bf16_finish<Epilogue, Arch>(y + first * Out, n * Out);
+    }
+    _tile_release();
+}
+#endif
+
 }  // namespace detail
 
 /// Y = epilogue(X W^T + b) in bf16 for `batch` rows. X is fp32 (rounded to bf16 here); W is
 /// packed (bf16_packed_index); b is fp32 holding bf16 values; Y receives bf16 values as floats.
-/// The samples being converted live on the stack: a few rows of In values.
+/// The samples being converted live on the stack: a few rows of In values (6 at most; on AMX one
+/// for a single sample, 32 for a batch: 51 KiB for In = 784).
 template <std::size_t In, std::size_t Out, class Epilogue, class Arch = default_arch>
 void bf16_linear_forward(const float* x, std::size_t batch, const std::uint16_t* packed, const float* bias,
                          float* y) noexcept {
@@ -291,26 +318,10 @@ void bf16_linear_forward(const float* x, std::size_t batch, const std::uint16_t*
         detail::bf16_finish<Epilogue, Arch>(y + first * Out, R * Out);
     };
 #if CTNN_AMX
-    // Up to 32 samples converted at a time (on the stack: 32 x In values, so only for In <= 2048).
     if constexpr (lanes<Arch> == 16 && Width <= 2048) {
         if (amx_ready()) {
-            alignas(64) std::uint16_t xa[32 * Width];
-            std::size_t configured = 0;  // samples the tile configuration holds
-            for (std::size_t first = 0; first < batch; first += 32) {
-                const std::size_t n = batch - first < 32 ? batch - first : 32;
-                if (n != configured) {
-                    const detail::TileConfig config(n < 16 ? n : 16, n > 16 ? n - 16 : 0);
-                    _tile_loadconfig(&config);
-                    configured = n;
-                }
-                for (std::size_t r = 0; r < n; ++r) {
-                    to_bf16<Arch>(x + (first + r) * In, In, xa + r * Width);
-                    for (std::size_t i = In; i < Width; ++i) xa[r * Width + i] = 0;
-                }
-                detail::amx_rows<In, Out, Width / 2>(xa, n, packed, bias, y + first * Out);
-                detail::bf16_finish<Epilogue, Arch>(y + first * Out, n * Out);
-            }
-            _tile_release();
+            if (batch == 1) detail::amx_forward<In, Out, Epilogue, Arch, 1>(x, batch, packed, bias, y);
+            else detail::amx_forward<In, Out, Epilogue, Arch, 32>(x, batch, packed, bias, y);
             return;
         }
     }

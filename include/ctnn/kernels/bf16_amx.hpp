@@ -8,6 +8,7 @@
 // Linux grants a process the tile registers' 8 KiB of state only when asked (arch_prctl
 // ARCH_REQ_XCOMP_PERM): amx_request() asks, once, outside any real-time path (a Bf16Model's
 // constructor); the kernels run on AMX only after it succeeded, and otherwise on AVX-512.
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -57,13 +58,23 @@ struct alignas(64) TileConfig {
     std::uint16_t bytes_per_row[16]{};
     std::uint8_t rows[16]{};
 
-    TileConfig(std::size_t first, std::size_t second) noexcept {
+    constexpr TileConfig() = default;
+    constexpr TileConfig(std::size_t first, std::size_t second) noexcept {
         for (int t : {0, 1, 4}) bytes_per_row[t] = 64, rows[t] = std::uint8_t(first);
         if (second > 0)
             for (int t : {2, 3, 5}) bytes_per_row[t] = 64, rows[t] = std::uint8_t(second);
         for (int t : {6, 7}) bytes_per_row[t] = 64, rows[t] = 16;
     }
 };
+
+/// The configuration for n samples (1 to 32), in static memory: GCC 12's _tile_loadconfig tells
+/// the compiler it reads 8 bytes, so the stores of a configuration built on the stack just
+/// before it may be dropped (seen: ldtilecfg faulted on a half-written one).
+inline constexpr auto tile_configs = [] {
+    std::array<TileConfig, 33> configs{};
+    for (std::size_t n = 1; n <= 32; ++n) configs[n] = TileConfig(n < 16 ? n : 16, n > 16 ? n - 16 : 0);
+    return configs;
+}();
 
 /// The samples the tile configuration holds (bf16 rows of 2 x Pairs values, `x` at row 0; MR = 2:
 /// the second tile's from row 16) against NR blocks of 16 outputs starting at block `block`:
