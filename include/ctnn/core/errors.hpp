@@ -4,6 +4,7 @@
 // "In instantiation of 'struct ctnn::error::NAME<the numbers>'" on the first line a user reads.
 // Look up an id in docs/errors.md.
 #include <cstddef>
+#include <type_traits>
 
 namespace ctnn::error {
 
@@ -88,6 +89,14 @@ struct INPUT_SIZE_DOES_NOT_MATCH_MODEL {
 template <std::size_t ModelOutputSize, std::size_t GivenSize>
 struct OUTPUT_SIZE_DOES_NOT_MATCH_MODEL {
     static_assert(ModelOutputSize == GivenSize, "ctnn: the output array's size is not Net::out_size");
+};
+
+/// A ModelView<Net> (so also a Bf16Model<Net> or a DispatchedInference<Net>) made from a model
+/// of another network, Given: its parameters would be read in Net's layout.
+template <class Given, class Net>
+struct MODEL_IS_ANOTHER_NETWORK {
+    static_assert(std::is_same_v<Given, Net>,
+                  "ctnn: the model is another network than Net (the layers differ): its parameters cannot be read as Net's");
 };
 
 /// Single-sample forward(x, y) would need Bytes of stack for the model's intermediate outputs and

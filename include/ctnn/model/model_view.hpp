@@ -7,6 +7,7 @@
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <type_traits>
 #include "../core/errors.hpp"
 #include "../core/extent.hpp"
 #include "../kernels/arch.hpp"
@@ -17,10 +18,11 @@ namespace ctnn {
 template <class Net, class Arch = kernels::default_arch>
 class ModelView : public detail::InferenceApi<ModelView<Net, Arch>, Net> {
 public:
-    /// The parameters of a model (Seq or another view).
+    /// The parameters of a model of this network (a Seq, or another view); a model of another
+    /// network is the compile error MODEL_IS_ANOTHER_NETWORK.
     template <class Model>
         requires requires(const Model& m) { { m.parameters() } -> std::convertible_to<const float*>; }
-    ModelView(const Model& model) noexcept : params_(model.parameters()) {}  // NOLINT: a view of any model, implicitly
+    ModelView(const Model& model) noexcept : params_(of_model(model)) {}  // NOLINT: a view of any model, implicitly
 
     /// A block in Net's layout: an array of exactly Net::parameter_block_size floats (a compiled-in
     /// model) or a std::span<const float, Net::parameter_block_size> over memory of your own.
@@ -38,6 +40,17 @@ private:
     friend detail::InferenceApi<ModelView, Net>;
     void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1, float* scratch) const noexcept {
         detail::run_inference<Net, Arch>(params_, x, batch, y, slot0, slot1, scratch);
+    }
+
+    template <class Model>
+    static const float* of_model(const Model& model) noexcept {
+        if constexpr (requires { typename Model::network; }) {
+            if constexpr (!std::is_same_v<typename Model::network, Net>) {
+                (void)error::MODEL_IS_ANOTHER_NETWORK<typename Model::network, Net>{};
+                return nullptr;
+            }
+        }
+        return model.parameters();
     }
 
     template <class Block>
