@@ -11,11 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <unistd.h>
-#include <oneapi/dnnl/dnnl.hpp>
-#include <unordered_map>
 #include <vector>
 #include <ctnn/ctnn.hpp>
+#include "onednn_steps.hpp"
 
 namespace {
 
@@ -39,12 +37,9 @@ std::vector<float> inputs(std::size_t n) {
 }
 
 /// LeNet in oneDNN: primitives made once for a batch size, then executed in order.
-class OneDnnLeNet {
+class OneDnnLeNet : public bench::OneDnnSteps {
 public:
-    using tag = dnnl::memory::format_tag;
-    using dt = dnnl::memory::data_type;
-
-    OneDnnLeNet(const LeNet& net, long batch) : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_), batch_(batch) {
+    OneDnnLeNet(const LeNet& net, long batch) : OneDnnSteps(batch, 784, 10) {
         src_ = dnnl::memory({{batch, 1, 28, 28}, dt::f32, tag::nchw}, engine_);
         dnnl::memory x = src_;
         x = conv(x, net, 0, 1, 6, 5, 24);
@@ -55,13 +50,6 @@ public:
         x = dense(x, net, 9, {84, 120}, 84, true);
         x = dense(x, net, 11, {10, 84}, 10, false);
         dst_ = x;  // {batch, 10}, nc
-    }
-
-    void run(const float* x, float* y) {
-        std::copy_n(x, batch_ * 784, static_cast<float*>(src_.get_data_handle()));
-        for (std::size_t i = 0; i < steps_.size(); ++i) steps_[i].execute(stream_, args_[i]);
-        stream_.wait();
-        std::copy_n(static_cast<const float*>(dst_.get_data_handle()), batch_ * 10, y);
     }
 
 private:
@@ -83,14 +71,6 @@ private:
         dnnl::reorder(user, out).execute(stream_, user, out);
         stream_.wait();
         return out;
-    }
-
-    static dnnl::primitive_attr relu() {
-        dnnl::post_ops ops;
-        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-        dnnl::primitive_attr attr;
-        attr.set_post_ops(ops);
-        return attr;
     }
 
     dnnl::memory conv(const dnnl::memory& in, const LeNet& net, std::size_t position, long c, long o, long k, long out) {
@@ -141,18 +121,6 @@ private:
         add(dnnl::reorder(in, out), {{DNNL_ARG_FROM, in}, {DNNL_ARG_TO, out}});
         return out;
     }
-
-    void add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args) {
-        steps_.push_back(std::move(p));
-        args_.push_back(std::move(args));
-    }
-
-    dnnl::engine engine_;
-    dnnl::stream stream_;
-    long batch_;
-    dnnl::memory src_, dst_;
-    std::vector<dnnl::primitive> steps_;
-    std::vector<std::unordered_map<int, dnnl::memory>> args_;
 };
 
 void report(benchmark::State& state, std::size_t batch) {
@@ -200,12 +168,7 @@ BENCHMARK(BM_onednn_lenet)->Arg(1)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch"
 }  // namespace
 
 int main(int argc, char** argv) {
-    // oneDNN's OpenMP runtime reads its thread count when the library loads: one thread unless
-    // asked otherwise, by starting again with the variable set.
-    if (!std::getenv("OMP_NUM_THREADS")) {
-        setenv("OMP_NUM_THREADS", "1", 1);
-        execv("/proc/self/exe", argv);
-    }
+    bench::one_onednn_thread(argv);
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -7,14 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <unistd.h>
 #include <vector>
 #include <xsimd/xsimd.hpp>
 #include "mnist_models.hpp"
 #if defined(CTNN_BENCH_ONEDNN)
-#include <oneapi/dnnl/dnnl.hpp>
-#include <unordered_map>
+#include "onednn_steps.hpp"
 #endif
 
 namespace {
@@ -109,13 +106,9 @@ BENCHMARK(BM_ctnn_bf16)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(100)->Arg(1000)->Ar
 /// The MNIST network in oneDNN: three inner products (ReLU as a post-op), weights reordered
 /// once into the layout oneDNN picks; in bf16, the input converted from f32 by a first step and
 /// the last layer writing f32, as ctnn's Bf16Model takes and gives floats.
-class OneDnnMlp {
+class OneDnnMlp : public bench::OneDnnSteps {
 public:
-    using tag = dnnl::memory::format_tag;
-    using dt = dnnl::memory::data_type;
-
-    OneDnnMlp(const bench::Net& net, long batch, dt type)
-        : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_), batch_(batch) {
+    OneDnnMlp(const bench::Net& net, long batch, dt type) : OneDnnSteps(batch, 784, 10) {
         src_ = dnnl::memory({{batch, 784}, dt::f32, tag::nc}, engine_);
         dnnl::memory x = src_;
         if (type != dt::f32) {
@@ -128,25 +121,13 @@ public:
         dst_ = dense(x, net.layer<4>().weight.data(), net.layer<4>().bias.data(), 256, 10, type, dt::f32, false);
     }
 
-    void run(const float* x, float* y) {
-        std::copy_n(x, batch_ * 784, static_cast<float*>(src_.get_data_handle()));
-        for (std::size_t i = 0; i < steps_.size(); ++i) steps_[i].execute(stream_, args_[i]);
-        stream_.wait();
-        std::copy_n(static_cast<const float*>(dst_.get_data_handle()), batch_ * 10, y);
-    }
-
 private:
     dnnl::memory dense(const dnnl::memory& in, const float* weight, const float* bias, long n_in, long n_out, dt type,
                        dt out_type, bool with_relu) {
         const dnnl::memory::desc w_md({n_out, n_in}, type, tag::any), b_md({n_out}, dt::f32, tag::x);
         const dnnl::memory::desc dst_md({batch_, n_out}, out_type, tag::nc);
         const dnnl::inner_product_forward::desc d(dnnl::prop_kind::forward_inference, in.get_desc(), w_md, b_md, dst_md);
-        dnnl::primitive_attr attr;
-        if (with_relu) {
-            dnnl::post_ops ops;
-            ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-            attr.set_post_ops(ops);
-        }
+        const dnnl::primitive_attr attr = with_relu ? relu() : dnnl::primitive_attr();
         const dnnl::inner_product_forward::primitive_desc pd(d, attr, engine_);
         dnnl::memory user({{n_out, n_in}, dt::f32, tag::oi}, engine_, const_cast<float*>(weight));
         dnnl::memory w(pd.weights_desc(), engine_);
@@ -159,18 +140,6 @@ private:
             {{DNNL_ARG_SRC, in}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, dst}});
         return dst;
     }
-
-    void add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args) {
-        steps_.push_back(std::move(p));
-        args_.push_back(std::move(args));
-    }
-
-    dnnl::engine engine_;
-    dnnl::stream stream_;
-    long batch_;
-    dnnl::memory src_, dst_;
-    std::vector<dnnl::primitive> steps_;
-    std::vector<std::unordered_map<int, dnnl::memory>> args_;
 };
 
 // oneDNN against ctnn's outputs first (the same network, within the precision's tolerance).
@@ -207,12 +176,7 @@ BENCHMARK(BM_onednn_bf16)->Arg(1)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch")
 
 int main(int argc, char** argv) {
 #if defined(CTNN_BENCH_ONEDNN)
-    // oneDNN's OpenMP runtime reads its thread count when the library loads: one thread unless
-    // asked otherwise, by starting again with the variable set.
-    if (!std::getenv("OMP_NUM_THREADS")) {
-        setenv("OMP_NUM_THREADS", "1", 1);
-        execv("/proc/self/exe", argv);
-    }
+    bench::one_onednn_thread(argv);
 #endif
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
