@@ -380,3 +380,48 @@ TEST_CASE("bf16 inference matches PyTorch's bf16 model", "[torch][bf16]") {
         check_bf16_against_torch<Cnn>("torch_bf16_cnn.txt", 2);
     }
 }
+
+TEST_CASE("int8 inference matches PyTorch's observers and quantised arithmetic", "[torch][int8]") {
+    // The fixture calibrates with MinMaxObserver (inputs) and PerChannelMinMaxObserver (weights)
+    // and computes the quantised model exactly (float64 products of the integers).
+    using Mlp = Seq<Linear<40, 48>, ctnn::ReLU, Linear<48, 33>, ctnn::Sigmoid, Linear<33, 20, ctnn::NoBias>, ctnn::Tanh,
+                    Linear<20, 17>, ctnn::LeakyReLU, Linear<17, 5>>;
+    const auto f = read_fixture("torch_int8_mlp.txt");
+    const std::size_t batch = f.at("logits").size / Mlp::out_size;
+    auto net = std::make_unique<Mlp>();
+    set_formula_parameters(*net);
+    Batch<Mlp> b(batch);
+    const ctnn::Int8Model<Mlp> model(*net, b.x);
+    for (std::size_t i : {0, 2, 4, 6, 8}) {
+        const std::string p = std::to_string(i) + ".";
+        INFO("layer " << i);
+        const auto& q = model.input_quantization(i);
+        // The ranges of inputs after an activation differ in the last bits (xsimd's tanh is not libm's).
+        REQUIRE(q.scale == Approx(f.at(p + "input_scale").values[0]).epsilon(1e-5));
+        REQUIRE(q.zero_point == std::int32_t(f.at(p + "input_zero_point").values[0]));
+        const auto& e = ctnn::Int8Model<Mlp>::layout.entries[i];
+        const auto& scales = f.at(p + "weight_scale").values;
+        const auto& w8 = f.at(p + "weight_int8").values;
+        for (std::size_t r = 0; r < e.rows; ++r) {
+            REQUIRE(model.weight_scales(i)[r] == float(scales[r]));
+            for (std::size_t c = 0; c < e.cols; ++c)
+                REQUIRE(model.packed_weight(i)[ctnn::kernels::int8_packed_index(e.cols, r, c)] == w8[r * e.cols + c]);
+        }
+    }
+    std::vector<float> y(batch * Mlp::out_size);
+    ctnn::InferenceScratch<Mlp> scratch(batch);
+    model.forward(b.x, y, scratch);
+    // The products are exact on both sides; the scaling (float here, float64 there) and the fp32
+    // activations (xsimd's here) differ in the last bits, which can move a later input across a
+    // rounding boundary of its quantisation: most outputs agree to 1e-5, all to a few steps.
+    const auto& torch = f.at("logits_int8").values;
+    const auto& fp32 = f.at("logits").values;
+    std::size_t close = 0;
+    for (std::size_t j = 0; j < y.size(); ++j) {
+        CAPTURE(j, y[j], torch[j], fp32[j]);
+        REQUIRE(std::abs(y[j] - torch[j]) <= 2e-3f);
+        close += std::abs(y[j] - torch[j]) <= 1e-5f * (1 + std::abs(torch[j]));
+    }
+    CAPTURE(close, y.size());
+    REQUIRE(close * 10 >= y.size() * 9);
+}

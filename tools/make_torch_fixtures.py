@@ -122,6 +122,57 @@ def bf16_fixture(path, build, batch, shape=None):
         write_tensor(out, "logits_bf16", logits_bf16)
 
 
+def int8_fixture(path, build, batch, shape=None):
+    """Post-training int8 quantisation as ctnn::Int8Model does it, with PyTorch's observers: each
+    Linear's input range over the batch (run through the fp32 model) by MinMaxObserver (quint8,
+    affine), its weight per output by PerChannelMinMaxObserver (qint8, symmetric, [-127, 127]);
+    then the batch through the quantised model: every Linear's input fake-quantised, its product
+    with the int8 weight computed exactly (float64) and scaled back; other layers in fp32."""
+    from torch.ao.quantization.observer import MinMaxObserver, PerChannelMinMaxObserver
+    model = build()
+    formula_parameters(model)
+    model.eval()
+    features = math.prod(shape) if shape else model[0].in_features
+    x, _ = formula_batch(batch, features, 2, shape)
+    params = {}
+    with torch.no_grad():
+        logits = model(x)
+        h = x
+        for i, layer in enumerate(model):  # calibration: the fp32 inputs of every Linear
+            if isinstance(layer, nn.Linear):
+                observer = MinMaxObserver(dtype=torch.quint8, qscheme=torch.per_tensor_affine)
+                observer(h)
+                scale, zero = observer.calculate_qparams()
+                weights = PerChannelMinMaxObserver(ch_axis=0, dtype=torch.qint8, qscheme=torch.per_channel_symmetric,
+                                                   quant_min=-127, quant_max=127)
+                weights(layer.weight)
+                w_scale, _ = weights.calculate_qparams()
+                w8 = torch.clamp(torch.round(layer.weight * (1.0 / w_scale[:, None])), -127, 127)
+                params[i] = (scale.float(), int(zero), w_scale.float(), w8)
+            h = layer(h)
+        h = x
+        for i, layer in enumerate(model):
+            if i in params:
+                scale, zero, w_scale, w8 = params[i]
+                q = torch.clamp(torch.round(h * (1.0 / scale)) + zero, 0, 255)
+                acc = (q.double() - zero) @ w8.double().t()
+                h = (acc * (scale * w_scale).double()).float()
+                if layer.bias is not None:
+                    h = h + layer.bias
+            else:
+                h = layer(h)
+    with open(path, "w") as out:
+        out.write(f"# {model}\n".replace("\n", " ") + "\n")
+        out.write(f"batch {batch}\n")
+        write_tensor(out, "logits", logits)
+        for i, (scale, zero, w_scale, w8) in params.items():
+            write_tensor(out, f"{i}.input_scale", scale)
+            write_tensor(out, f"{i}.input_zero_point", torch.tensor([zero]))
+            write_tensor(out, f"{i}.weight_scale", w_scale)
+            write_tensor(out, f"{i}.weight_int8", w8)
+        write_tensor(out, "logits_int8", h)
+
+
 def recurrent_fixture(path, modules, batch, steps, seed):
     """Recurrent layers (nn.GRU, nn.LSTM, batch_first) one after another, with PyTorch's default
     initialisation (seeded): every parameter as "<position>.<name>", the inputs and the outputs,
@@ -279,6 +330,12 @@ def main():
                  lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                                        nn.Linear(64, 10), nn.Sigmoid(), nn.Linear(10, 3)),
                  batch=5, shape=(1, 10, 10))
+    # int8 inference: the same MLP, calibrated on its batch.
+    int8_fixture(f"{out_dir}/torch_int8_mlp.txt",
+                 lambda: nn.Sequential(nn.Linear(40, 48), nn.ReLU(), nn.Linear(48, 33), nn.Sigmoid(),
+                                       nn.Linear(33, 20, bias=False), nn.Tanh(), nn.Linear(20, 17), nn.LeakyReLU(),
+                                       nn.Linear(17, 5)),
+                 batch=37)
     # Parameters 16x the formula's, so that some sigmoid and tanh outputs saturate.
     diagnostics_fixture(f"{out_dir}/torch_diagnostics.txt",
                         lambda: nn.Sequential(nn.Linear(13, 17), nn.Sigmoid(), nn.Linear(17, 9), nn.Tanh(),

@@ -23,6 +23,7 @@
 #include "layers/softmax.hpp"
 #include "layers/tanh.hpp"
 #include "model/bf16_model.hpp"
+#include "model/int8_model.hpp"
 #include "model/fold_batch_norm.hpp"
 #include "model/model_view.hpp"
 #include "model/residual.hpp"

@@ -18,6 +18,7 @@ enum class LoadErrorKind {
     unexpected_tensor,  // the file has a tensor the model does not expect
     wrong_shape,        // a tensor's shape is not the one the model's layer has
     not_finite,         // NaN or infinity in the weights (or an F64 beyond the float range)
+    invalid_value,      // a value the tensor cannot hold (a negative count, a quantisation scale not positive)
     wrong_model,        // the file's ctnn.signature names other layers than the model's
     out_of_memory,
 };

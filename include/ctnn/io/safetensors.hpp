@@ -30,6 +30,7 @@
 #include "../core/tensor_info.hpp"
 #include "../kernels/bf16.hpp"
 #include "../model/bf16_model.hpp"
+#include "../model/int8_model.hpp"
 #include "layer_name.hpp"
 #include "tensor_file.hpp"
 
@@ -90,7 +91,7 @@ TensorBlock<T> model_tensors(T* block, std::string prefix = {}, TensorSelection 
             out.tensors.push_back({t.name(),
                                    std::vector<std::size_t>(t.info.dims.begin(), t.info.dims.begin() + t.info.rank),
                                    block + t.offset, names[t.position] + " at position " + std::to_string(t.position),
-                                   t.info.role == TensorRole::count});
+                                   t.info.role == TensorRole::count ? Stored::count : Stored::real});
     return out;
 }
 
@@ -106,7 +107,7 @@ TensorBlock<float> model_tensors(Bf16Model<Net, Arch>& model) {
         const std::size_t in_layer = t.offset - Net::table[t.position].param_offset, n = t.info.size();
         TensorRef<float> ref{t.name(), std::vector<std::size_t>(t.info.dims.begin(), t.info.dims.begin() + t.info.rank),
                              nullptr, names[t.position] + " at position " + std::to_string(t.position),
-                             t.info.role == TensorRole::count};
+                             t.info.role == TensorRole::count ? Stored::count : Stored::real};
         if (e.bf16 && in_layer == 0)
             ref.store = [packed = model.packed_weight(t.position), e](const float* v) {
                 for (std::size_t r = 0; r < e.rows; ++r)
@@ -123,6 +124,108 @@ TensorBlock<float> model_tensors(Bf16Model<Net, Arch>& model) {
 }
 
 namespace detail {
+
+/// An Int8Model's tensors: for an int8 layer at position p, "p.weight" (I8, [out, in]),
+/// "p.weight_scale" ([out]: W ~ weight x weight_scale per row), "p.bias" if it has one,
+/// "p.input_scale" and "p.input_zero_point" (I64; [] both: q(x) = round(x / scale) + zero point);
+/// every other layer's tensors as in Net. `Model` is Int8Model or const Int8Model.
+template <class Net, class Arch>
+struct Int8Tensors {
+    TensorBlock<float> block;
+    std::vector<std::vector<float>> values;  // saving: the int8 model's values as floats
+};
+
+template <class Net, class Arch, class Model>
+Int8Tensors<Net, Arch> int8_tensors(Model& model, bool saving) {
+    using Layout = Int8Model<Net, Arch>;
+    constexpr bool loading = !std::is_const_v<Model>;
+    const auto names = layer_cpp_names<Net>();
+    Int8Tensors<Net, Arch> out{{{}, {}, "ctnn::Int8Model<" + model_name<Net>() + ">", why_unexpected<Net>}, {}};
+    out.values.reserve(Net::tensors.size() + 2 * Net::depth);
+    auto add = [&](std::string name, std::vector<std::size_t> shape, std::size_t position, Stored stored,
+                   const auto& get, auto&& put, std::function<std::string(const float*)> check = {}) {
+        TensorRef<float> ref{std::move(name), std::move(shape), nullptr,
+                             names[position] + " at position " + std::to_string(position) + " (int8)", stored};
+        const std::size_t n = ref.size();
+        if (saving) {
+            out.values.emplace_back(n);
+            get(out.values.back().data(), n);
+            ref.data = out.values.back().data();
+        }
+        if constexpr (loading) ref.store = [put, n](const float* v) { put(v, n); };
+        ref.check = std::move(check);
+        out.block.tensors.push_back(std::move(ref));
+    };
+    const auto positive = [](const char* what) {
+        return [what](const float* v) -> std::string {
+            return v[0] > 0 ? "" : std::string(what) + " is " + std::to_string(v[0]) + "; it must be positive";
+        };
+    };
+    for (const auto& t : Net::tensors) {
+        const ctnn::detail::Int8Entry e = Layout::layout.entries[t.position];
+        const std::size_t in_layer = t.offset - Net::table[t.position].param_offset;
+        const std::vector<std::size_t> shape(t.info.dims.begin(), t.info.dims.begin() + t.info.rank);
+        const std::size_t i = t.position;
+        if (!e.int8) {
+            add(t.name(), shape, i, t.info.role == TensorRole::count ? Stored::count : Stored::real,
+                [&](float* v, std::size_t n) { std::copy_n(model.fp32_part(i) + in_layer, n, v); },
+                [&model, i, in_layer](const float* v, std::size_t n) {
+                    if constexpr (loading) std::copy_n(v, n, model.fp32_part(i) + in_layer);
+                });
+            continue;
+        }
+        if (in_layer == 0) {  // the weight, and what belongs to the layer rather than a tensor of Net
+            const std::string name = t.name(), prefix = name.substr(0, name.rfind('.') + 1);
+            add(name, shape, i, Stored::int8,
+                [&](float* v, std::size_t) {
+                    for (std::size_t r = 0; r < e.rows; ++r)
+                        for (std::size_t c = 0; c < e.cols; ++c)
+                            v[r * e.cols + c] = model.packed_weight(i)[kernels::int8_packed_index(e.cols, r, c)];
+                },
+                [&model, i, e](const float* v, std::size_t) {
+                    if constexpr (loading)
+                        for (std::size_t r = 0; r < e.rows; ++r)
+                            for (std::size_t c = 0; c < e.cols; ++c)
+                                model.packed_weight(i)[kernels::int8_packed_index(e.cols, r, c)] =
+                                    std::int8_t(v[r * e.cols + c]);
+                });
+            add(prefix + "weight_scale", {e.rows}, i, Stored::real,
+                [&](float* v, std::size_t n) { std::copy_n(model.weight_scales(i), n, v); },
+                [&model, i](const float* v, std::size_t n) {
+                    if constexpr (loading) std::copy_n(v, n, model.weight_scales(i));
+                },
+                [rows = e.rows](const float* v) -> std::string {
+                    for (std::size_t r = 0; r < rows; ++r)
+                        if (!(v[r] > 0))
+                            return "element [" + std::to_string(r) + "] is " + std::to_string(v[r]) +
+                                   "; a weight scale must be positive";
+                    return "";
+                });
+            add(prefix + "input_scale", {}, i, Stored::real,
+                [&](float* v, std::size_t) { v[0] = model.input_quantization(i).scale; },
+                [&model, i](const float* v, std::size_t) {
+                    if constexpr (loading) model.input_quantization(i).scale = v[0];
+                },
+                positive("the input scale"));
+            add(prefix + "input_zero_point", {}, i, Stored::count,
+                [&](float* v, std::size_t) { v[0] = float(model.input_quantization(i).zero_point); },
+                [&model, i](const float* v, std::size_t) {
+                    if constexpr (loading) model.input_quantization(i).zero_point = std::int32_t(v[0]);
+                },
+                [](const float* v) -> std::string {
+                    return v[0] <= 255 ? "" : "the zero point is " + std::to_string(std::int64_t(v[0])) +
+                                                  "; a uint8 input's zero point is at most 255";
+                });
+        } else {  // the bias
+            add(t.name(), shape, i, Stored::real,
+                [&](float* v, std::size_t n) { std::copy_n(model.biases(i), n, v); },
+                [&model, i](const float* v, std::size_t n) {
+                    if constexpr (loading) std::copy_n(v, n, model.biases(i));
+                });
+        }
+    }
+    return out;
+}
 
 /// Refuses a file whose "ctnn.signature" names other layers than Net's.
 template <class Net>
@@ -163,6 +266,30 @@ template <class Net, class Arch, class Read>
 LoadResult load_model(Bf16Model<Net, Arch>& model, Read&& read) {
     const TensorBlock<float> block = model_tensors(model);
     return std::forward<Read>(read)(std::span(&block, 1), model_load_options<Net>());
+}
+
+template <class Net, class Arch, class Read>
+LoadResult load_model(Int8Model<Net, Arch>& model, Read&& read) {
+    const Int8Tensors<Net, Arch> t = int8_tensors<Net, Arch>(model, false);
+    LoadResult r = std::forward<Read>(read)(std::span(&t.block, 1), model_load_options<Net>());
+    if (r) model.update();
+    return r;
+}
+
+template <class Net, class Arch, class Write>
+SaveResult save_model(const Int8Model<Net, Arch>& model, std::string_view source, const Metadata& user_metadata,
+                      Write&& write) {
+    for (const std::string_view key : {signature_key, torch_modules_key})
+        if (user_metadata.count(std::string(key)))
+            return failure(SaveErrorKind::invalid_metadata, source,
+                           "metadata key \"" + std::string(key) + "\" is reserved: ctnn writes the model's layers there");
+    Metadata metadata = user_metadata;
+    metadata.emplace(signature_key, signature<Net>());
+    const Int8Tensors<Net, Arch> t = int8_tensors<Net, Arch>(model, true);
+    std::vector<TensorRef<const float>> refs;
+    for (const auto& r : t.block.tensors) refs.push_back({r.name, r.shape, r.data, r.owner, r.stored});
+    const TensorBlock<const float> block{{}, std::move(refs), t.block.owner, {}};
+    return std::forward<Write>(write)(std::span(&block, 1), metadata);
 }
 
 template <class Net>

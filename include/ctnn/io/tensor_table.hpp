@@ -20,6 +20,10 @@ namespace ctnn::io {
 /// The `__metadata__` of a safetensors file: string keys to string values.
 using Metadata = std::map<std::string, std::string>;
 
+/// How a tensor is held in a file: F32 (loaded from F16, BF16, F64 too), an integer count (I64),
+/// or int8 values (I8: a quantised model's weights).
+enum class Stored { real, count, int8 };
+
 /// One tensor of a file and the floats it is loaded into (T = float) or saved from (T = const float).
 template <class T>
 struct TensorRef {
@@ -27,9 +31,12 @@ struct TensorRef {
     std::vector<std::size_t> shape;  // as PyTorch has it, row-major: {out_features, in_features}
     T* data = nullptr;               // size() contiguous floats
     std::string owner;               // who expects it, for messages: "ctnn::Linear<3,2> at position 0"
-    bool count = false;              // an integer count (num_batches_tracked): I64 in the file
+    Stored stored = Stored::real;    // count: num_batches_tracked; int8: integers in [-128, 127]
     /// Loading: if set, receives the size() values in place of `data` (a Bf16Model packs them).
     std::function<void(const float*)> store{};
+    /// Loading: if set, says why the size() values cannot be this tensor's ("" if they can),
+    /// before anything is stored (an int8 model's zero point above 255, a scale not positive).
+    std::function<std::string(const float*)> check{};
 
     std::size_t size() const noexcept {
         std::size_t n = 1;

@@ -15,6 +15,7 @@
 #include "../core/shape.hpp"
 #include "../core/tensor_info.hpp"
 #include "../kernels/bf16.hpp"
+#include "../kernels/int8.hpp"
 #include "../kernels/linear.hpp"
 #include "options.hpp"
 
@@ -75,6 +76,14 @@ struct Linear {
     static void forward_bf16(const std::uint16_t* w, const float* rest, const float* x, std::size_t batch,
                              float* y) noexcept {
         kernels::bf16_linear_forward<In, Out, Epilogue, Arch>(x, batch, w, Bias ? rest : zero_bias.data(), y);
+    }
+
+    /// int8 inference (model/int8_model.hpp): the weight in int8 per output, packed
+    /// (kernels/int8.hpp), the input quantised to uint8; `p` holds the scales and the bias.
+    static constexpr bool has_int8_kernel = true;
+    template <Shape, class Arch, class Epilogue = kernels::identity_op>
+    static void forward_int8(const kernels::Int8LinearParams& p, const float* x, std::size_t batch, float* y) noexcept {
+        kernels::int8_linear_forward<In, Out, Epilogue, Arch>(x, batch, p, y);
     }
 
     template <Shape, class Arch>

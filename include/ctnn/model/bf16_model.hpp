@@ -74,16 +74,6 @@ constexpr Bf16Layout<Net> bf16_layout() {
     return t;
 }
 
-/// The element-wise op the step starting at I applies to its output (identity if none).
-template <class Net, std::size_t I, bool Fused = Net::table[I].step_end != I>
-struct StepEpilogue {
-    using type = kernels::identity_op;
-};
-template <class Net, std::size_t I>
-struct StepEpilogue<Net, I, true> {
-    using type = typename Net::template layer_type<I + 1>::epilogue_op;
-};
-
 }  // namespace detail
 
 template <class... Layers>

@@ -21,6 +21,7 @@
 #include "../core/extent.hpp"
 #include "../core/layer_table.hpp"
 #include "../core/workspace.hpp"
+#include "../kernels/activation_ops.hpp"
 
 namespace ctnn {
 /// The most stack single-sample forward(x, y) may use for a model's intermediate outputs and
@@ -29,6 +30,16 @@ inline constexpr std::size_t max_stack_bytes = std::size_t{1} << 20;
 }  // namespace ctnn
 
 namespace ctnn::detail {
+
+/// The element-wise op the step starting at I applies to its output (identity if none).
+template <class Net, std::size_t I, bool Fused = Net::table[I].step_end != I>
+struct StepEpilogue {
+    using type = kernels::identity_op;
+};
+template <class Net, std::size_t I>
+struct StepEpilogue<Net, I, true> {
+    using type = typename Net::template layer_type<I + 1>::epilogue_op;
+};
 
 /// The step that starts at position I: layer I, with the element-wise layer after it as its
 /// epilogue when the table fused the two.

@@ -26,6 +26,9 @@
 
 namespace ctnn::io::detail {
 
+inline std::uint64_t stored_size(Stored s) noexcept { return s == Stored::count ? 8 : s == Stored::int8 ? 1 : 4; }
+inline const char* stored_dtype(Stored s) noexcept { return s == Stored::count ? "I64" : s == Stored::int8 ? "I8" : "F32"; }
+
 /// Refuses what would make a file that cannot be read back: metadata or names that are not
 /// UTF-8, one name twice, NaN or infinite values.
 inline SaveResult check_saveable(std::string_view source, std::span<const TensorBlock<const float>> blocks,
@@ -50,12 +53,16 @@ inline SaveResult check_saveable(std::string_view source, std::span<const Tensor
                     return failure(SaveErrorKind::not_finite, source,
                                    "tensor " + quote_name(name) + ": element " + element_text(t.shape, i) + " is " +
                                        bad_value_text(t.data[i]) + "; refusing to write a file that could not be loaded back");
+                else if (t.stored == Stored::int8 && (t.data[i] != float(std::int8_t(t.data[i])) || t.data[i] < -128.0f || t.data[i] > 127.0f))
+                    return failure(SaveErrorKind::invalid_table, source,
+                                   "tensor " + quote_name(name) + ": element " + element_text(t.shape, i) + " is " +
+                                       bad_value_text(t.data[i]) + ", not an int8");
         }
     }
     return {};
 }
 
-/// The safetensors file of `blocks` (F32, counts I64, in block order) with `metadata` and "format": "pt".
+/// The safetensors file of `blocks` (F32, counts I64, int8 weights I8, in block order) with `metadata` and "format": "pt".
 /// `source` names the destination in messages ("" for none).
 inline SaveResult serialize(std::string_view source, std::span<const TensorBlock<const float>> blocks,
                             const Metadata& user_metadata, std::vector<std::byte>& out) {
@@ -76,12 +83,12 @@ inline SaveResult serialize(std::string_view source, std::span<const TensorBlock
     std::uint64_t offset = 0;
     for (const auto& block : blocks) {
         for (const auto& t : block.tensors) {
-            const std::uint64_t bytes = (t.count ? 8 : 4) * std::uint64_t(t.size());
+            const std::uint64_t bytes = stored_size(t.stored) * std::uint64_t(t.size());
             std::string shape;
             for (std::size_t d = 0; d < t.shape.size(); ++d) shape += (d ? "," : "") + std::to_string(t.shape[d]);
             header += ',';
             json::append_string(header, block.prefix + t.name);
-            header += std::string(":{\"dtype\":\"") + (t.count ? "I64" : "F32") + "\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(offset) +
+            header += std::string(":{\"dtype\":\"") + stored_dtype(t.stored) + "\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(offset) +
                       "," + std::to_string(offset + bytes) + "]}";
             offset += bytes;
         }
@@ -96,9 +103,11 @@ inline SaveResult serialize(std::string_view source, std::span<const TensorBlock
     for (const auto& block : blocks)
         for (const auto& t : block.tensors)
             for (std::size_t i = 0; i < t.size(); ++i) {
-                if (t.count) {  // a count held as a float: whole and not negative
+                if (t.stored == Stored::count) {  // a count held as a float: whole and not negative
                     store_le64(p, std::uint64_t(std::max(0.0f, t.data[i])));
                     p += 8;
+                } else if (t.stored == Stored::int8) {  // an int8 held as a float (check_saveable: in range)
+                    *p++ = std::byte(std::uint8_t(std::int8_t(t.data[i])));
                 } else {
                     store_le32(p, std::bit_cast<std::uint32_t>(t.data[i]));
                     p += 4;

@@ -5,6 +5,7 @@
 // infinities, and only a fully converted block is copied to its destinations: all or nothing.
 // Messages name the file, the tensor and who expects it.
 #include <algorithm>
+#include <cstdint>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -17,6 +18,15 @@
 #include "safetensors_header.hpp"
 
 namespace ctnn::io::detail {
+
+/// How a tensor is held in the file, for messages.
+inline std::string stored_text(Stored s) {
+    switch (s) {
+        case Stored::count: return "I64 (an integer count)";
+        case Stored::int8: return "I8 (int8 weights)";
+        default: return "F32 (F16, BF16 and F64 are converted)";
+    }
+}
 
 /// Where an expected tensor's values come from and are staged.
 struct Placement {
@@ -69,19 +79,23 @@ inline LoadResult match_tensors(std::string_view source, const Header& h, std::s
                 for (const auto& ft : h.tensors) present.push_back(ft.name);
                 return failure(LoadErrorKind::missing_tensor, source,
                                "tensor " + quote_name(name) + " is missing: " + t.owner + " expects it with shape " +
-                                   expected + (t.count ? " (I64)" : " (F32)") + "; the file has " +
+                                   expected + " (" + stored_text(t.stored) + "); the file has " +
                                    (present.empty() ? std::string("no tensors") : some_names(present)));
             }
             const HeaderTensor& f = h.tensors[it->second];
-            if (t.count != (f.dtype == Dtype::I64))
+            const bool dtype_fits = t.stored == Stored::count  ? f.dtype == Dtype::I64
+                                    : t.stored == Stored::int8 ? f.dtype == Dtype::I8
+                                                               : dtype_info(f.dtype).loadable;
+            if (!dtype_fits) {
+                const bool known = f.dtype == Dtype::I64 || f.dtype == Dtype::I8 || dtype_info(f.dtype).loadable;
                 return failure(LoadErrorKind::unsupported_dtype, source,
                                "tensor " + quote_name(name) + ": dtype " + std::string(dtype_info(f.dtype).name) +
-                                   " where " + t.owner + " expects " +
-                                   (t.count ? "I64 (an integer count)" : "F32 (F16, BF16 and F64 are converted)"));
-            if (!t.count && !dtype_info(f.dtype).loadable)
-                return failure(LoadErrorKind::unsupported_dtype, source,
-                               "tensor " + quote_name(name) + ": dtype " + std::string(dtype_info(f.dtype).name) +
-                                   " is not supported: " + t.owner + " expects F32 (F16, BF16 and F64 are converted)");
+                                   (known ? " where " : " is not supported: ") + t.owner + " expects " +
+                                   stored_text(t.stored) +
+                                   (f.dtype == Dtype::I8 ? " (the file holds a quantised model: load it into a "
+                                                           "ctnn::Int8Model)"
+                                                         : ""));
+            }
             if (!std::equal(f.shape.begin(), f.shape.end(), t.shape.begin(), t.shape.end())) {
                 const bool transposed = t.shape.size() == 2 && f.shape.size() == 2 && f.shape[0] == t.shape[1] &&
                                         f.shape[1] == t.shape[0];
@@ -115,26 +129,34 @@ inline LoadResult convert_tensors(std::string_view source, const Header& h, cons
         const HeaderTensor& f = h.tensors[p.file_tensor];
         const std::size_t n = p.tensor->size();
         // Established by parse_header and match_tensors; checked again as the one guard of the reads.
+        const Stored stored = p.tensor->stored;
         if (f.end > data.size() || f.end - f.begin != n * dtype_info(f.dtype).size ||
-            !(dtype_info(f.dtype).loadable || p.tensor->count) || p.staged + n > staged.size())
+            !(dtype_info(f.dtype).loadable || stored != Stored::real) || p.staged + n > staged.size())
             return failure(LoadErrorKind::bad_offsets, source, "tensor " + quote_name(f.name) + ": inconsistent offsets");
-        if (p.tensor->count) {  // I64 (match_tensors checked), a count: not negative
+        float* out = staged.data() + p.staged;
+        if (stored == Stored::int8) {  // I8 (match_tensors checked): every value fits
+            for (std::size_t i = 0; i < n; ++i) out[i] = float(std::int8_t(data[f.begin + i]));
+        } else if (stored == Stored::count) {  // I64 (match_tensors checked), a count: not negative
             for (std::size_t i = 0; i < n; ++i) {
                 const auto v = static_cast<std::int64_t>(load_le64(data.data() + f.begin + 8 * i));
                 if (v < 0)
                     return failure(LoadErrorKind::not_finite, source,
                                    "tensor " + quote_name(f.name) + ": element " + element_text(p.tensor->shape, i) +
                                        " is " + std::to_string(v) + "; a count cannot be negative");
-                staged[p.staged + i] = float(v);
+                out[i] = float(v);
             }
-            continue;
+        } else {
+            double bad = 0;
+            const std::size_t i = convert_to_float(f.dtype, data.data() + f.begin, n, out, bad);
+            if (i != n)
+                return failure(LoadErrorKind::not_finite, source,
+                               "tensor " + quote_name(f.name) + ": element " + element_text(p.tensor->shape, i) +
+                                   " is " + bad_value_text(bad) + "; a model with non-finite weights is refused");
         }
-        double bad = 0;
-        const std::size_t i = convert_to_float(f.dtype, data.data() + f.begin, n, staged.data() + p.staged, bad);
-        if (i != n)
-            return failure(LoadErrorKind::not_finite, source,
-                           "tensor " + quote_name(f.name) + ": element " + element_text(p.tensor->shape, i) + " is " +
-                               bad_value_text(bad) + "; a model with non-finite weights is refused");
+        if (p.tensor->check)
+            if (const std::string why = p.tensor->check(out); !why.empty())
+                return failure(LoadErrorKind::invalid_value, source,
+                               "tensor " + quote_name(f.name) + " of " + p.tensor->owner + ": " + why);
     }
     return {};
 }

@@ -1,0 +1,330 @@
+// int8 inference: quantisation as PyTorch's observers compute it, the packed layout, the
+// kernels of every instruction set (VNNI and the widening path) held to the scalar reference
+// (the int32 sums to the bit), Int8Model against the fp32 model, a trained classifier's
+// accuracy, and safetensors files of int8 models: saved, loaded, refused.
+#include <catch2/catch.hpp>
+#include <ctnn/ctnn.hpp>
+#include <ctnn/io/header_export.hpp>
+#include <ctnn/io/safetensors.hpp>
+#include <ctnn/kernels/int8.hpp>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <tuple>
+#include <vector>
+#include "archs.hpp"
+#include "support.hpp"
+
+namespace k = ctnn::kernels;
+
+TEST_CASE("int8 quantisation of one value: nearest even, clamped, NaN to the bottom", "[int8]") {
+    REQUIRE(k::quantize(0.0f, 1.0f, 10) == 10);
+    REQUIRE(k::quantize(2.5f, 1.0f, 0) == 2);  // ties to even
+    REQUIRE(k::quantize(3.5f, 1.0f, 0) == 4);
+    REQUIRE(k::quantize(-1.5f, 1.0f, 10) == 8);
+    REQUIRE(k::quantize(1e30f, 1.0f, 0) == 255);
+    REQUIRE(k::quantize(-1e30f, 1.0f, 200) == 0);
+    REQUIRE(k::quantize(std::numeric_limits<float>::infinity(), 1.0f, 0) == 255);
+    REQUIRE(k::quantize(std::numeric_limits<float>::quiet_NaN(), 1.0f, 128) == 0);
+    REQUIRE(k::quantize(0.5f, 255.0f, 0) == 128);  // 127.5 -> 128
+}
+
+TEST_CASE("int8 quantisation parameters are PyTorch's observers'", "[int8]") {
+    // MinMaxObserver(quint8): the range widened to hold 0, in 255 steps; zero point round(-min / scale).
+    auto q = k::ActivationQuantization::from_range(0.0f, 1.0f);
+    REQUIRE(q.scale == 1.0f / 255.0f);
+    REQUIRE(q.zero_point == 0);
+    q = k::ActivationQuantization::from_range(-1.0f, 3.0f);
+    REQUIRE(q.scale == 4.0f / 255.0f);
+    REQUIRE(q.zero_point == 64);  // 63.75
+    q = k::ActivationQuantization::from_range(0.5f, 2.0f);  // 0 is inside
+    REQUIRE(q.scale == 2.0f / 255.0f);
+    REQUIRE(q.zero_point == 0);
+    q = k::ActivationQuantization::from_range(-2.0f, -1.0f);
+    REQUIRE(q.zero_point == 255);
+    q = k::ActivationQuantization::from_range(0.0f, 0.0f);  // a constant input: the smallest scale
+    REQUIRE(q.scale > 0);
+    // Weights: symmetric per output, max |w| / 127.
+    const float row[] = {0.5f, -1.27f, 0.0f, 0.01f};
+    const float s = k::weight_scale(row, 4);
+    REQUIRE(s == 1.27f / 127.0f);
+    REQUIRE(k::quantize_weight(-1.27f, s) == -127);
+    REQUIRE(k::quantize_weight(0.5f, s) == 50);
+    REQUIRE(k::quantize_weight(0.01f, s) == 1);
+    REQUIRE(k::quantize_weight(5.0f, s) == 127);  // clamped
+}
+
+TEST_CASE("the int8 packed layout: 16 outputs x input quads, padded with zeros", "[int8]") {
+    STATIC_REQUIRE(k::int8_quads(1) == 1);
+    STATIC_REQUIRE(k::int8_quads(784) == 196);
+    STATIC_REQUIRE(k::int8_packed_size(10, 5) == 1 * 2 * 64);
+    STATIC_REQUIRE(k::int8_packed_size(17, 8) == 2 * 2 * 64);
+    STATIC_REQUIRE(k::int8_packed_index(8, 0, 0) == 0);
+    STATIC_REQUIRE(k::int8_packed_index(8, 0, 3) == 3);
+    STATIC_REQUIRE(k::int8_packed_index(8, 1, 0) == 4);
+    STATIC_REQUIRE(k::int8_packed_index(8, 0, 4) == 64);
+    STATIC_REQUIRE(k::int8_packed_index(8, 16, 0) == 128);
+}
+
+namespace {
+
+/// A random layer in the kernels' terms: weights in [-127, 127] (and the extremes), inputs
+/// spread over more than the quantised range, some NaN.
+template <std::size_t In, std::size_t Out>
+struct RandomInt8Layer {
+    std::vector<std::int8_t> packed = std::vector<std::int8_t>(k::int8_packed_size(Out, In));
+    std::vector<float> scale = std::vector<float>(Out), bias = std::vector<float>(Out);
+    std::vector<std::int32_t> offset = std::vector<std::int32_t>(Out);
+    float inverse = 0;
+    std::int32_t zero_point = 0;
+
+    RandomInt8Layer(unsigned seed, bool exact) {
+        ctnn::Rng rng(seed);
+        for (std::size_t o = 0; o < Out; ++o)
+            for (std::size_t i = 0; i < In; ++i)
+                packed[k::int8_packed_index(In, o, i)] =
+                    std::int8_t((o + i) % 11 == 0 ? ((o + i) % 2 ? 127 : -127) : int(rng.uniform(-127.5f, 127.5f)));
+        zero_point = int(rng.uniform(0.0f, 255.0f));
+        inverse = exact ? 1.0f : rng.uniform(20.0f, 60.0f);
+        for (std::size_t o = 0; o < Out; ++o) {
+            scale[o] = exact ? 1.0f : rng.uniform(1e-4f, 1e-2f);
+            bias[o] = exact ? 0.0f : rng.uniform(-1.0f, 1.0f);
+            offset[o] = std::int32_t(rng.uniform(-1000.0f, 1000.0f));
+        }
+    }
+    k::Int8LinearParams params() const { return {packed.data(), inverse, zero_point, scale.data(), offset.data(), bias.data()}; }
+};
+
+/// Inputs: exact=true gives integers (the quantised values exact, the sums too), else values
+/// across and beyond the quantised range, a NaN and infinities among them.
+std::vector<float> int8_inputs(std::size_t n, unsigned seed, bool exact) {
+    ctnn::Rng rng(seed);
+    std::vector<float> x(n);
+    for (float& v : x) v = exact ? std::nearbyint(rng.uniform(-140.0f, 140.0f)) : rng.uniform(-4.0f, 4.0f);
+    if (n > 7) {
+        x[3] = std::numeric_limits<float>::quiet_NaN();
+        x[5] = std::numeric_limits<float>::infinity();
+        x[7] = -std::numeric_limits<float>::infinity();
+    }
+    return x;
+}
+
+template <class Arch, bool Vnni, std::size_t In, std::size_t Out, class Epilogue = k::identity_op>
+void check_int8_linear(std::size_t batch, bool exact) {
+    CAPTURE(In, Out, batch, exact, Vnni);
+    const RandomInt8Layer<In, Out> layer(unsigned(In * 31 + Out), exact);
+    const auto x = int8_inputs(batch * In, unsigned(batch + In), exact);
+    std::vector<float> y(batch * Out), ref(batch * Out);
+    k::int8_linear_forward<In, Out, Epilogue, Arch, Vnni>(x.data(), batch, layer.params(), y.data());
+    k::int8_linear_reference<In, Out, Epilogue>(x.data(), batch, layer.params(), ref.data());
+    for (std::size_t j = 0; j < y.size(); ++j) {
+        CAPTURE(j);
+        if (exact) REQUIRE(y[j] == ref[j]);  // float(sum - offset): exact below 2^24
+        else REQUIRE(y[j] == Approx(ref[j]).epsilon(1e-6).margin(1e-6));
+    }
+}
+
+template <class Arch, bool Vnni>
+void check_int8_shapes() {
+    for (bool exact : {true, false}) {
+        for (std::size_t batch : {1, 2, 3, 5, 6, 7, 13}) {
+            check_int8_linear<Arch, Vnni, 1, 1>(batch, exact);
+            check_int8_linear<Arch, Vnni, 3, 7>(batch, exact);
+            check_int8_linear<Arch, Vnni, 4, 16>(batch, exact);
+            check_int8_linear<Arch, Vnni, 5, 17>(batch, exact);
+            check_int8_linear<Arch, Vnni, 37, 33>(batch, exact);
+            check_int8_linear<Arch, Vnni, 64, 100>(batch, exact);
+        }
+        check_int8_linear<Arch, Vnni, 130, 300>(4, exact);
+        check_int8_linear<Arch, Vnni, 130, 300>(1, exact);
+    }
+    check_int8_linear<Arch, Vnni, 37, 33, k::relu_op>(9, false);
+    check_int8_linear<Arch, Vnni, 37, 33, k::tanh_op>(1, false);
+}
+
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("int8 products match the scalar reference on every instruction set", "[int8]", Archs) {
+    INFO(TestType::name() << (k::detail::Int8Math<TestType>::vnni ? " with VNNI" : " without VNNI"));
+    check_int8_shapes<TestType, true>();
+    if constexpr (k::detail::Int8Math<TestType>::vnni) check_int8_shapes<TestType, false>();  // the widening path too
+}
+
+namespace {
+using Mlp = ctnn::Seq<ctnn::Linear<40, 48>, ctnn::ReLU, ctnn::Linear<48, 33>, ctnn::Sigmoid,
+                      ctnn::Linear<33, 20, ctnn::NoBias>, ctnn::Tanh, ctnn::Linear<20, 17>, ctnn::LeakyReLU,
+                      ctnn::Linear<17, 5>>;
+using Cnn = ctnn::Seq<ctnn::Input<1, 10, 10>, ctnn::Conv2D<1, 4, 3>, ctnn::BatchNorm2d<4>, ctnn::ReLU,
+                      ctnn::MaxPool2D<2>, ctnn::Flatten, ctnn::Linear<64, 10>, ctnn::Sigmoid, ctnn::Linear<10, 3>>;
+
+template <class Net>
+std::unique_ptr<Net> random_model() {
+    auto net = std::make_unique<Net>();
+    ctnn::Rng rng(7);
+    ctnn::init::pytorch_default(*net, rng);
+    return net;
+}
+
+/// The int8 model's outputs are close to the fp32 model's on the data it was calibrated with,
+/// and a batch gives each sample what forward(x) gives it alone, to the bit (integer sums).
+template <class Net>
+void check_against_fp32(std::size_t batch) {
+    const auto net = random_model<Net>();
+    std::vector<float> x = test::random_vector(batch * Net::in_size, 11);
+    for (float& v : x) v = std::abs(v);  // images: non-negative
+    const ctnn::Int8Model<Net> q(*net, x);
+    std::vector<float> y(batch * Net::out_size), y32(batch * Net::out_size);
+    ctnn::InferenceScratch<Net> scratch(batch);
+    q.forward(x, y, scratch);
+    net->forward(x, y32, scratch);
+    float range = 0;
+    for (float v : y32) range = std::max(range, std::abs(v));
+    for (std::size_t j = 0; j < y.size(); ++j) {
+        CAPTURE(j, y[j], y32[j]);
+        REQUIRE(std::abs(y[j] - y32[j]) <= 0.05f * range);
+    }
+    for (std::size_t r = 0; r < batch; ++r) {
+        std::array<float, Net::in_size> one;
+        std::copy_n(x.begin() + std::ptrdiff_t(r * Net::in_size), Net::in_size, one.begin());
+        const auto alone = q.forward(one);
+        for (std::size_t o = 0; o < Net::out_size; ++o) {
+            CAPTURE(r, o);
+            REQUIRE(alone[o] == y[r * Net::out_size + o]);
+        }
+    }
+}
+}  // namespace
+
+TEST_CASE("Int8Model: close to the fp32 model, for one sample and for batches", "[int8]") {
+    for (std::size_t batch : {1, 3, 37}) {
+        check_against_fp32<Mlp>(batch);
+        check_against_fp32<Cnn>(batch);
+    }
+}
+
+TEST_CASE("Int8Model: int8 weights per output, a quarter of the bytes", "[int8]") {
+    const auto net = random_model<Mlp>();
+    const auto x = test::random_vector(10 * Mlp::in_size, 3);
+    const ctnn::Int8Model<Mlp> q(*net, x);
+    const auto w = net->layer<2>().weight;
+    for (std::size_t o = 0; o < 33; ++o) {
+        const float s = q.weight_scales(2)[o];
+        for (std::size_t i = 0; i < 48; ++i) {
+            CAPTURE(o, i);
+            REQUIRE(q.packed_weight(2)[k::int8_packed_index(48, o, i)] == k::quantize_weight(w(o, i), s));
+            REQUIRE(std::abs(float(q.packed_weight(2)[k::int8_packed_index(48, o, i)]) * s - w(o, i)) <= 0.5f * s);
+        }
+    }
+    STATIC_REQUIRE(ctnn::Int8Model<Mlp>::layout.entries[1].int8 == false);  // the ReLU
+    STATIC_REQUIRE(ctnn::Int8Model<Mlp>::layout.entries[4].bias == false);  // NoBias
+    using Big = ctnn::Seq<ctnn::Linear<784, 256>, ctnn::ReLU, ctnn::Linear<256, 10>>;
+    STATIC_REQUIRE(ctnn::Int8Model<Big>::parameter_bytes < Big::parameter_block_size * sizeof(float) * 27 / 100);
+}
+
+TEST_CASE("Int8Model: a trained classifier keeps its accuracy", "[int8]") {
+    // Ten Gaussian clusters in 16 dimensions, a 16-64-10 classifier trained for a few epochs,
+    // calibrated on 200 of its samples.
+    using Net = ctnn::Seq<ctnn::Linear<16, 64>, ctnn::ReLU, ctnn::Linear<64, 10>>;
+    constexpr std::size_t n = 2000;
+    ctnn::Rng rng(3);
+    std::vector<float> centres(10 * 16), x(n * 16);
+    std::vector<int> labels(n);
+    for (float& c : centres) c = float(rng.normal()) * 1.2f;
+    for (std::size_t i = 0; i < n; ++i) {
+        labels[i] = int(i % 10);
+        for (std::size_t f = 0; f < 16; ++f) x[i * 16 + f] = centres[std::size_t(labels[i]) * 16 + f] + float(rng.normal());
+    }
+    auto net = std::make_unique<Net>();
+    ctnn::init::pytorch_default(*net, rng);
+    ctnn::train::StepBuffers<Net> buffers(100);
+    ctnn::optim::Adam<Net> adam({.lr = 0.01f});
+    for (int epoch = 0; epoch < 5; ++epoch)
+        for (std::size_t b = 0; b < n; b += 100)
+            ctnn::train::step(*net, adam, ctnn::loss::SoftmaxCrossEntropy{},
+                              std::span<const float>(x).subspan(b * 16, 1600),
+                              std::span<const int>(labels).subspan(b, 100), buffers);
+    const ctnn::Int8Model<Net> q(*net, std::span<const float>(x).first(200 * 16));
+    std::size_t right32 = 0, right8 = 0, same = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::array<float, 16> one;
+        std::copy_n(x.begin() + std::ptrdiff_t(i * 16), 16, one.begin());
+        const std::size_t a = net->predict(one), c = q.predict(one);
+        right32 += a == std::size_t(labels[i]);
+        right8 += c == std::size_t(labels[i]);
+        same += a == c;
+    }
+    CAPTURE(right32, right8, same);
+    REQUIRE(right32 > n * 8 / 10);  // the classifier learned something
+    REQUIRE(same >= n * 98 / 100);
+    REQUIRE(std::abs(double(right32) - double(right8)) <= double(n) * 0.005);
+}
+
+namespace {
+template <class Net>
+void require_same_outputs(const ctnn::Int8Model<Net>& a, const ctnn::Int8Model<Net>& b) {
+    const auto x = test::random_vector(5 * Net::in_size, 9);
+    std::vector<float> ya(5 * Net::out_size), yb(5 * Net::out_size);
+    ctnn::InferenceScratch<Net> scratch(5);
+    a.forward(x, ya, scratch);
+    b.forward(x, yb, scratch);
+    REQUIRE(ya == yb);
+}
+}  // namespace
+
+TEST_CASE("Int8Model saves and loads safetensors: I8 weights, scales, zero points", "[int8][io]") {
+    const auto net = random_model<Cnn>();
+    const auto x = test::random_vector(20 * Cnn::in_size, 4);
+    const ctnn::Int8Model<Cnn> q(*net, x);
+    const auto bytes = ctnn::io::safetensors_bytes(q);
+    // The file says what it holds: int8 weights, a quarter of the fp32 model's bytes for them.
+    const std::string header(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    REQUIRE_THAT(header, Catch::Contains("\"5.weight\":{\"dtype\":\"I8\",\"shape\":[10,64]"));
+    REQUIRE_THAT(header, Catch::Contains("\"5.input_zero_point\":{\"dtype\":\"I64\",\"shape\":[]"));
+    REQUIRE_THAT(header, Catch::Contains("\"0.weight\":{\"dtype\":\"F32\""));  // the convolution stays fp32
+
+    ctnn::Int8Model<Cnn> loaded;
+    ctnn::io::load_safetensors(loaded, bytes);
+    require_same_outputs(q, loaded);
+    REQUIRE(ctnn::io::safetensors_bytes(loaded) == bytes);
+
+    SECTION("into a fp32 model: refused, pointing to Int8Model") {
+        auto fp32 = std::make_unique<Cnn>();
+        const auto r = ctnn::io::try_load_safetensors(*fp32, std::span<const std::byte>(bytes), "q.safetensors");
+        REQUIRE_FALSE(r);
+        REQUIRE(r.kind == ctnn::io::LoadErrorKind::unsupported_dtype);
+        REQUIRE_THAT(r.message, Catch::Contains("q.safetensors") && Catch::Contains("\"5.weight\"") &&
+                                    Catch::Contains("dtype I8") && Catch::Contains("load it into a ctnn::Int8Model"));
+    }
+    SECTION("a fp32 model's file into an Int8Model: refused, naming what it expects") {
+        const auto fp32 = ctnn::io::safetensors_bytes(*net);
+        ctnn::Int8Model<Cnn> m;
+        const auto r = ctnn::io::try_load_safetensors(m, std::span<const std::byte>(fp32), "fp32.safetensors");
+        REQUIRE_FALSE(r);
+        REQUIRE_THAT(r.message, Catch::Contains("\"5.weight\"") && Catch::Contains("expects I8"));
+    }
+    SECTION("a zero point above 255 or a scale that is not positive: refused, the model unchanged") {
+        auto edit = [&](const std::string& name, auto&& change) {
+            std::vector<std::byte> b = bytes;
+            const std::uint64_t header_size = std::uint64_t(std::to_integer<unsigned char>(b[0])) |
+                                              std::uint64_t(std::to_integer<unsigned char>(b[1])) << 8;
+            const std::string h(reinterpret_cast<const char*>(b.data()) + 8, header_size);
+            const std::size_t at = h.find("\"" + name + "\"");
+            const std::size_t offsets = h.find("data_offsets\":[", at) + 15;
+            const std::size_t begin = std::stoul(h.substr(offsets));
+            change(b.data() + 8 + header_size + begin);
+            return b;
+        };
+        const auto zero = edit("5.input_zero_point", [](std::byte* p) { p[0] = std::byte{0x2C}, p[1] = std::byte{1}; });
+        ctnn::Int8Model<Cnn> m(q);
+        auto r = ctnn::io::try_load_safetensors(m, std::span<const std::byte>(zero), "z.safetensors");
+        REQUIRE_FALSE(r);
+        REQUIRE(r.kind == ctnn::io::LoadErrorKind::invalid_value);
+        REQUIRE_THAT(r.message, Catch::Contains("\"5.input_zero_point\"") && Catch::Contains("300") &&
+                                    Catch::Contains("at most 255"));
+        const auto scale = edit("7.input_scale", [](std::byte* p) { p[0] = p[1] = p[2] = p[3] = std::byte{0}; });
+        r = ctnn::io::try_load_safetensors(m, std::span<const std::byte>(scale), "s.safetensors");
+        REQUIRE_FALSE(r);
+        REQUIRE_THAT(r.message, Catch::Contains("\"7.input_scale\"") && Catch::Contains("must be positive"));
+        require_same_outputs(q, m);
+    }
+}
