@@ -1,7 +1,8 @@
-// The MNIST network (784-256-256-10, ReLU) in fp32 and bf16: ctnn's Seq and Bf16Model against
-// oneDNN f32 and bf16 (Debian's libdnnl-dev, one thread) with the same weights, and what this
-// machine can do at all: its FMA peak per core and the time to read the weights once (fp32 and
-// bf16), all in one binary and one run, so every figure can be quoted as a ratio.
+// The MNIST network (784-256-256-10, ReLU) in fp32, bf16 and int8: ctnn's Seq, Bf16Model and
+// Int8Model against oneDNN f32 and bf16 (Debian's libdnnl-dev, one thread) with the same
+// weights, and what this machine can do at all: its FMA peak per core and the time to read the
+// weights once (fp32, bf16, int8), all in one binary and one run, so every figure can be quoted
+// as a ratio.
 // Run: build/bench/bench/bench_precision --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 #include <algorithm>
@@ -66,6 +67,12 @@ void BM_floor_bf16(benchmark::State& state) {
 }
 BENCHMARK(BM_floor_bf16);
 
+void BM_floor_int8(benchmark::State& state) {
+    std::vector<std::uint8_t> weights(ctnn::Int8Model<bench::Net>::parameter_bytes);
+    stream_floor(state, weights.data(), weights.size());
+}
+BENCHMARK(BM_floor_int8);
+
 std::vector<float> inputs(std::size_t n) {
     std::vector<float> x(n * 784);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 255) / 255.0f;
@@ -101,6 +108,13 @@ void BM_ctnn_bf16(benchmark::State& state) {
     run_ctnn(state, *model);
 }
 BENCHMARK(BM_ctnn_bf16)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch");
+
+// Calibrated on 256 of the benchmark's inputs.
+void BM_ctnn_int8(benchmark::State& state) {
+    const auto model = std::make_unique<ctnn::Int8Model<bench::Net>>(*bench::make_net(), inputs(256));
+    run_ctnn(state, *model);
+}
+BENCHMARK(BM_ctnn_int8)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch");
 
 #if defined(CTNN_BENCH_ONEDNN)
 /// The MNIST network in oneDNN: three inner products (ReLU as a post-op), weights reordered

@@ -328,3 +328,26 @@ TEST_CASE("Int8Model saves and loads safetensors: I8 weights, scales, zero point
         require_same_outputs(q, m);
     }
 }
+
+TEST_CASE("Int8Model exports to a header holding its file, which loads back to the same model", "[int8][io]") {
+    using Net = ctnn::Seq<ctnn::Linear<12, 9>, ctnn::ReLU, ctnn::Linear<9, 4>>;
+    const auto net = random_model<Net>();
+    const auto x = test::random_vector(30 * Net::in_size, 2);
+    const ctnn::Int8Model<Net> q(*net, x);
+    std::ostringstream out;
+    ctnn::io::write_header(q, out, {.name_space = "tiny"});
+    const std::string h = out.str();
+    REQUIRE_THAT(h, Catch::Contains("namespace tiny {") &&
+                        Catch::Contains("using Net = ctnn::Seq<ctnn::Linear<12,9>, ctnn::ReLU, ctnn::Linear<9,4>>;") &&
+                        Catch::Contains("inline constexpr unsigned char safetensors["));
+    // The array's values, read back as the compiler would.
+    std::vector<unsigned char> data;
+    std::istringstream in(h.substr(h.find("= {\n") + 4));
+    unsigned v = 0;
+    char comma = 0;
+    while (in >> v >> comma && comma == ',') data.push_back(static_cast<unsigned char>(v));
+    REQUIRE(data.size() == ctnn::io::safetensors_bytes(q).size());
+    ctnn::Int8Model<Net> loaded;
+    ctnn::io::load_safetensors(loaded, std::as_bytes(std::span(data)));
+    require_same_outputs(q, loaded);
+}

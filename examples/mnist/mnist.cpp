@@ -39,6 +39,8 @@ void print_help(std::FILE* out) {
                  "                      (with --epochs 0: evaluate them)\n"
                  "  --confusion         also print the test set's confusion matrix\n"
                  "  --bf16              also evaluate the model in bfloat16 (ctnn::Bf16Model): 'Accuracy bf16: X'\n"
+                 "  --int8              also evaluate the model quantised to int8 (ctnn::Int8Model, calibrated on\n"
+                 "                      1000 training images): 'Accuracy int8: X'\n"
                  "  --diagnostics       after each epoch, a table per layer on stderr: mean |gradient|, gradient\n"
                  "                      and weight norms, update/weight ratio, inactive and dead units\n"
                  "  --log FILE          write FILE as CSV, one row per epoch: epoch, cost, test accuracy,\n"
@@ -63,8 +65,8 @@ std::optional<Options> parse(int argc, char** argv) {
             has_value = true;
         }
         if (arg == "--help" || arg == "-h") return std::nullopt;
-        if (arg == "--confusion" || arg == "--diagnostics" || arg == "--bf16") {
-            (arg == "--confusion" ? o.confusion : arg == "--bf16" ? o.bf16 : o.diagnostics) = true;
+        if (arg == "--confusion" || arg == "--diagnostics" || arg == "--bf16" || arg == "--int8") {
+            (arg == "--confusion" ? o.confusion : arg == "--bf16" ? o.bf16 : arg == "--int8" ? o.int8 : o.diagnostics) = true;
             continue;
         }
         const auto next = [&]() -> std::string_view {

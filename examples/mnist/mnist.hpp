@@ -61,7 +61,7 @@ struct Options {
     std::uint64_t seed = 777;
     int threads = 1;
     fs::path save, load, log;
-    bool confusion = false, diagnostics = false, bf16 = false;
+    bool confusion = false, diagnostics = false, bf16 = false, int8 = false;
     Model model = Model::mlp;
     bool activation_given = false;
     std::string init_name = "normal", activation_name = "relu", optimizer_name = "adam", model_name = "mlp";

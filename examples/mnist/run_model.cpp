@@ -78,7 +78,7 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
     std::optional<ctnn::io::IdxDataset> train_set;
     ctnn::io::IdxDataset test_set;
     try {
-        if (o.epochs > 0)
+        if (o.epochs > 0 || o.int8)
             train_set = ctnn::io::read_idx_dataset(files.train_images, files.train_labels, Net::in_size, Net::out_size);
         test_set = ctnn::io::read_idx_dataset(files.test_images, files.test_labels, Net::in_size, Net::out_size);
     } catch (const ctnn::io::Error& e) {
@@ -122,6 +122,17 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
         const ctnn::Bf16Model<Net> half(net);
         const auto eval16 = ctnn::train::evaluate(half, view_of(test_set));
         std::printf("Accuracy bf16: %s\n", python_float(eval16.accuracy_f32()).c_str());
+    }
+    if (o.int8) {  // int8 weights per output, inputs quantised as the first 1000 training images range
+        const auto images = view_of(*train_set);
+        const std::size_t n = std::min<std::size_t>(1000, images.size());
+        std::vector<float> calibration(n * Net::in_size);
+        std::vector<std::uint8_t> label(images.target_size());
+        for (std::size_t i = 0; i < n; ++i)
+            images.read(i, std::span(calibration).subspan(i * Net::in_size, Net::in_size), label);
+        const ctnn::Int8Model<Net> quantised(net, calibration);
+        const auto eval8 = ctnn::train::evaluate(quantised, view_of(test_set));
+        std::printf("Accuracy int8: %s\n", python_float(eval8.accuracy_f32()).c_str());
     }
 
     if (!o.save.empty()) {

@@ -137,7 +137,7 @@ template <class Arch>
 struct Bf16Math<Arch, true> {
     using V = fvec<Arch>;
     using Input = std::uint16_t;
-    static constexpr std::size_t rows = 6, cols = 4, cols_one = 16;
+    static constexpr std::size_t rows = 6, cols = 4, cols_one = 8;
 
     static void convert(const float* x, std::size_t n, Input* dst) noexcept { to_bf16<Arch>(x, n, dst); }
 

@@ -167,7 +167,7 @@ struct Int8Math {
     static constexpr bool wide = sizeof(R) == 64;             // 32 registers
     static constexpr std::size_t rows = wide ? (vnni ? 6 : 4) : (vnni ? 4 : 3);
     static constexpr std::size_t cols = wide ? 4 : 2;
-    static constexpr std::size_t cols_one = wide ? 16 : 8;
+    static constexpr std::size_t cols_one = wide ? 8 : 8;
 
     /// Quantises one sample of n values into `quads` quads (zeros past n).
     static void convert(const float* x, std::size_t n, std::size_t quads, float inverse, std::int32_t zero_point,
