@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <vector>
+#include <immintrin.h>
 #include <xsimd/xsimd.hpp>
 #include "mnist_models.hpp"
 #if defined(CTNN_BENCH_ONEDNN)
@@ -37,6 +38,40 @@ void BM_fma_peak(benchmark::State& state) {
                                                    benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_fma_peak);
+
+// The same for the reduced-precision products: independent chains of vdpbf16ps (32 multiply-adds
+// each) and vpdpbusd (64), where the build has them. GFLOP/s counts two operations per product.
+template <class Acc, class Step>
+void dot_peak(benchmark::State& state, std::size_t products, Acc init, Step step) {
+    constexpr std::size_t chains = 24, rounds = 1024;
+    Acc acc[chains];
+    for (std::size_t k = 0; k < chains; ++k) acc[k] = init;
+    __m512i a = _mm512_set1_epi32(0x3F803F80);  // bf16 pairs (1, 1); as bytes, small integers
+    for (auto _ : state) {
+        for (std::size_t r = 0; r < rounds; ++r) {
+#pragma GCC unroll 24
+            for (std::size_t k = 0; k < chains; ++k) acc[k] = step(acc[k], a);
+            asm volatile("" : "+v"(a));  // not hoisted
+        }
+        for (std::size_t k = 0; k < chains; ++k) benchmark::DoNotOptimize(acc[k]);
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(products * chains * rounds * state.iterations()) * 1e-9,
+                                                   benchmark::Counter::kIsRate);
+}
+#if defined(__AVX512BF16__)
+void BM_bf16_peak(benchmark::State& state) {
+    dot_peak(state, 32, _mm512_set1_ps(1.0f), [](__m512 acc, __m512i a) {
+        return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)a);  // NOLINT: a vector cast
+    });
+}
+BENCHMARK(BM_bf16_peak);
+#endif
+#if defined(__AVX512VNNI__)
+void BM_int8_peak(benchmark::State& state) {
+    dot_peak(state, 64, _mm512_set1_epi32(1), [](__m512i acc, __m512i a) { return _mm512_dpbusd_epi32(acc, a, a); });
+}
+BENCHMARK(BM_int8_peak);
+#endif
 
 // The floor of batch 1: reading `bytes` of weights once, as two interleaved streams.
 template <class T>

@@ -53,6 +53,11 @@
 //                                // `rest`: its other tensors (fp32, bf16 values) from the second
 //                                // one's offset on. y: bf16 values, epilogue applied. Layers
 //                                // without one run their fp32 forward on bf16 values.
+//       static constexpr bool has_int8_kernel = true;  // int8 inference (model/int8_model.hpp)
+//       template <ctnn::Shape In, class Arch, class Op = identity_op>  // a weight (int8 per row,
+//       static void forward_int8(const kernels::Int8LinearParams& p,  // packed: kernels/int8.hpp)
+//                                const float* x, std::size_t batch, float* y) noexcept;  // and at
+//                                // most a bias; x, y fp32. Layers without one run in fp32.
 //   };
 //
 // `params` points at the layer's tensors in the model's block, at the offsets tensor_list gave

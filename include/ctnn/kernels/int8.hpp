@@ -94,6 +94,10 @@ struct IntVec<128> {
     static R even_bytes(R v) noexcept { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
     static R odd_bytes(R v) noexcept { return _mm_srai_epi16(v, 8); }
     static void store(std::int32_t* p, R v) noexcept { _mm_storeu_si128(reinterpret_cast<R*>(p), v); }
+    // Quantised inputs (int32 lanes in [0, 255]) to 16-bit values, each quad as (k, k+2, k+1, k+3).
+    static void store_pairs(std::uint16_t* dst, R v) noexcept {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), _mm_shufflelo_epi16(_mm_packs_epi32(v, v), 0xD8));
+    }
 };
 #if defined(__AVX2__)
 template <>
@@ -107,6 +111,14 @@ struct IntVec<256> {
     static R even_bytes(R v) noexcept { return _mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8); }
     static R odd_bytes(R v) noexcept { return _mm256_srai_epi16(v, 8); }
     static void store(std::int32_t* p, R v) noexcept { _mm256_storeu_si256(reinterpret_cast<R*>(p), v); }
+    static void store_pairs(std::uint16_t* dst, R v) noexcept {
+        const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_shufflehi_epi16(_mm_shufflelo_epi16(w, 0xD8), 0xD8));
+    }
+    static void store_bytes(std::uint8_t* dst, R v) noexcept {
+        const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), _mm_packus_epi16(w, w));
+    }
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
     static constexpr bool vnni = true;
     static R dpbusd(R acc, R u8, R s8) noexcept { return _mm256_dpbusd_epi32(acc, u8, s8); }
@@ -130,6 +142,13 @@ struct IntVec<512> {
     static R even_bytes(R v) noexcept { return _mm512_srai_epi16(_mm512_slli_epi16(v, 8), 8); }
     static R odd_bytes(R v) noexcept { return _mm512_srai_epi16(v, 8); }
     static void store(std::int32_t* p, R v) noexcept { _mm512_storeu_si512(p, v); }
+    static void store_pairs(std::uint16_t* dst, R v) noexcept {
+        const __m256i w = _mm512_cvtepi32_epi16(v);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(w, 0xD8), 0xD8));
+    }
+    static void store_bytes(std::uint8_t* dst, R v) noexcept {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_cvtepi32_epi8(v));
+    }
 #if defined(__AVX512VNNI__)
     static constexpr bool vnni = true;
     static R dpbusd(R acc, R u8, R s8) noexcept { return _mm512_dpbusd_epi32(acc, u8, s8); }
@@ -218,23 +237,25 @@ struct Int8Math {
 template <class Arch, bool Vnni>
 void Int8Math<Arch, Vnni>::convert(const float* x, std::size_t n, std::size_t quads, float inverse,
                                    std::int32_t zero_point, Input* dst) noexcept {
+    using M = Int8Math;
     using V = fvec<Arch>;
     using I = xsimd::batch<std::int32_t, Arch>;
     constexpr std::size_t L = kernels::lanes<Arch>;
-    alignas(64) std::int32_t q[L];
     auto put = [&](std::size_t k, std::int32_t v) {
         if constexpr (vnni) dst[k] = Input(v);
         else dst[k / 4 * 4 + (k % 2) * 2 + (k % 4) / 2] = Input(v);  // (k, k+2, k+1, k+3)
     };
     std::size_t k = 0;
-    const V inv(inverse), lo(-512.0f), hi(512.0f);
-    for (const std::size_t end = n / L * L; k < end; k += L) {
-        V v = V::load_unaligned(x + k) * inv;
-        v = xsimd::select(v > lo, v, lo);  // NaN too
-        v = xsimd::select(v < hi, v, hi);
-        const I r = xsimd::min(xsimd::max(xsimd::nearbyint_as_int(v) + I(zero_point), I(0)), I(255));
-        r.store_aligned(q);
-        for (std::size_t l = 0; l < L; ++l) put(k + l, q[l]);
+    if constexpr (L == M::lanes) {  // the float vectors are as wide as the integer ones
+        const V inv(inverse), lo(-512.0f), hi(512.0f);
+        for (const std::size_t end = n / L * L; k < end; k += L) {
+            V v = V::load_unaligned(x + k) * inv;
+            v = xsimd::select(v > lo, v, lo);  // NaN too
+            v = xsimd::select(v < hi, v, hi);
+            const I r = xsimd::min(xsimd::max(xsimd::nearbyint_as_int(v) + I(zero_point), I(0)), I(255));
+            if constexpr (vnni) IV::store_bytes(dst + k, R(r));
+            else IV::store_pairs(dst + k, R(r));
+        }
     }
     for (; k < n; ++k) put(k, quantize(x[k], inverse, zero_point));
     for (; k < 4 * quads; ++k) put(k, 0);
