@@ -24,6 +24,11 @@ using Metadata = std::map<std::string, std::string>;
 /// or int8 values (I8: a quantised model's weights).
 enum class Stored { real, count, int8 };
 
+namespace detail {
+/// The dtype a tensor is saved as.
+inline const char* stored_dtype(Stored s) noexcept { return s == Stored::count ? "I64" : s == Stored::int8 ? "I8" : "F32"; }
+}  // namespace detail
+
 /// One tensor of a file and the floats it is loaded into (T = float) or saved from (T = const float).
 template <class T>
 struct TensorRef {

@@ -27,7 +27,6 @@
 namespace ctnn::io::detail {
 
 inline std::uint64_t stored_size(Stored s) noexcept { return s == Stored::count ? 8 : s == Stored::int8 ? 1 : 4; }
-inline const char* stored_dtype(Stored s) noexcept { return s == Stored::count ? "I64" : s == Stored::int8 ? "I8" : "F32"; }
 
 /// Refuses what would make a file that cannot be read back: metadata or names that are not
 /// UTF-8, one name twice, NaN or infinite values.

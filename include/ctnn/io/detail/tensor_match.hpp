@@ -79,7 +79,7 @@ inline LoadResult match_tensors(std::string_view source, const Header& h, std::s
                 for (const auto& ft : h.tensors) present.push_back(ft.name);
                 return failure(LoadErrorKind::missing_tensor, source,
                                "tensor " + quote_name(name) + " is missing: " + t.owner + " expects it with shape " +
-                                   expected + " (" + stored_text(t.stored) + "); the file has " +
+                                   expected + " (" + stored_dtype(t.stored) + "); the file has " +
                                    (present.empty() ? std::string("no tensors") : some_names(present)));
             }
             const HeaderTensor& f = h.tensors[it->second];
