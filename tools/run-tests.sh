@@ -41,13 +41,14 @@ configure_and_run() {  # configure_and_run CONFIG
     clang)    run clang -DCTNN_ARCH=native -DCMAKE_CXX_COMPILER=clang++-14 -DCTNN_BUILD_EXAMPLES=OFF \
                   -DCTNN_TEST_TORCH_REFERENCE=OFF -DCTNN_TEST_CMAKE_CONSUMERS=OFF -DCTNN_TEST_BEST_ARCH_ONLY=ON ;;
     # -O1: sanitizer builds compile twice as fast as at -O2 and still inline the kernels. The
-    # library's tests only (the examples, half of this build's time, run in native), the kernel
-    # tests for the best instruction set (the others run in sse2 and native), and not the
-    # comparisons with numbers (PyTorch's, RTNeural's, finite differences: the same layers train
-    # and run under the sanitizers in test_conv, test_train_mode, test_residual, test_stream).
+    # library's tests only (the examples, half of this build's time, run in native), not the
+    # kernel tests (the kernels run under the sanitizers through every layer and model test),
+    # not the comparisons with numbers (PyTorch's, RTNeural's, finite differences: the same layers
+    # train and run under the sanitizers in test_conv, test_train_mode, test_residual,
+    # test_stream), and not test_parallel and test_realtime (ThreadSanitizer runs them).
     sanitize) run sanitize -DCTNN_ARCH=native -DCTNN_SANITIZE=ON -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 \
-                  -DCTNN_BUILD_EXAMPLES=OFF -DCTNN_TEST_SEPARATE_BUILDS=OFF -DCTNN_TEST_BEST_ARCH_ONLY=ON \
-                  -DCTNN_TEST_TORCH_REFERENCE=OFF -DCTNN_TEST_GRADCHECK=OFF ;;
+                  -DCTNN_BUILD_EXAMPLES=OFF -DCTNN_TEST_SEPARATE_BUILDS=OFF -DCTNN_TEST_KERNELS=OFF \
+                  -DCTNN_TEST_TORCH_REFERENCE=OFF -DCTNN_TEST_GRADCHECK=OFF -DCTNN_TEST_PARALLEL_AND_REALTIME=OFF ;;
     # Any data race fails the test that ran into it (ThreadSanitizer exits non-zero).
     tsan)     TARGETS="$tsan_programs" TESTS="^(${tsan_programs// /|}):" \
               run tsan -DCTNN_ARCH=native -DCMAKE_BUILD_TYPE=None "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread" \

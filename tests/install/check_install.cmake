@@ -32,7 +32,7 @@ if(MODE STREQUAL "find_package")
   endforeach()
   run(${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${work}/build-tree" -Dctnn_DIR=${BUILD_DIR} ${compiler}
       -DCMAKE_BUILD_TYPE=Release)
-  run(${CMAKE_COMMAND} --build "${work}/build-tree")
+  run(${CMAKE_COMMAND} --build "${work}/build-tree" --target consumer)  # the others: as above
   run("${work}/build-tree/consumer")
   expect("build tree: consumer" "consumer ok")
 elseif(MODE STREQUAL "add_subdirectory")
