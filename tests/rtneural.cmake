@@ -35,7 +35,7 @@ rtneural_convert(softmax_flat softmax --flat)
 rtneural_convert(mixed mixed)
 
 add_executable(test_rtneural test_rtneural.cpp)
-target_link_libraries(test_rtneural PRIVATE ctnn_catch_main)
+target_link_libraries(test_rtneural PRIVATE ctnn_catch_main ctnn::ctnn ctnn_dev_flags)
 target_compile_definitions(test_rtneural PRIVATE CTNN_TEST_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data"
                                                  CTNN_RTNEURAL_DIR="${CTNN_RTNEURAL_OUT}")
 catch_discover_tests(test_rtneural TEST_PREFIX "test_rtneural: " EXTRA_ARGS -w NoTests PROPERTIES FIXTURES_REQUIRED ctnn_rtneural_files)
