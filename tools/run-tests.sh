@@ -24,22 +24,33 @@ run() {  # run NAME CMAKE_ARGS...   (TARGETS and TESTS, if set, limit what is bu
 # are single-threaded; the sanitize configuration covers their memory and undefined behaviour.)
 tsan_programs="test_threads test_parallel test_realtime test_train test_diagnostics"
 
+# Plain x86-64 (SSE2) runs the programs whose code differs by instruction set: every kernel
+# against its scalar reference, and the layers, models and training built on the kernels. (The
+# file formats, the thread pool, the examples, compile errors and CMake consumers do not depend
+# on it and run in native and clang; finite differences in native.)
+sse2_programs="test_kernels test_conv_kernels test_bf16_kernels test_int8_kernels test_seq test_layers test_losses
+  test_optim test_train test_train_mode test_conv test_stream test_residual test_diagnostics test_bf16 test_int8
+  test_realtime"
+sse2_programs=$(echo $sse2_programs)  # one line
+
 configure_and_run() {  # configure_and_run CONFIG
   local c=$1
   case "$c" in
     native)   run native -DCTNN_ARCH=native ;;
-    # The library and its tests on plain x86-64 (the examples, compile errors and CMake consumers
-    # are checked by the native and clang configurations; the comparisons with PyTorch's and
-    # RTNeural's numbers by native, whose kernel tests hold the SSE2 kernels to the scalar ones).
-    sse2)     run sse2 -DCTNN_ARCH=x86-64 -DCTNN_BUILD_EXAMPLES=OFF -DCTNN_TEST_SEPARATE_BUILDS=OFF \
+    # The library on plain x86-64: the programs listed above (the comparisons with PyTorch's and
+    # RTNeural's numbers run in native, whose kernel tests hold the SSE2 kernels to the scalar ones).
+    sse2)     TARGETS="$sse2_programs" TESTS="^(${sse2_programs// /|}):" \
+              run sse2 -DCTNN_ARCH=x86-64 -DCTNN_BUILD_EXAMPLES=OFF -DCTNN_TEST_SEPARATE_BUILDS=OFF \
                   -DCTNN_TEST_TORCH_REFERENCE=OFF ;;
     avx2)     run avx2 -DCTNN_ARCH=x86-64-v3 ;;
     # clang 14 on the library, its tests and the compile-error messages; the examples, half of a
     # build's time, compile in the native configuration, and so do the comparisons with
-    # PyTorch's and RTNeural's numbers and the CMake consumers, which g++ checks; the kernel
-    # tests for the best instruction set (g++ holds the others to the scalar kernels).
+    # PyTorch's and RTNeural's numbers, the finite differences and the CMake consumers, which g++
+    # checks; the kernel tests for the best instruction set (g++ holds the others to the scalar
+    # kernels).
     clang)    run clang -DCTNN_ARCH=native -DCMAKE_CXX_COMPILER=clang++-14 -DCTNN_BUILD_EXAMPLES=OFF \
-                  -DCTNN_TEST_TORCH_REFERENCE=OFF -DCTNN_TEST_CMAKE_CONSUMERS=OFF -DCTNN_TEST_BEST_ARCH_ONLY=ON ;;
+                  -DCTNN_TEST_TORCH_REFERENCE=OFF -DCTNN_TEST_GRADCHECK=OFF -DCTNN_TEST_CMAKE_CONSUMERS=OFF \
+                  -DCTNN_TEST_BEST_ARCH_ONLY=ON ;;
     # -O1: sanitizer builds compile twice as fast as at -O2 and still inline the kernels. The
     # library's tests only (the examples, half of this build's time, run in native), not the
     # kernel tests (the kernels run under the sanitizers through every layer and model test),
