@@ -8,32 +8,21 @@
 #include <cmath>
 #include <tuple>
 #include <vector>
-#include "archs.hpp"
+#include "reduced_precision.hpp"
 #include "support.hpp"
 
 namespace k = ctnn::kernels;
 
 namespace {
-using Mlp = ctnn::Seq<ctnn::Linear<40, 48>, ctnn::ReLU, ctnn::Linear<48, 33>, ctnn::Sigmoid,
-                      ctnn::Linear<33, 20, ctnn::NoBias>, ctnn::Tanh, ctnn::Linear<20, 17>, ctnn::LeakyReLU,
-                      ctnn::Linear<17, 5>>;
-using Cnn = ctnn::Seq<ctnn::Input<1, 10, 10>, ctnn::Conv2D<1, 4, 3>, ctnn::BatchNorm2d<4>, ctnn::ReLU,
-                      ctnn::MaxPool2D<2>, ctnn::Flatten, ctnn::Linear<64, 10>, ctnn::Sigmoid, ctnn::Linear<10, 3>>;
-
-template <class Net>
-std::unique_ptr<Net> random_model() {
-    auto net = std::make_unique<Net>();
-    ctnn::Rng rng(7);
-    ctnn::init::pytorch_default(*net, rng);
-    return net;
-}
+using Mlp = test::PrecisionMlp;
+using Cnn = test::PrecisionCnn;
 
 /// The bf16 model's outputs are bf16 values close to the fp32 model's; a batch gives each
 /// sample what forward(x) gives it alone, to one bf16 step (AMX and the single-sample kernel
 /// sum in different orders).
 template <class Net>
 void check_against_fp32(std::size_t batch) {
-    const auto net = random_model<Net>();
+    const auto net = test::make_net<Net>(7);
     const ctnn::Bf16Model<Net> half(*net);
     const auto x = test::random_vector(batch * Net::in_size, 11);
     std::vector<float> y(batch * Net::out_size), y32(batch * Net::out_size);
@@ -65,7 +54,7 @@ TEST_CASE("Bf16Model: bf16 values close to the fp32 model's, for one sample and 
 }
 
 TEST_CASE("Bf16Model: the weights are the model's rounded once, in half the bytes", "[bf16]") {
-    const auto net = random_model<Mlp>();
+    const auto net = test::make_net<Mlp>(7);
     const ctnn::Bf16Model<Mlp> half(*net);
     const auto w = net->layer<2>().weight;
     const std::uint16_t* packed = half.packed_weight(2);
@@ -78,40 +67,8 @@ TEST_CASE("Bf16Model: the weights are the model's rounded once, in half the byte
 }
 
 TEST_CASE("Bf16Model: a trained classifier keeps its accuracy", "[bf16]") {
-    // Ten Gaussian clusters in 16 dimensions, a 16-64-10 classifier trained for a few epochs.
-    using Net = ctnn::Seq<ctnn::Linear<16, 64>, ctnn::ReLU, ctnn::Linear<64, 10>>;
-    constexpr std::size_t n = 2000;
-    ctnn::Rng rng(3);
-    std::vector<float> centres(10 * 16), x(n * 16);
-    std::vector<int> labels(n);
-    for (float& c : centres) c = float(rng.normal()) * 1.2f;
-    for (std::size_t i = 0; i < n; ++i) {
-        labels[i] = int(i % 10);
-        for (std::size_t f = 0; f < 16; ++f) x[i * 16 + f] = centres[std::size_t(labels[i]) * 16 + f] + float(rng.normal());
-    }
-    auto net = std::make_unique<Net>();
-    ctnn::init::pytorch_default(*net, rng);
-    ctnn::train::StepBuffers<Net> buffers(100);
-    ctnn::optim::Adam<Net> adam({.lr = 0.01f});
-    for (int epoch = 0; epoch < 5; ++epoch)
-        for (std::size_t b = 0; b < n; b += 100)
-            ctnn::train::step(*net, adam, ctnn::loss::SoftmaxCrossEntropy{},
-                              std::span<const float>(x).subspan(b * 16, 1600),
-                              std::span<const int>(labels).subspan(b, 100), buffers);
-    const ctnn::Bf16Model<Net> half(*net);
-    std::size_t right32 = 0, right16 = 0, same = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        std::array<float, 16> one;
-        std::copy_n(x.begin() + std::ptrdiff_t(i * 16), 16, one.begin());
-        const std::size_t a = net->predict(one), c = half.predict(one);
-        right32 += a == std::size_t(labels[i]);
-        right16 += c == std::size_t(labels[i]);
-        same += a == c;
-    }
-    CAPTURE(right32, right16, same);
-    REQUIRE(right32 > n * 8 / 10);  // the classifier learned something
-    REQUIRE(same >= n * 99 / 100);
-    REQUIRE(std::abs(double(right32) - double(right16)) <= double(n) * 0.005);
+    const test::ClusterClassifier c;
+    c.require_keeps_accuracy(ctnn::Bf16Model<test::ClusterClassifier::Net>(*c.net), 99);
 }
 
 TEST_CASE("Bf16Model loads safetensors: a BF16 file's values as they are, others rounded", "[bf16][io]") {
@@ -135,10 +92,10 @@ TEST_CASE("Bf16Model loads safetensors: a BF16 file's values as they are, others
     REQUIRE(a == b);
 
     // An F32 file (a model saved by ctnn) loads rounded, as Bf16Model(model) rounds.
-    const auto bytes = ctnn::io::safetensors_bytes(*random_model<Mlp>());
+    const auto bytes = ctnn::io::safetensors_bytes(*test::make_net<Mlp>(7));
     ctnn::Bf16Model<Mlp> from_bytes;
     ctnn::io::load_safetensors(from_bytes, bytes);
-    const ctnn::Bf16Model<Mlp> direct(*random_model<Mlp>());
+    const ctnn::Bf16Model<Mlp> direct(*test::make_net<Mlp>(7));
     std::vector<float> c(3 * Mlp::out_size), d(3 * Mlp::out_size);
     ctnn::InferenceScratch<Mlp> mlp_scratch(3);
     const auto xs = test::random_vector(3 * Mlp::in_size, 6);

@@ -11,31 +11,20 @@
 #include <sstream>
 #include <tuple>
 #include <vector>
-#include "archs.hpp"
+#include "reduced_precision.hpp"
 #include "support.hpp"
 
 namespace k = ctnn::kernels;
 
 namespace {
-using Mlp = ctnn::Seq<ctnn::Linear<40, 48>, ctnn::ReLU, ctnn::Linear<48, 33>, ctnn::Sigmoid,
-                      ctnn::Linear<33, 20, ctnn::NoBias>, ctnn::Tanh, ctnn::Linear<20, 17>, ctnn::LeakyReLU,
-                      ctnn::Linear<17, 5>>;
-using Cnn = ctnn::Seq<ctnn::Input<1, 10, 10>, ctnn::Conv2D<1, 4, 3>, ctnn::BatchNorm2d<4>, ctnn::ReLU,
-                      ctnn::MaxPool2D<2>, ctnn::Flatten, ctnn::Linear<64, 10>, ctnn::Sigmoid, ctnn::Linear<10, 3>>;
-
-template <class Net>
-std::unique_ptr<Net> random_model() {
-    auto net = std::make_unique<Net>();
-    ctnn::Rng rng(7);
-    ctnn::init::pytorch_default(*net, rng);
-    return net;
-}
+using Mlp = test::PrecisionMlp;
+using Cnn = test::PrecisionCnn;
 
 /// The int8 model's outputs are close to the fp32 model's on the data it was calibrated with,
 /// and a batch gives each sample what forward(x) gives it alone, to the bit (integer sums).
 template <class Net>
 void check_against_fp32(std::size_t batch) {
-    const auto net = random_model<Net>();
+    const auto net = test::make_net<Net>(7);
     std::vector<float> x = test::random_vector(batch * Net::in_size, 11);
     for (float& v : x) v = std::abs(v);  // images: non-negative
     const ctnn::Int8Model<Net> q(*net, x);
@@ -69,7 +58,7 @@ TEST_CASE("Int8Model: close to the fp32 model, for one sample and for batches", 
 }
 
 TEST_CASE("Int8Model: int8 weights per output, a quarter of the bytes", "[int8]") {
-    const auto net = random_model<Mlp>();
+    const auto net = test::make_net<Mlp>(7);
     const auto x = test::random_vector(10 * Mlp::in_size, 3);
     const ctnn::Int8Model<Mlp> q(*net, x);
     const auto w = net->layer<2>().weight;
@@ -88,41 +77,10 @@ TEST_CASE("Int8Model: int8 weights per output, a quarter of the bytes", "[int8]"
 }
 
 TEST_CASE("Int8Model: a trained classifier keeps its accuracy", "[int8]") {
-    // Ten Gaussian clusters in 16 dimensions, a 16-64-10 classifier trained for a few epochs,
-    // calibrated on 200 of its samples.
-    using Net = ctnn::Seq<ctnn::Linear<16, 64>, ctnn::ReLU, ctnn::Linear<64, 10>>;
-    constexpr std::size_t n = 2000;
-    ctnn::Rng rng(3);
-    std::vector<float> centres(10 * 16), x(n * 16);
-    std::vector<int> labels(n);
-    for (float& c : centres) c = float(rng.normal()) * 1.2f;
-    for (std::size_t i = 0; i < n; ++i) {
-        labels[i] = int(i % 10);
-        for (std::size_t f = 0; f < 16; ++f) x[i * 16 + f] = centres[std::size_t(labels[i]) * 16 + f] + float(rng.normal());
-    }
-    auto net = std::make_unique<Net>();
-    ctnn::init::pytorch_default(*net, rng);
-    ctnn::train::StepBuffers<Net> buffers(100);
-    ctnn::optim::Adam<Net> adam({.lr = 0.01f});
-    for (int epoch = 0; epoch < 5; ++epoch)
-        for (std::size_t b = 0; b < n; b += 100)
-            ctnn::train::step(*net, adam, ctnn::loss::SoftmaxCrossEntropy{},
-                              std::span<const float>(x).subspan(b * 16, 1600),
-                              std::span<const int>(labels).subspan(b, 100), buffers);
-    const ctnn::Int8Model<Net> q(*net, std::span<const float>(x).first(200 * 16));
-    std::size_t right32 = 0, right8 = 0, same = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        std::array<float, 16> one;
-        std::copy_n(x.begin() + std::ptrdiff_t(i * 16), 16, one.begin());
-        const std::size_t a = net->predict(one), c = q.predict(one);
-        right32 += a == std::size_t(labels[i]);
-        right8 += c == std::size_t(labels[i]);
-        same += a == c;
-    }
-    CAPTURE(right32, right8, same);
-    REQUIRE(right32 > n * 8 / 10);  // the classifier learned something
-    REQUIRE(same >= n * 98 / 100);
-    REQUIRE(std::abs(double(right32) - double(right8)) <= double(n) * 0.005);
+    // Calibrated on 200 of the training samples.
+    const test::ClusterClassifier c;
+    const std::span<const float> calibration = std::span<const float>(c.x).first(200 * 16);
+    c.require_keeps_accuracy(ctnn::Int8Model<test::ClusterClassifier::Net>(*c.net, calibration), 98);
 }
 
 namespace {
@@ -138,7 +96,7 @@ void require_same_outputs(const ctnn::Int8Model<Net>& a, const ctnn::Int8Model<N
 }  // namespace
 
 TEST_CASE("Int8Model saves and loads safetensors: I8 weights, scales, zero points", "[int8][io]") {
-    const auto net = random_model<Cnn>();
+    const auto net = test::make_net<Cnn>(7);
     const auto x = test::random_vector(20 * Cnn::in_size, 4);
     const ctnn::Int8Model<Cnn> q(*net, x);
     const auto bytes = ctnn::io::safetensors_bytes(q);
@@ -197,7 +155,7 @@ TEST_CASE("Int8Model saves and loads safetensors: I8 weights, scales, zero point
 
 TEST_CASE("Int8Model exports to a header holding its file, which loads back to the same model", "[int8][io]") {
     using Net = ctnn::Seq<ctnn::Linear<12, 9>, ctnn::ReLU, ctnn::Linear<9, 4>>;
-    const auto net = random_model<Net>();
+    const auto net = test::make_net<Net>(7);
     const auto x = test::random_vector(30 * Net::in_size, 2);
     const ctnn::Int8Model<Net> q(*net, x);
     std::ostringstream out;

@@ -249,15 +249,25 @@ LoadResult load_model(Net& net, Read&& read) {
 
 /// Calls write(net's table, the user's metadata plus Net's signature), refusing user metadata
 /// under the reserved key.
-template <class Net, class Write>
-SaveResult save_model(const Net& net, std::string_view source, const Metadata& user_metadata, Write&& write) {
+/// `metadata` = the user's metadata plus Net's layers (and, for a file PyTorch can load, its
+/// nn.Sequential modules) under ctnn's reserved keys; refuses user metadata under those keys.
+template <class Net>
+SaveResult add_signature(std::string_view source, const Metadata& user_metadata, Metadata& metadata,
+                         bool torch_loadable) {
     for (const std::string_view key : {signature_key, torch_modules_key})
         if (user_metadata.count(std::string(key)))
             return failure(SaveErrorKind::invalid_metadata, source,
                            "metadata key \"" + std::string(key) + "\" is reserved: ctnn writes the model's layers there");
-    Metadata metadata = user_metadata;
+    metadata = user_metadata;
     metadata.emplace(signature_key, signature<Net>());
-    metadata.emplace(torch_modules_key, torch_modules<Net>());
+    if (torch_loadable) metadata.emplace(torch_modules_key, torch_modules<Net>());
+    return {};
+}
+
+template <class Net, class Write>
+SaveResult save_model(const Net& net, std::string_view source, const Metadata& user_metadata, Write&& write) {
+    Metadata metadata;
+    if (SaveResult r = add_signature<Net>(source, user_metadata, metadata, true); !r) return r;
     const TensorBlock<const float> block = model_tensors<Net>(net.parameters());
     return std::forward<Write>(write)(std::span(&block, 1), metadata);
 }
@@ -279,12 +289,9 @@ LoadResult load_model(Int8Model<Net, Arch>& model, Read&& read) {
 template <class Net, class Arch, class Write>
 SaveResult save_model(const Int8Model<Net, Arch>& model, std::string_view source, const Metadata& user_metadata,
                       Write&& write) {
-    for (const std::string_view key : {signature_key, torch_modules_key})
-        if (user_metadata.count(std::string(key)))
-            return failure(SaveErrorKind::invalid_metadata, source,
-                           "metadata key \"" + std::string(key) + "\" is reserved: ctnn writes the model's layers there");
-    Metadata metadata = user_metadata;
-    metadata.emplace(signature_key, signature<Net>());
+    // No PyTorch modules: nn.Linear cannot load int8 weights.
+    Metadata metadata;
+    if (SaveResult r = add_signature<Net>(source, user_metadata, metadata, false); !r) return r;
     const Int8Tensors<Net, Arch> t = int8_tensors<Net, Arch>(model, true);
     std::vector<TensorRef<const float>> refs;
     for (const auto& r : t.block.tensors) refs.push_back({r.name, r.shape, r.data, r.owner, r.stored});

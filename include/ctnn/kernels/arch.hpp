@@ -56,24 +56,52 @@ inline B in_register(B v) noexcept {
 #endif
 }
 
+/// AVX-512 with VNNI and BF16 (Intel Cooper Lake and Sapphire Rapids, AMD Zen 4 and later): the
+/// int8 and bf16 dot products (vpdpbusd, vdpbf16ps), for the reduced-precision models of a
+/// run-time dispatched build. Its vectors are avx512bw's; the tag is a type of its own so that
+/// kernels compiled with those instructions never share a name with kernels compiled without.
+struct avx512_vnni_bf16 : xsimd::avx512bw {
+    static constexpr char const* name() noexcept { return "avx512bw+vnni+bf16"; }
+};
+
 /// The instruction sets a run-time dispatched build compiles, best first; SSE2 is the x86-64
-/// baseline (model/dispatch.hpp).
+/// baseline (model/dispatch.hpp). Reduced precision adds AVX-512 with VNNI and BF16.
 using dispatch_archs = xsimd::arch_list<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
+using reduced_precision_dispatch_archs =
+    xsimd::arch_list<avx512_vnni_bf16, xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
 
 /// The best instruction set of the CPU running this, as xsimd numbers them (Arch::version()).
 inline unsigned best_available_arch() noexcept { return xsimd::available_architectures().best; }
 
-/// f.template operator()<Arch>() for the best of dispatch_archs that a CPU whose best is `best`
-/// runs (SSE2 on any x86-64).
-template <class F, class Arch, class... Rest>
-decltype(auto) with_dispatch_arch(unsigned best, F&& f, xsimd::arch_list<Arch, Rest...>) {
-    if constexpr (sizeof...(Rest) == 0) return f.template operator()<Arch>();
-    else if (Arch::version() <= best) return f.template operator()<Arch>();
-    else return with_dispatch_arch(best, static_cast<F&&>(f), xsimd::arch_list<Rest...>{});
+/// Whether the CPU running this (and its operating system) runs code built for Arch.
+template <class Arch>
+bool cpu_runs() noexcept {
+    if constexpr (std::is_same_v<Arch, avx512_vnni_bf16>) {
+#if defined(__GNUC__)
+        return cpu_runs<xsimd::avx512bw>() && __builtin_cpu_supports("avx512vnni") &&
+               __builtin_cpu_supports("avx512bf16");
+#else
+        return false;
+#endif
+    } else {
+        return Arch::version() <= best_available_arch();
+    }
 }
-template <class F>
-decltype(auto) with_dispatch_arch(unsigned best, F&& f) {
-    return with_dispatch_arch(best, static_cast<F&&>(f), dispatch_archs{});
+
+/// The position in List of the first instruction set the CPU runs (the last, SSE2, runs on any
+/// x86-64).
+template <class Arch, class... Rest>
+unsigned first_runnable(xsimd::arch_list<Arch, Rest...>) noexcept {
+    if constexpr (sizeof...(Rest) == 0) return 0;
+    else return cpu_runs<Arch>() ? 0 : 1 + first_runnable(xsimd::arch_list<Rest...>{});
+}
+
+/// f.template operator()<Arch>() for the instruction set at `position` in List.
+template <class F, class Arch, class... Rest>
+decltype(auto) with_arch_at(unsigned position, F&& f, xsimd::arch_list<Arch, Rest...>) {
+    if constexpr (sizeof...(Rest) == 0) return f.template operator()<Arch>();
+    else if (position == 0) return f.template operator()<Arch>();
+    else return with_arch_at(position - 1, static_cast<F&&>(f), xsimd::arch_list<Rest...>{});
 }
 
 /// Name of the instruction set, for benchmarks and tests that report which path ran.
@@ -81,3 +109,14 @@ template <class Arch = default_arch>
 constexpr const char* arch_name() noexcept { return Arch::name(); }
 
 }  // namespace ctnn::kernels
+
+#if XSIMD_WITH_AVX512BW
+// xsimd's vectors for the tag: avx512bw's.
+namespace xsimd::types {
+template <class T>
+struct get_bool_simd_register<T, ctnn::kernels::avx512_vnni_bf16> {
+    using type = simd_avx512_bool_register<T>;
+};
+XSIMD_DECLARE_SIMD_REGISTER_ALIAS(ctnn::kernels::avx512_vnni_bf16, avx512bw);
+}  // namespace xsimd::types
+#endif

@@ -326,15 +326,7 @@ void bf16_linear_forward(const float* x, std::size_t batch, const std::uint16_t*
         }
     }
 #endif
-    if (batch == 1) {
-        rows.template operator()<1, M::cols_one>(0);
-        return;
-    }
-    std::size_t r = 0;
-    for (; r + RB <= batch; r += RB) rows.template operator()<RB, M::cols>(r);
-    detail::for_tail_rows(batch - r, [&]<std::size_t R>(std::size_t first) {
-        if constexpr (R < RB) rows.template operator()<R, M::cols>(r + first);
-    });
+    detail::for_row_blocks<RB, M::cols, M::cols_one>(batch, rows);
 }
 
 }  // namespace ctnn::kernels

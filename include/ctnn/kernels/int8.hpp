@@ -350,15 +350,7 @@ void int8_linear_forward(const float* x, std::size_t batch, const Int8LinearPara
             emit(v * L, L);
         }
     };
-    if (batch == 1) {
-        rows.template operator()<1, M::cols_one>(0);
-        return;
-    }
-    std::size_t r = 0;
-    for (; r + M::rows <= batch; r += M::rows) rows.template operator()<M::rows, M::cols>(r);
-    kernels::detail::for_tail_rows(batch - r, [&]<std::size_t R>(std::size_t first) {
-        if constexpr (R < M::rows) rows.template operator()<R, M::cols>(r + first);
-    });
+    kernels::detail::for_row_blocks<M::rows, M::cols, M::cols_one>(batch, rows);
 }
 
 /// The same computed one product at a time: the reference every instruction set is held to.

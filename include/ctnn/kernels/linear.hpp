@@ -27,6 +27,22 @@ inline void for_tail_rows(std::size_t n, F&& f) noexcept {
     if (n & 1) f.template operator()<1>(first);
 }
 
+/// Walks a batch in register blocks: block.template operator()<R, Cols>(first) for blocks of
+/// R = Rows samples, then the tail as for_tail_rows splits it; a single sample runs as
+/// block<1, ColsOne>, its one row streamed against more output vectors at once.
+template <std::size_t Rows, std::size_t Cols, std::size_t ColsOne, class F>
+inline void for_row_blocks(std::size_t batch, F&& block) noexcept {
+    if (batch == 1) {
+        block.template operator()<1, ColsOne>(0);
+        return;
+    }
+    std::size_t r = 0;
+    for (; r + Rows <= batch; r += Rows) block.template operator()<Rows, Cols>(r);
+    for_tail_rows(batch - r, [&]<std::size_t R>(std::size_t first) {
+        if constexpr (R < Rows) block.template operator()<R, Cols>(r + first);
+    });
+}
+
 /// Horizontal sums of `lanes` accumulators in one vector (out[k] = sum of acc[k]). xsimd 8.1's
 /// AVX-512 haddp returns rows 2-5 and 10-13 in the order 4 5 2 3 / 12 13 10 11 (fixed in later
 /// xsimd); feeding it the rows in that order undoes it. tests/test_kernels.cpp checks every ISA.

@@ -74,6 +74,45 @@ constexpr Bf16Layout<Net> bf16_layout() {
     return t;
 }
 
+/// What bf16 inference reads: the packed bf16 weights and the fp32 tensors of a Bf16Model.
+struct Bf16Parameters {
+    const std::uint16_t* weights;
+    const float* side;
+};
+
+/// y = net(x) in bf16 for `batch` rows, on Arch.
+template <class Net, class Arch>
+void run_bf16(Bf16Parameters p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+              float* scratch) noexcept {
+    if constexpr (Net::valid) {
+        constexpr Bf16Layout<Net> layout = bf16_layout<Net>();
+        // A first layer without a bf16 kernel reads the input rounded in the buffer its output
+        // does not use, where the input fits there (the widest output of a later layer).
+        const float* first = x;
+        if constexpr (!layout.entries[0].bf16 && Net::sizes.inference_width >= Net::in_size) {
+            float* rounded = Net::table[0].slot == 0 ? slot1 : slot0;
+            kernels::round_to_bf16<Arch>(x, batch * Net::in_size, rounded);
+            first = rounded;
+        }
+        // Layer I, and the element-wise layer after it where the table fused the two.
+        for_each_step<Net>(first, y, slot0, slot1,
+                           [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const float* in, float* out) {
+                               using L = typename Net::template layer_type<I>;
+                               constexpr LayerEntry e = Net::table[I];
+                               constexpr Bf16Entry b = layout.entries[I];
+                               using Op = typename StepEpilogue<Net, I>::type;
+                               const float* rest = p.side + b.side_offset;
+                               if constexpr (b.bf16) {
+                                   L::template forward_bf16<e.in, Arch, Op>(p.weights + b.weight_offset, rest, in,
+                                                                            batch, out);
+                               } else {
+                                   layer_forward<L, e.in, Arch>(rest, in, batch, out, scratch);
+                                   kernels::detail::bf16_finish<Op, Arch>(out, batch * e.out.size());
+                               }
+                           });
+    }
+}
+
 }  // namespace detail
 
 template <class... Layers>
@@ -110,6 +149,9 @@ public:
     /// Layer i's fp32 tensors (bf16 values): all of them, or those after a bf16 weight.
     float* fp32_part(std::size_t i) noexcept { return side_.data() + layout.entries[i].side_offset; }
 
+    /// What inference reads, for a DispatchedInference (model/dispatch.hpp).
+    detail::Bf16Parameters parameters() const noexcept { return {weights_.data(), side_.data()}; }
+
     /// Bytes of parameters inference reads: the bf16 weights and the fp32 rest.
     static constexpr std::size_t parameter_bytes =
         layout.weight_size * sizeof(std::uint16_t) + layout.side_size * sizeof(float);
@@ -118,44 +160,7 @@ private:
     friend detail::InferenceApi<Bf16Model, Net>;
 
     void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1, float* scratch) const noexcept {
-        if constexpr (Net::valid) {
-            float* const slots[2] = {slot0, slot1};
-            // A first layer without a bf16 kernel reads the input rounded in the buffer its output
-            // does not use, where the input fits there (the widest output of a later layer).
-            const float* first = x;
-            if constexpr (!layout.entries[0].bf16 && Net::sizes.inference_width >= Net::in_size) {
-                float* rounded = slots[1 - Net::table[0].slot];
-                kernels::round_to_bf16<Arch>(x, batch * Net::in_size, rounded);
-                first = rounded;
-            }
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                (
-                    [&] {
-                        constexpr detail::LayerEntry e = Net::table[I];
-                        if constexpr (!e.fused) {
-                            const float* in = I == 0 ? first : slots[Net::table[I == 0 ? 0 : I - 1].slot];
-                            step<I>(batch, in, e.step_end == Net::depth - 1 ? y : slots[e.slot], scratch);
-                        }
-                    }(),
-                    ...);
-            }(std::make_index_sequence<Net::depth>{});
-        }
-    }
-
-    // Layer I, and the element-wise layer after it where the table fused the two.
-    template <std::size_t I>
-    void step(std::size_t batch, const float* in, float* out, float* scratch) const noexcept {
-        using L = typename Net::template layer_type<I>;
-        constexpr detail::LayerEntry e = Net::table[I];
-        constexpr detail::Bf16Entry b = layout.entries[I];
-        using Op = typename detail::StepEpilogue<Net, I>::type;
-        const float* rest = side_.data() + b.side_offset;
-        if constexpr (b.bf16) {
-            L::template forward_bf16<e.in, Arch, Op>(weights_.data() + b.weight_offset, rest, in, batch, out);
-        } else {
-            detail::layer_forward<L, e.in, Arch>(rest, in, batch, out, scratch);
-            kernels::detail::bf16_finish<Op, Arch>(out, batch * e.out.size());
-        }
+        detail::run_bf16<Net, Arch>(parameters(), x, batch, y, slot0, slot1, scratch);
     }
 
     AlignedArray<std::uint16_t> weights_;

@@ -1,7 +1,8 @@
 #pragma once
 // Run-time dispatch of inference across SSE2, AVX2 and AVX-512, for a program built once for
 // generic x86-64 that must run on any x86-64 CPU and still use AVX2 or AVX-512 where the CPU has
-// them.
+// them; and for bf16 and int8 models, AVX-512 with the VNNI and BF16 dot products where it has
+// those.
 //
 // xsimd's AVX2 and AVX-512 code can only be compiled with those instruction sets enabled, so
 // each instruction set's inference is compiled in a translation unit of its own (with -march for
@@ -11,46 +12,113 @@
 // includes: it declares the per-ISA entry points and chooses one. DispatchedInference has the
 // inference API of a model (model/inference.hpp): forward(x, y), forward(xs, ys, scratch), ...
 #include <cstddef>
+#include <type_traits>
 #include "../kernels/arch.hpp"
+#include "bf16_model.hpp"
 #include "inference.hpp"
+#include "int8_model.hpp"
 #include "model_view.hpp"
 
 namespace ctnn {
 
+/// The precisions a DispatchedInference runs: what it reads of the model, how it runs it, and
+/// the instruction sets it picks from, best first.
+namespace precision {
+/// A model's fp32 parameters (a Seq, a ModelView).
+struct fp32 {
+    using parameters = const float*;
+    using archs = kernels::dispatch_archs;
+    template <class Net, class Arch>
+    static void run(parameters p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+                    float* scratch) noexcept {
+        detail::run_inference<Net, Arch>(p, x, batch, y, slot0, slot1, scratch);
+    }
+};
+/// A Bf16Model's.
+struct bf16 {
+    using parameters = detail::Bf16Parameters;
+    using archs = kernels::reduced_precision_dispatch_archs;
+    template <class Net, class Arch>
+    static void run(parameters p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+                    float* scratch) noexcept {
+        detail::run_bf16<Net, Arch>(p, x, batch, y, slot0, slot1, scratch);
+    }
+};
+/// An Int8Model's.
+struct int8 {
+    using parameters = detail::Int8Parameters;
+    using archs = kernels::reduced_precision_dispatch_archs;
+    template <class Net, class Arch>
+    static void run(parameters p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+                    float* scratch) noexcept {
+        detail::run_int8<Net, Arch>(p, x, batch, y, slot0, slot1, scratch);
+    }
+};
+}  // namespace precision
+
 namespace detail {
-/// Net's inference for one instruction set: declared here, defined and explicitly instantiated
-/// in the per-ISA translation units (model/dispatch_impl.hpp).
-template <class Net>
+/// Net's inference in one precision for one instruction set: declared here, defined and
+/// explicitly instantiated in the per-ISA translation units (model/dispatch_impl.hpp).
+template <class Net, class Precision = precision::fp32>
 struct InferOn {
     template <class Arch>
-    static void run(const float* params, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
-                    float* scratch) noexcept;
+    static void run(typename Precision::parameters p, const float* x, std::size_t batch, float* y, float* slot0,
+                    float* slot1, float* scratch) noexcept;
 };
 }  // namespace detail
 
-template <class Net>
-class DispatchedInference : public detail::InferenceApi<DispatchedInference<Net>, Net> {
+/// Inference of a model, compiled for several instruction sets, run on the best the CPU has.
+/// It reads the model's parameters where they are: the model must outlive it.
+template <class Net, class Precision = precision::fp32>
+class DispatchedInference : public detail::InferenceApi<DispatchedInference<Net, Precision>, Net> {
 public:
+    /// The instruction sets it picks from, best first.
+    using archs = typename Precision::archs;
+
     /// Runs the parameters of `model` (a Seq, or a ModelView of any block); reads the CPU's
     /// features once.
     explicit DispatchedInference(ModelView<Net> model) noexcept
-        : params_(model.parameters()), best_(kernels::best_available_arch()) {}
+        requires std::is_same_v<Precision, precision::fp32>
+        : DispatchedInference(model.parameters()) {}
+    /// Runs a Bf16Model (made in any build: its layout is the same for every instruction set).
+    template <class Arch>
+    explicit DispatchedInference(const Bf16Model<Net, Arch>& model) noexcept
+        requires std::is_same_v<Precision, precision::bf16>
+        : DispatchedInference(model.parameters()) {}
+    /// Runs an Int8Model (likewise).
+    template <class Arch>
+    explicit DispatchedInference(const Int8Model<Net, Arch>& model) noexcept
+        requires std::is_same_v<Precision, precision::int8>
+        : DispatchedInference(model.parameters()) {}
 
-    /// The instruction set forward() runs: "avx512bw", "fma3+avx2" or "sse2".
+    /// The instruction set forward() runs: "avx512bw+vnni+bf16" (bf16 and int8 models),
+    /// "avx512bw", "fma3+avx2" or "sse2".
     const char* arch_name() const noexcept {
-        return kernels::with_dispatch_arch(best_, []<class Arch>() { return Arch::name(); });
+        return kernels::with_arch_at(position_, []<class Arch>() { return Arch::name(); }, archs{});
     }
 
 private:
     friend detail::InferenceApi<DispatchedInference, Net>;
+
+    explicit DispatchedInference(typename Precision::parameters p) noexcept
+        : params_(p), position_(kernels::first_runnable(archs{})) {}
+
     void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1, float* scratch) const noexcept {
-        kernels::with_dispatch_arch(best_, [&]<class Arch>() {
-            detail::InferOn<Net>::template run<Arch>(params_, x, batch, y, slot0, slot1, scratch);
-        });
+        kernels::with_arch_at(
+            position_,
+            [&]<class Arch>() {
+                detail::InferOn<Net, Precision>::template run<Arch>(params_, x, batch, y, slot0, slot1, scratch);
+            },
+            archs{});
     }
 
-    const float* params_;
-    unsigned best_;
+    typename Precision::parameters params_;
+    unsigned position_;
 };
+
+template <class Net, class Arch>
+DispatchedInference(const Bf16Model<Net, Arch>&) -> DispatchedInference<Net, precision::bf16>;
+template <class Net, class Arch>
+DispatchedInference(const Int8Model<Net, Arch>&) -> DispatchedInference<Net, precision::int8>;
 
 }  // namespace ctnn

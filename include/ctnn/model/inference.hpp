@@ -54,10 +54,12 @@ void forward_step(const float* params, std::size_t batch, const float* in, float
         layer_forward<L, e.in, Arch>(params + e.param_offset, in, batch, out, scratch);
 }
 
-/// y = net(x) for `batch` rows through the two ping-pong buffers the table assigns.
-template <class Net, class Arch>
-void run_inference(const float* params, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
-                   float* scratch) noexcept {
+/// Walks Net's steps in order: step(std::integral_constant<std::size_t, I>{}, in, out) for each
+/// position I that starts a step, reading the input x or the buffer the step before wrote and
+/// writing the buffer the table assigns, or y for the last step. Every way of holding a model
+/// (fp32, bf16, int8) runs its steps through this one walk.
+template <class Net, class Step>
+void for_each_step(const float* x, float* y, float* slot0, float* slot1, Step&& step) noexcept {
     float* const slots[2] = {slot0, slot1};
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (
@@ -65,12 +67,22 @@ void run_inference(const float* params, const float* x, std::size_t batch, float
                 constexpr LayerEntry e = Net::table[I];
                 if constexpr (!e.fused) {
                     const float* in = I == 0 ? x : slots[Net::table[I == 0 ? 0 : I - 1].slot];
-                    forward_step<Net, I, Arch>(params, batch, in, e.step_end == Net::depth - 1 ? y : slots[e.slot],
-                                               scratch);
+                    step(std::integral_constant<std::size_t, I>{}, in,
+                         e.step_end == Net::depth - 1 ? y : slots[e.slot]);
                 }
             }(),
             ...);
     }(std::make_index_sequence<Net::depth>{});
+}
+
+/// y = net(x) for `batch` rows through the two ping-pong buffers the table assigns.
+template <class Net, class Arch>
+void run_inference(const float* params, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+                   float* scratch) noexcept {
+    for_each_step<Net>(x, y, slot0, slot1,
+                       [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const float* in, float* out) {
+                           forward_step<Net, I, Arch>(params, batch, in, out, scratch);
+                       });
 }
 
 /// The first largest of n values (torch.argmax).

@@ -87,6 +87,47 @@ constexpr Int8Layout<Net> int8_layout() {
     return t;
 }
 
+/// What int8 inference reads: an Int8Model's packed weights; per output of its int8 layers the
+/// weight scale, the bias and the scale s_x s_w (`outputs`, three arrays of layout.outputs), and
+/// the offset z * sum(W8); the fp32 layers' tensors; each layer's input quantisation.
+struct Int8Parameters {
+    const std::int8_t* weights;
+    const float* outputs;
+    const std::int32_t* offsets;
+    const float* side;
+    const kernels::ActivationQuantization* inputs;
+};
+
+/// y = the int8 model's output for `batch` rows, on Arch.
+template <class Net, class Arch>
+void run_int8(const Int8Parameters& p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+              float* scratch) noexcept {
+    if constexpr (Net::valid) {
+        constexpr Int8Layout<Net> layout = int8_layout<Net>();
+        // Layer I, and the element-wise layer after it where the table fused the two.
+        for_each_step<Net>(x, y, slot0, slot1,
+                           [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const float* in, float* out) {
+                               using L = typename Net::template layer_type<I>;
+                               constexpr LayerEntry e = Net::table[I];
+                               constexpr Int8Entry q = layout.entries[I];
+                               if constexpr (q.int8) {
+                                   using Op = typename StepEpilogue<Net, I>::type;
+                                   const float* weight_scales = p.outputs + q.output_offset;
+                                   const kernels::Int8LinearParams params{
+                                       p.weights + q.weight_offset, p.inputs[I].inverse(),
+                                       p.inputs[I].zero_point,      weight_scales + 2 * layout.outputs,
+                                       p.offsets + q.output_offset, weight_scales + layout.outputs};
+                                   L::template forward_int8<e.in, Arch, Op>(params, in, batch, out);
+                               } else if constexpr (e.step_end != I) {
+                                   using Op = typename Net::template layer_type<I + 1>::epilogue_op;
+                                   layer_forward<L, e.in, Arch, Op>(p.side + q.side_offset, in, batch, out, scratch);
+                               } else {
+                                   layer_forward<L, e.in, Arch>(p.side + q.side_offset, in, batch, out, scratch);
+                               }
+                           });
+    }
+}
+
 }  // namespace detail
 
 template <class... Layers>
@@ -167,6 +208,11 @@ public:
         }
     }
 
+    /// What inference reads, for a DispatchedInference (model/dispatch.hpp).
+    detail::Int8Parameters parameters() const noexcept {
+        return {weights_.data(), outputs_.data(), offsets_.data(), side_.data(), inputs_.data()};
+    }
+
     /// Bytes of parameters inference reads: the int8 weights, per output a scale, a bias and an
     /// offset, and the fp32 layers' tensors.
     static constexpr std::size_t parameter_bytes =
@@ -176,7 +222,6 @@ private:
     friend detail::InferenceApi<Int8Model, Net>;
 
     float* scales(std::size_t i) noexcept { return weight_scales(i) + 2 * layout.outputs; }
-    const float* scales(std::size_t i) const noexcept { return weight_scales(i) + 2 * layout.outputs; }
 
     // Each int8 layer's input range over the calibration samples, run through the fp32 model in
     // chunks; then the quantisations and what the kernels read.
@@ -221,40 +266,7 @@ private:
     }
 
     void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1, float* scratch) const noexcept {
-        if constexpr (Net::valid) {
-            float* const slots[2] = {slot0, slot1};
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                (
-                    [&] {
-                        constexpr detail::LayerEntry e = Net::table[I];
-                        if constexpr (!e.fused) {
-                            const float* in = I == 0 ? x : slots[Net::table[I == 0 ? 0 : I - 1].slot];
-                            step<I>(batch, in, e.step_end == Net::depth - 1 ? y : slots[e.slot], scratch);
-                        }
-                    }(),
-                    ...);
-            }(std::make_index_sequence<Net::depth>{});
-        }
-    }
-
-    // Layer I, and the element-wise layer after it where the table fused the two.
-    template <std::size_t I>
-    void step(std::size_t batch, const float* in, float* out, float* scratch) const noexcept {
-        using L = typename Net::template layer_type<I>;
-        constexpr detail::LayerEntry e = Net::table[I];
-        constexpr detail::Int8Entry q = layout.entries[I];
-        if constexpr (q.int8) {
-            using Op = typename detail::StepEpilogue<Net, I>::type;
-            const kernels::Int8LinearParams p{packed_weight(I),     inputs_[I].inverse(),
-                                              inputs_[I].zero_point, scales(I),
-                                              offsets_.data() + q.output_offset, biases(I)};
-            L::template forward_int8<e.in, Arch, Op>(p, in, batch, out);
-        } else if constexpr (e.step_end != I) {
-            using Op = typename Net::template layer_type<I + 1>::epilogue_op;
-            detail::layer_forward<L, e.in, Arch, Op>(side_.data() + q.side_offset, in, batch, out, scratch);
-        } else {
-            detail::layer_forward<L, e.in, Arch>(side_.data() + q.side_offset, in, batch, out, scratch);
-        }
+        detail::run_int8<Net, Arch>(parameters(), x, batch, y, slot0, slot1, scratch);
     }
 
     AlignedArray<std::int8_t> weights_;
