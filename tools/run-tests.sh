@@ -33,14 +33,14 @@ sse2_programs="test_kernels test_conv_kernels test_bf16_kernels test_int8_kernel
   test_realtime"
 sse2_programs=$(echo $sse2_programs)  # one line
 
-# Native builds as CMake's Release does (-O3, what the examples and benchmarks use); plain x86-64
-# and clang at -O2 (a quarter less compile time, and the other level users build at).
+# The tests build at -O2: a quarter less compile time than CMake's Release (-O3), which the MNIST
+# example (tools/mnist.sh) and the benchmarks build at.
 o2="-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
 
 configure_and_run() {  # configure_and_run CONFIG
   local c=$1
   case "$c" in
-    native)   run native -DCTNN_ARCH=native ;;
+    native)   run native -DCTNN_ARCH=native "$o2" ;;
     # The library on plain x86-64: the programs listed above (the comparisons with PyTorch's and
     # RTNeural's numbers run in native, whose kernel tests hold the SSE2 kernels to the scalar ones).
     sse2)     TARGETS="$sse2_programs" TESTS="^(${sse2_programs// /|}):" \
