@@ -91,6 +91,22 @@ public:
         requires std::is_same_v<Precision, precision::int8>
         : DispatchedInference(model.parameters()) {}
 
+    // A Bf16Model or Int8Model given to another precision: one message that names the right one.
+    template <class Arch>
+    explicit DispatchedInference(const Bf16Model<Net, Arch>&) noexcept
+        requires(!std::is_same_v<Precision, precision::bf16>)
+        : params_{}, position_{} {
+        static_assert(sizeof(Arch) == 0, "a Bf16Model dispatches as ctnn::DispatchedInference<Net, ctnn::precision::bf16> "
+                                         "(or let the model choose: ctnn::DispatchedInference d(model);)");
+    }
+    template <class Arch>
+    explicit DispatchedInference(const Int8Model<Net, Arch>&) noexcept
+        requires(!std::is_same_v<Precision, precision::int8>)
+        : params_{}, position_{} {
+        static_assert(sizeof(Arch) == 0, "an Int8Model dispatches as ctnn::DispatchedInference<Net, ctnn::precision::int8> "
+                                         "(or let the model choose: ctnn::DispatchedInference d(model);)");
+    }
+
     /// The instruction set forward() runs: "avx512bw+vnni+bf16" (bf16 and int8 models),
     /// "avx512bw", "fma3+avx2" or "sse2".
     const char* arch_name() const noexcept {
