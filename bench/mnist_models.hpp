@@ -1,23 +1,14 @@
 #pragma once
-// The MNIST network (784-256-256-10, ReLU) three ways, with the same parameters: ctnn, a
-// hand-written Eigen fixed-size baseline, and the raw weight block for the streaming floor.
+// The MNIST network (784-256-256-10, ReLU, mnist_net.hpp) and a hand-written Eigen fixed-size
+// baseline of it, with the same parameters.
 // The baseline object lives on the heap (make_unique); lift Eigen's guard against 800 KB on the stack.
 #define EIGEN_STACK_ALLOCATION_LIMIT 0
 #include <Eigen/Core>
 #include <ctnn/ctnn.hpp>
 #include <memory>
+#include "mnist_net.hpp"
 
 namespace bench {
-
-using Net = ctnn::Seq<ctnn::Linear<784, 256>, ctnn::ReLU, ctnn::Linear<256, 256>, ctnn::ReLU, ctnn::Linear<256, 10>>;
-inline constexpr double flops_per_sample = 2.0 * (784 * 256 + 256 * 256 + 256 * 10);
-
-inline std::unique_ptr<Net> make_net() {
-    auto net = std::make_unique<Net>();
-    ctnn::Rng rng(1);
-    ctnn::init::pytorch_default(*net, rng);
-    return net;
-}
 
 /// What a careful engineer writes by hand with Eigen's fixed-size types.
 struct EigenMnist {
