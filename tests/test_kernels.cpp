@@ -5,6 +5,7 @@
 #include <ctnn/kernels/optimizer.hpp>
 #include <ctnn/kernels/reference.hpp>
 #include <ctnn/kernels/softmax.hpp>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include "archs.hpp"
@@ -43,6 +44,14 @@ void check_linear(std::size_t batch) {
 template <class Arch, class Op, std::size_t In, std::size_t Out>
 void check_linear_all_batches() {
     for (std::size_t batch : {1, 2, 3, 4, 5, 7, 100}) check_linear<In, Out, Arch, Op>(batch);
+}
+
+TEST_CASE("register counts are the instruction set's, not inferred from the vector width", "[kernels]") {
+    STATIC_REQUIRE(k::vector_registers<xsimd::sse2> == 16);
+    STATIC_REQUIRE(k::vector_registers<xsimd::fma3<xsimd::avx2>> == 16);
+    STATIC_REQUIRE(k::vector_registers<xsimd::avx512bw> == 32);
+    STATIC_REQUIRE(k::vector_registers<k::avx512_vnni_bf16> == 32);
+    STATIC_REQUIRE(std::string_view(k::avx512_vnni_bf16::name()) == "avx512bw+vnni+bf16");
 }
 
 TEMPLATE_LIST_TEST_CASE("linear kernels match the scalar reference for odd and aligned sizes", "[kernels]", Archs) {

@@ -37,9 +37,11 @@ template <class Arch>
 using narrower_arch = std::conditional_t<
     (lanes<Arch> > 8), xsimd::avx2, std::conditional_t<(lanes<Arch> > 4), xsimd::sse2, void>>;
 
-/// Vector registers the register-blocked kernels may plan for (AVX-512 has 32, the rest 16).
+/// Vector registers the register-blocked kernels may plan for: 32 with AVX-512 (zmm0-31, also
+/// when a CPU runs it on 256-bit halves, as Zen 4 does), 16 with AVX2 and SSE2. A property of the
+/// instruction set, not of the vector width: AVX-512 code on 256-bit vectors still has 32.
 template <class Arch>
-inline constexpr std::size_t vector_registers = lanes<Arch> >= 16 ? 32 : 16;
+inline constexpr std::size_t vector_registers = std::is_base_of_v<xsimd::avx512f, Arch> ? 32 : 16;
 
 /// Keeps a register-blocked operand in a register. g++ 12 otherwise folds its load into every
 /// FMA that uses it (a memory operand per FMA), which makes the blocked products load-bound:
