@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #include <xsimd/xsimd.hpp>
 #include "mnist_models.hpp"
+#include "run_model.hpp"
 #if defined(CTNN_BENCH_ONEDNN)
 #include "onednn_steps.hpp"
 #endif
@@ -108,46 +109,22 @@ void BM_floor_int8(benchmark::State& state) {
 }
 BENCHMARK(BM_floor_int8);
 
-std::vector<float> inputs(std::size_t n) {
-    std::vector<float> x(n * 784);
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 255) / 255.0f;
-    return x;
-}
+using bench::inputs;
+using bench::report;
 
-void report(benchmark::State& state, std::size_t batch) {
-    const double samples = double(batch * state.iterations());
-    state.counters["samples/s"] = benchmark::Counter(samples, benchmark::Counter::kIsRate);
-    state.counters["GFLOP/s"] = benchmark::Counter(samples * bench::flops_per_sample * 1e-9, benchmark::Counter::kIsRate);
-}
-
-template <class Model>
-void run_ctnn(benchmark::State& state, const Model& model) {
-    const auto batch = std::size_t(state.range(0));
-    const auto x = inputs(batch);
-    std::vector<float> y(batch * 10);
-    ctnn::InferenceScratch<bench::Net> scratch(batch);
-    for (auto _ : state) {
-        if (batch == 1) model.forward(std::span<const float, 784>(x.data(), 784), std::span<float, 10>(y.data(), 10));
-        else model.forward(x, y, scratch);
-        benchmark::DoNotOptimize(y.data());
-        benchmark::ClobberMemory();
-    }
-    report(state, batch);
-}
-
-void BM_ctnn_fp32(benchmark::State& state) { run_ctnn(state, *bench::make_net()); }
+void BM_ctnn_fp32(benchmark::State& state) { bench::run_model(state, *bench::make_net()); }
 BENCHMARK(BM_ctnn_fp32)->Arg(1)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch");
 
 void BM_ctnn_bf16(benchmark::State& state) {
     const auto model = std::make_unique<ctnn::Bf16Model<bench::Net>>(*bench::make_net());
-    run_ctnn(state, *model);
+    bench::run_model(state, *model);
 }
 BENCHMARK(BM_ctnn_bf16)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch");
 
 // Calibrated on 256 of the benchmark's inputs.
 void BM_ctnn_int8(benchmark::State& state) {
     const auto model = std::make_unique<ctnn::Int8Model<bench::Net>>(*bench::make_net(), inputs(256));
-    run_ctnn(state, *model);
+    bench::run_model(state, *model);
 }
 BENCHMARK(BM_ctnn_int8)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(100)->Arg(1000)->ArgName("batch");
 
