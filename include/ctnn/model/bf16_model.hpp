@@ -82,7 +82,7 @@ struct Bf16Parameters {
 
 /// y = net(x) in bf16 for `batch` rows, on Arch.
 template <class Net, class Arch>
-void run_bf16(Bf16Parameters p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+void run_inference(Bf16Parameters p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
               float* scratch) noexcept {
     if constexpr (Net::valid) {
         constexpr Bf16Layout<Net> layout = bf16_layout<Net>();
@@ -160,7 +160,7 @@ private:
     friend detail::InferenceApi<Bf16Model, Net>;
 
     void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1, float* scratch) const noexcept {
-        detail::run_bf16<Net, Arch>(parameters(), x, batch, y, slot0, slot1, scratch);
+        detail::run_inference<Net, Arch>(parameters(), x, batch, y, slot0, slot1, scratch);
     }
 
     AlignedArray<std::uint16_t> weights_;

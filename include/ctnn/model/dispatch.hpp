@@ -21,38 +21,23 @@
 
 namespace ctnn {
 
-/// The precisions a DispatchedInference runs: what it reads of the model, how it runs it, and
-/// the instruction sets it picks from, best first.
+/// The precisions a DispatchedInference runs: what it reads of the model (run by the
+/// detail::run_inference overload for it) and the instruction sets it picks from, best first.
 namespace precision {
 /// A model's fp32 parameters (a Seq, a ModelView).
 struct fp32 {
     using parameters = const float*;
     using archs = kernels::dispatch_archs;
-    template <class Net, class Arch>
-    static void run(parameters p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
-                    float* scratch) noexcept {
-        detail::run_inference<Net, Arch>(p, x, batch, y, slot0, slot1, scratch);
-    }
 };
 /// A Bf16Model's.
 struct bf16 {
     using parameters = detail::Bf16Parameters;
     using archs = kernels::reduced_precision_dispatch_archs;
-    template <class Net, class Arch>
-    static void run(parameters p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
-                    float* scratch) noexcept {
-        detail::run_bf16<Net, Arch>(p, x, batch, y, slot0, slot1, scratch);
-    }
 };
 /// An Int8Model's.
 struct int8 {
     using parameters = detail::Int8Parameters;
     using archs = kernels::reduced_precision_dispatch_archs;
-    template <class Net, class Arch>
-    static void run(parameters p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
-                    float* scratch) noexcept {
-        detail::run_int8<Net, Arch>(p, x, batch, y, slot0, slot1, scratch);
-    }
 };
 }  // namespace precision
 

@@ -10,7 +10,7 @@ template <class Net, class Precision>
 template <class Arch>
 void InferOn<Net, Precision>::run(typename Precision::parameters p, const float* x, std::size_t batch, float* y,
                                   float* slot0, float* slot1, float* scratch) noexcept {
-    Precision::template run<Net, Arch>(p, x, batch, y, slot0, slot1, scratch);
+    run_inference<Net, Arch>(p, x, batch, y, slot0, slot1, scratch);
 }
 
 }  // namespace ctnn::detail

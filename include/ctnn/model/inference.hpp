@@ -41,17 +41,23 @@ struct StepEpilogue<Net, I, true> {
     using type = typename Net::template layer_type<I + 1>::epilogue_op;
 };
 
-/// The step that starts at position I: layer I, with the element-wise layer after it as its
-/// epilogue when the table fused the two.
+/// The step that starts at position I: layer I on its own parameters `layer_params`, with the
+/// element-wise layer after it as its epilogue when the table fused the two.
 template <class Net, std::size_t I, class Arch>
-void forward_step(const float* params, std::size_t batch, const float* in, float* out, float* scratch) noexcept {
+void layer_step(const float* layer_params, std::size_t batch, const float* in, float* out, float* scratch) noexcept {
     using L = typename Net::template layer_type<I>;
     constexpr LayerEntry e = Net::table[I];
     if constexpr (e.step_end != I)
-        layer_forward<L, e.in, Arch, typename Net::template layer_type<I + 1>::epilogue_op>(params + e.param_offset, in,
-                                                                                           batch, out, scratch);
+        layer_forward<L, e.in, Arch, typename Net::template layer_type<I + 1>::epilogue_op>(layer_params, in, batch,
+                                                                                           out, scratch);
     else
-        layer_forward<L, e.in, Arch>(params + e.param_offset, in, batch, out, scratch);
+        layer_forward<L, e.in, Arch>(layer_params, in, batch, out, scratch);
+}
+
+/// The same, layer I's parameters found in the model's block `params`.
+template <class Net, std::size_t I, class Arch>
+void forward_step(const float* params, std::size_t batch, const float* in, float* out, float* scratch) noexcept {
+    layer_step<Net, I, Arch>(params + Net::table[I].param_offset, batch, in, out, scratch);
 }
 
 /// Walks Net's steps in order: step(std::integral_constant<std::size_t, I>{}, in, out) for each

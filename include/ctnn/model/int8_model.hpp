@@ -100,7 +100,7 @@ struct Int8Parameters {
 
 /// y = the int8 model's output for `batch` rows, on Arch.
 template <class Net, class Arch>
-void run_int8(const Int8Parameters& p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
+void run_inference(const Int8Parameters& p, const float* x, std::size_t batch, float* y, float* slot0, float* slot1,
               float* scratch) noexcept {
     if constexpr (Net::valid) {
         constexpr Int8Layout<Net> layout = int8_layout<Net>();
@@ -118,11 +118,8 @@ void run_int8(const Int8Parameters& p, const float* x, std::size_t batch, float*
                                        p.inputs[I].zero_point,      weight_scales + 2 * layout.outputs,
                                        p.offsets + q.output_offset, weight_scales + layout.outputs};
                                    L::template forward_int8<e.in, Arch, Op>(params, in, batch, out);
-                               } else if constexpr (e.step_end != I) {
-                                   using Op = typename Net::template layer_type<I + 1>::epilogue_op;
-                                   layer_forward<L, e.in, Arch, Op>(p.side + q.side_offset, in, batch, out, scratch);
                                } else {
-                                   layer_forward<L, e.in, Arch>(p.side + q.side_offset, in, batch, out, scratch);
+                                   layer_step<Net, I, Arch>(p.side + q.side_offset, batch, in, out, scratch);
                                }
                            });
     }
@@ -266,7 +263,7 @@ private:
     }
 
     void run(const float* x, std::size_t batch, float* y, float* slot0, float* slot1, float* scratch) const noexcept {
-        detail::run_int8<Net, Arch>(parameters(), x, batch, y, slot0, slot1, scratch);
+        detail::run_inference<Net, Arch>(parameters(), x, batch, y, slot0, slot1, scratch);
     }
 
     AlignedArray<std::int8_t> weights_;
