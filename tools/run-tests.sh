@@ -57,9 +57,9 @@ configure_and_run() {  # configure_and_run CONFIG
                   -DCTNN_TEST_TORCH_REFERENCE=OFF -DCTNN_TEST_GRADCHECK=OFF -DCTNN_TEST_CMAKE_CONSUMERS=OFF \
                   -DCTNN_TEST_BEST_ARCH_ONLY=ON ;;
     # -Og: the sanitizers compile two and a half times faster than at -O1 (and the tests run as
-    # fast: they are short). The library's tests only (the examples, half of this build's time, run in native), not the
-    # kernel tests (the kernels run under the sanitizers through every layer and model test),
-    # not the comparisons with numbers (PyTorch's, RTNeural's, finite differences: the same layers
+    # fast: they are short). The library's tests only (the examples, half of this build's time,
+    # run in native), not the kernel tests (the kernels run under the sanitizers through every
+    # layer and model test), not the comparisons with numbers (PyTorch's, RTNeural's, finite differences: the same layers
     # train and run under the sanitizers in test_conv, test_train_mode, test_residual,
     # test_stream), and not test_parallel and test_realtime (ThreadSanitizer runs them).
     sanitize) run sanitize -DCTNN_ARCH=native -DCTNN_SANITIZE=ON -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-Og \
