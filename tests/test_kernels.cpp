@@ -43,7 +43,7 @@ void check_linear(std::size_t batch) {
 
 template <class Arch, class Op, std::size_t In, std::size_t Out>
 void check_linear_all_batches() {
-    for (std::size_t batch : {1, 2, 3, 4, 5, 7, 100}) check_linear<In, Out, Arch, Op>(batch);
+    for (std::size_t batch : {1, 2, 3, 4, 5, 7, 48, 100}) check_linear<In, Out, Arch, Op>(batch);
 }
 
 TEST_CASE("register counts are the instruction set's, not inferred from the vector width", "[kernels]") {
@@ -70,12 +70,16 @@ TEMPLATE_LIST_TEST_CASE("linear kernels match the scalar reference for odd and a
     check_linear_all_batches<TestType, k::identity_op, 64, 53>();
     // Inputs too wide for L2 at batch 100: the weight gradient in column chunks (and a tail).
     check_linear_all_batches<TestType, k::identity_op, 3000, 3>();
+    // Batches of 16-register instruction sets run on transposed inputs from 64 outputs on: blocks
+    // of 256 inputs and a short one, a tail of weight rows.
+    check_linear_all_batches<TestType, k::identity_op, 300, 65>();
 }
 
 template <class Arch, class Op>
 void check_fused_epilogue() {
     check_linear_all_batches<Arch, Op, 17, 33>();
     check_linear_all_batches<Arch, Op, 256, 10>();
+    check_linear_all_batches<Arch, Op, 33, 70>();
 }
 
 TEMPLATE_LIST_TEST_CASE("linear forward fuses every activation as its epilogue", "[kernels]", Archs) {
