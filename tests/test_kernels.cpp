@@ -73,6 +73,7 @@ TEMPLATE_LIST_TEST_CASE("linear kernels match the scalar reference for odd and a
     // Batches of 16-register instruction sets run on transposed inputs from 64 outputs on: blocks
     // of 256 inputs and a short one, a tail of weight rows.
     check_linear_all_batches<TestType, k::identity_op, 300, 65>();
+    check_linear_all_batches<TestType, k::identity_op, 600, 50>();
 }
 
 template <class Arch, class Op>

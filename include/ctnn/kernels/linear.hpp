@@ -366,6 +366,26 @@ inline void axpy_product(std::size_t M, std::size_t K, const float* a, std::size
         });
 }
 
+// dW += dY^T X on dY transposed in blocks of 48 outputs x 128 samples (24 KiB on the stack), so
+// that each block of weight-gradient rows broadcasts from contiguous rows rather than from
+// columns of dY a row of Out floats apart. AVX2 (AMD EPYC Zen 3), batch 100, alternating runs:
+// 784x256 67-73 -> 79-81 GFLOP/s; 256x256 no gain (70-76 against 76-78), so from 512 inputs on.
+template <std::size_t In, std::size_t Out, class Arch>
+void weight_grad_transposed(const float* x, const float* dy, std::size_t batch, float* dw) noexcept {
+    constexpr std::size_t group = 8 * blocking<Arch>::axpy_rows, samples = 128;
+    constexpr std::size_t G = Out < group ? Out : group;
+    alignas(64) float dyt[G * samples];
+    for (std::size_t k0 = 0; k0 < batch; k0 += samples) {
+        const std::size_t kc = batch - k0 < samples ? batch - k0 : samples;
+        for (std::size_t m0 = 0; m0 < Out; m0 += G) {
+            const std::size_t g = Out - m0 < G ? Out - m0 : G;
+            for (std::size_t k = 0; k < kc; ++k)
+                for (std::size_t m = 0; m < g; ++m) dyt[m * kc + k] = dy[(k0 + k) * Out + m0 + m];
+            axpy_product<In, true, Arch>(g, kc, dyt, kc, 1, x + k0 * In, dw + m0 * In);
+        }
+    }
+}
+
 /// axpy_product for a compile-time row count: up to a full block's rows run as one block (one
 /// pass over B; a convolution's 6 output channels would otherwise take a 4-row and a 2-row pass),
 /// with as many vectors per row as the registers hold.
@@ -419,7 +439,10 @@ inline void linear_input_grad(const float* dy, std::size_t batch, const float* w
 /// layer without bias (db null).
 template <std::size_t In, std::size_t Out, class Arch = default_arch>
 inline void linear_param_grad(const float* x, const float* dy, std::size_t batch, float* dw, float* db) noexcept {
-    detail::axpy_product<In, true, Arch>(Out, batch, dy, 1, Out, x, dw);
+    if constexpr (detail::blocking<Arch>::transposed_forward && In >= 512)
+        detail::weight_grad_transposed<In, Out, Arch>(x, dy, batch, dw);
+    else
+        detail::axpy_product<In, true, Arch>(Out, batch, dy, 1, Out, x, dw);
     if (!db) return;
     using V = fvec<Arch>;
     constexpr std::size_t L = lanes<Arch>;
