@@ -5,26 +5,13 @@
 #include <xsimd/xsimd.hpp>
 #include <vector>
 #include "mnist_models.hpp"
+#include "stream_floor.hpp"
 
 namespace {
 
-// The floor for batch 1: read every weight once, as two interleaved streams (one stream tops out
-// lower than two on this machine), accumulating so the reads cannot be skipped.
 void BM_weight_streaming_floor(benchmark::State& state) {
     const auto net = bench::make_net();
-    using V = xsimd::batch<float>;
-    constexpr std::size_t n = bench::Net::parameter_block_size / (2 * V::size) * (2 * V::size);
-    const float* p = net->parameters();
-    constexpr std::size_t half = n / 2;
-    for (auto _ : state) {
-        V a(0.0f), b(0.0f);
-        for (std::size_t i = 0; i < half; i += V::size) {
-            a += V::load_aligned(p + i);
-            b += V::load_aligned(p + half + i);
-        }
-        benchmark::DoNotOptimize(xsimd::hadd(a + b));
-    }
-    state.counters["GB/s"] = benchmark::Counter(double(n) * 4 * double(state.iterations()), benchmark::Counter::kIsRate);
+    bench::stream_floor(state, net->parameters(), bench::Net::parameter_block_size);
 }
 BENCHMARK(BM_weight_streaming_floor);
 

@@ -13,6 +13,7 @@
 #include <xsimd/xsimd.hpp>
 #include "mnist_models.hpp"
 #include "run_model.hpp"
+#include "stream_floor.hpp"
 #if defined(CTNN_BENCH_ONEDNN)
 #include "onednn_steps.hpp"
 #endif
@@ -74,21 +75,7 @@ void BM_int8_peak(benchmark::State& state) {
 BENCHMARK(BM_int8_peak);
 #endif
 
-// The floor of batch 1: reading `bytes` of weights once, as two interleaved streams.
-template <class T>
-void stream_floor(benchmark::State& state, const T* data, std::size_t count) {
-    const auto* p = reinterpret_cast<const float*>(data);
-    const std::size_t n = count * sizeof(T) / sizeof(float) / (2 * V::size) * (2 * V::size), half = n / 2;
-    for (auto _ : state) {
-        V a(0.0f), b(0.0f);
-        for (std::size_t i = 0; i < half; i += V::size) {
-            a += V::load_unaligned(p + i);
-            b += V::load_unaligned(p + half + i);
-        }
-        benchmark::DoNotOptimize(xsimd::hadd(a + b));
-    }
-    state.counters["GB/s"] = benchmark::Counter(double(n) * 4 * double(state.iterations()), benchmark::Counter::kIsRate);
-}
+using bench::stream_floor;
 
 void BM_floor_fp32(benchmark::State& state) {
     const auto net = bench::make_net();

@@ -68,6 +68,36 @@ inline void reduce_all(const fvec<Arch>* acc, float* out) noexcept {
     for (std::size_t k = grouped; k < Count; ++k) out[k] = xsimd::hadd(acc[k]);
 }
 
+// Register blocks, chosen from the register file: AVX-512 has 32 vector registers, SSE2 and
+// AVX2 have 16. Measured on the MNIST layer sizes (bench/, AVX-512): 6x4 forward blocks ran at
+// 209 GFLOP/s against 174 for 4x4, 8x3 axpy blocks at 235 against 186 for 4x4.
+template <class Arch>
+struct blocking {
+    static constexpr bool wide = vector_registers<Arch> >= 32;
+    static constexpr std::size_t forward_rows = wide ? 6 : 2, forward_outputs = 4;  // RB*OB + OB + 1 registers
+    static constexpr std::size_t axpy_rows = wide ? 8 : 6, axpy_vectors = wide ? 3 : 2;  // MB*NB + NB + 1
+    static_assert(forward_rows <= 8 && axpy_rows <= 8, "for_tail_rows covers tails of up to 7 rows");
+    // Batches with 16 registers run the forward on transposed inputs (forward_transposed): on
+    // AVX2 (AMD EPYC Zen 3) the dot-product blocks above reach 54-57% of the FMA peak on the
+    // MNIST layers (2x4 accumulators, horizontal sums per output), the transposed form 86-91%.
+    // AVX-512's 6x4 dot blocks run at 80-90% (Zen 5) and stay.
+    // Below 64 outputs the transposition costs more than the horizontal sums it saves (AVX2,
+    // 256 inputs: 10 outputs 36 against 52 GFLOP/s, 32 outputs 52 against 66, 64 outputs 72
+    // against 65).
+    static constexpr bool transposed_forward = !wide;
+    static constexpr std::size_t transposed_min_outputs = 64;
+    static constexpr bool fused_multiply_add = std::is_base_of_v<xsimd::fma3<xsimd::sse4_2>, Arch> ||
+                                               std::is_base_of_v<xsimd::fma3<xsimd::avx>, Arch> ||
+                                               std::is_base_of_v<xsimd::fma3<xsimd::avx2>, Arch> || wide;
+    // Samples (vectors) x weight rows of its blocks: 3 x 4 with FMA (12 + 3 + 1 registers, 91% on
+    // the 784x256 layer against 82% for 2 x 6); without FMA a multiply and an add need one more
+    // register, so 2 x 6 (12 + 2 + 1).
+    static constexpr std::size_t transposed_vectors = fused_multiply_add ? 3 : 2;
+    static constexpr std::size_t transposed_rows = fused_multiply_add ? 4 : 6;
+    // Rows one sample's product streams at once (rows_dot).
+    static constexpr std::size_t gemv_rows = wide ? 1 : 4;
+};
+
 // Forward, dot-product form: RB rows of X against OB rows of W, RB*OB accumulators along In,
 // reduced horizontally once at the end. Each weight vector loaded serves RB rows.
 // Register-blocked bodies are kept out of line: one copy serves every epilogue and caller, which
@@ -142,6 +172,38 @@ inline fvec<Arch> row_dot(const float* x, const float* row, float& tail) noexcep
     return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
 
+// R rows at once, each with two accumulators, every input vector loaded once for the R rows:
+// with 16 registers (AVX2) one row at a time is bound by its two loads per FMA. AMD EPYC Zen 3,
+// the MNIST network's two large layers: 19.3 us one row at a time, 18.0 with 2 rows, 16.2 with
+// 4, 16.7 with 8, against 14.6 us to read their weights once. (AVX-512 keeps one row at a time:
+// on Zen 5 and Xeon interleaved rows were slower, above.)
+template <std::size_t In, std::size_t R, class Arch>
+inline void rows_dot(const float* x, const float* w, fvec<Arch>* out, float* tails) noexcept {
+    using V = fvec<Arch>;
+    constexpr std::size_t L = lanes<Arch>, vec_end = In / L * L, pair_end = In / (2 * L) * (2 * L);
+    V acc[R][2];
+#pragma GCC unroll 8
+    for (std::size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = V(0.0f);
+    for (std::size_t i = 0; i < pair_end; i += 2 * L) {
+        const V x0 = V::load_unaligned(x + i), x1 = V::load_unaligned(x + i + L);
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < R; ++r) {
+            acc[r][0] = xsimd::fma(x0, V::load_unaligned(w + r * In + i), acc[r][0]);
+            acc[r][1] = xsimd::fma(x1, V::load_unaligned(w + r * In + i + L), acc[r][1]);
+        }
+    }
+    if constexpr (pair_end < vec_end) {
+        const V x0 = V::load_unaligned(x + pair_end);
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < R; ++r) acc[r][0] = xsimd::fma(x0, V::load_unaligned(w + r * In + pair_end), acc[r][0]);
+    }
+#pragma GCC unroll 8
+    for (std::size_t r = 0; r < R; ++r) {
+        out[r] = acc[r][0] + acc[r][1];
+        for (std::size_t i = vec_end; i < In; ++i) tails[r] += x[i] * w[r * In + i];
+    }
+}
+
 // Outputs in groups of one vector: the group's row sums are reduced into one vector, and the
 // bias and the epilogue are applied to it in registers before the one store.
 template <std::size_t In, std::size_t Out, class Epilogue, class Arch>
@@ -180,7 +242,11 @@ template <std::size_t In, std::size_t Out, class Epilogue, class Arch>
     for (std::size_t o = 0; o < o_end; o += L) {
         alignas(alignof(V)) float tails[L] = {};
         V rows[L];
-        for (std::size_t k = 0; k < L; ++k) rows[k] = row_dot<In, Arch>(x, w + (o + k) * In, tails[k]);
+        if constexpr (blocking<Arch>::gemv_rows > 1)
+            for (std::size_t k = 0; k < L; k += blocking<Arch>::gemv_rows)
+                rows_dot<In, blocking<Arch>::gemv_rows, Arch>(x, w + (o + k) * In, rows + k, tails + k);
+        else
+            for (std::size_t k = 0; k < L; ++k) rows[k] = row_dot<In, Arch>(x, w + (o + k) * In, tails[k]);
         const V sums = sums_of<Arch>(rows) + V::load_aligned(tails) + V::load_unaligned(bias + o);
         Epilogue::apply(sums).store_unaligned(y + o);
     }
@@ -263,33 +329,6 @@ inline void axpy_columns(std::size_t K, const float* a, std::size_t a_m, std::si
 #pragma GCC diagnostic pop
 #endif
 
-// Register blocks, chosen from the register file: AVX-512 has 32 vector registers, SSE2 and
-// AVX2 have 16. Measured on the MNIST layer sizes (bench/, AVX-512): 6x4 forward blocks ran at
-// 209 GFLOP/s against 174 for 4x4, 8x3 axpy blocks at 235 against 186 for 4x4.
-template <class Arch>
-struct blocking {
-    static constexpr bool wide = vector_registers<Arch> >= 32;
-    static constexpr std::size_t forward_rows = wide ? 6 : 2, forward_outputs = 4;  // RB*OB + OB + 1 registers
-    static constexpr std::size_t axpy_rows = wide ? 8 : 6, axpy_vectors = wide ? 3 : 2;  // MB*NB + NB + 1
-    static_assert(forward_rows <= 8 && axpy_rows <= 8, "for_tail_rows covers tails of up to 7 rows");
-    // Batches with 16 registers run the forward on transposed inputs (forward_transposed): on
-    // AVX2 (AMD EPYC Zen 3) the dot-product blocks above reach 54-57% of the FMA peak on the
-    // MNIST layers (2x4 accumulators, horizontal sums per output), the transposed form 86-91%.
-    // AVX-512's 6x4 dot blocks run at 80-90% (Zen 5) and stay.
-    // Below 64 outputs the transposition costs more than the horizontal sums it saves (AVX2,
-    // 256 inputs: 10 outputs 36 against 52 GFLOP/s, 32 outputs 52 against 66, 64 outputs 72
-    // against 65).
-    static constexpr bool transposed_forward = !wide;
-    static constexpr std::size_t transposed_min_outputs = 64;
-    static constexpr bool fused_multiply_add = std::is_base_of_v<xsimd::fma3<xsimd::sse4_2>, Arch> ||
-                                               std::is_base_of_v<xsimd::fma3<xsimd::avx>, Arch> ||
-                                               std::is_base_of_v<xsimd::fma3<xsimd::avx2>, Arch> || wide;
-    // Samples (vectors) x weight rows of its blocks: 3 x 4 with FMA (12 + 3 + 1 registers, 91% on
-    // the 784x256 layer against 82% for 2 x 6); without FMA a multiply and an add need one more
-    // register, so 2 x 6 (12 + 2 + 1).
-    static constexpr std::size_t transposed_vectors = fused_multiply_add ? 3 : 2;
-    static constexpr std::size_t transposed_rows = fused_multiply_add ? 4 : 6;
-};
 
 // Forward, broadcast form, for one chunk of Samples = transposed_vectors * lanes rows of X:
 // Y^T = W X^T, each block of weight rows broadcast against the transposed samples (the form of
