@@ -94,8 +94,8 @@ struct blocking {
     // register, so 2 x 6 (12 + 2 + 1).
     static constexpr std::size_t transposed_vectors = fused_multiply_add ? 3 : 2;
     static constexpr std::size_t transposed_rows = fused_multiply_add ? 4 : 6;
-    // Rows one sample's product streams at once (rows_dot).
-    static constexpr std::size_t gemv_rows = wide ? 1 : 4;
+    // Rows one sample's product streams at once (rows_dot), at most a vector's lanes.
+    static constexpr std::size_t gemv_rows = wide ? 1 : 8;
 };
 
 // Forward, dot-product form: RB rows of X against OB rows of W, RB*OB accumulators along In,
@@ -172,34 +172,26 @@ inline fvec<Arch> row_dot(const float* x, const float* row, float& tail) noexcep
     return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
 
-// R rows at once, each with two accumulators, every input vector loaded once for the R rows:
-// with 16 registers (AVX2) one row at a time is bound by its two loads per FMA. AMD EPYC Zen 3,
-// the MNIST network's two large layers: 19.3 us one row at a time, 18.0 with 2 rows, 16.2 with
-// 4, 16.7 with 8, against 14.6 us to read their weights once. (AVX-512 keeps one row at a time:
-// on Zen 5 and Xeon interleaved rows were slower, above.)
+// R rows at once, every input vector loaded once for the R rows: with 16 registers (AVX2) one
+// row at a time is bound by its two loads per FMA. AMD EPYC Zen 3, the MNIST network's two large
+// layers, four interleaved runs (us): one row with 4 accumulators 16.7-18.8; 4 rows x 2
+// accumulators 16.3-17.8; 8 rows x 1 16.0-16.4; reading their weights once 14.1-16.6. (AVX-512
+// keeps one row at a time: on Zen 5 and Xeon interleaved rows were slower, above.)
 template <std::size_t In, std::size_t R, class Arch>
 inline void rows_dot(const float* x, const float* w, fvec<Arch>* out, float* tails) noexcept {
     using V = fvec<Arch>;
-    constexpr std::size_t L = lanes<Arch>, vec_end = In / L * L, pair_end = In / (2 * L) * (2 * L);
-    V acc[R][2];
-#pragma GCC unroll 8
-    for (std::size_t r = 0; r < R; ++r) acc[r][0] = acc[r][1] = V(0.0f);
-    for (std::size_t i = 0; i < pair_end; i += 2 * L) {
-        const V x0 = V::load_unaligned(x + i), x1 = V::load_unaligned(x + i + L);
-#pragma GCC unroll 8
-        for (std::size_t r = 0; r < R; ++r) {
-            acc[r][0] = xsimd::fma(x0, V::load_unaligned(w + r * In + i), acc[r][0]);
-            acc[r][1] = xsimd::fma(x1, V::load_unaligned(w + r * In + i + L), acc[r][1]);
-        }
+    constexpr std::size_t L = lanes<Arch>, vec_end = In / L * L;
+    V acc[R];
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < R; ++r) acc[r] = V(0.0f);
+    for (std::size_t i = 0; i < vec_end; i += L) {
+        const V xv = V::load_unaligned(x + i);
+#pragma GCC unroll 16
+        for (std::size_t r = 0; r < R; ++r) acc[r] = xsimd::fma(xv, V::load_unaligned(w + r * In + i), acc[r]);
     }
-    if constexpr (pair_end < vec_end) {
-        const V x0 = V::load_unaligned(x + pair_end);
-#pragma GCC unroll 8
-        for (std::size_t r = 0; r < R; ++r) acc[r][0] = xsimd::fma(x0, V::load_unaligned(w + r * In + pair_end), acc[r][0]);
-    }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (std::size_t r = 0; r < R; ++r) {
-        out[r] = acc[r][0] + acc[r][1];
+        out[r] = acc[r];
         for (std::size_t i = vec_end; i < In; ++i) tails[r] += x[i] * w[r * In + i];
     }
 }
@@ -242,9 +234,10 @@ template <std::size_t In, std::size_t Out, class Epilogue, class Arch>
     for (std::size_t o = 0; o < o_end; o += L) {
         alignas(alignof(V)) float tails[L] = {};
         V rows[L];
-        if constexpr (blocking<Arch>::gemv_rows > 1)
-            for (std::size_t k = 0; k < L; k += blocking<Arch>::gemv_rows)
-                rows_dot<In, blocking<Arch>::gemv_rows, Arch>(x, w + (o + k) * In, rows + k, tails + k);
+        constexpr std::size_t R = blocking<Arch>::gemv_rows < L ? blocking<Arch>::gemv_rows : L;  // SSE2: 4
+        static_assert(L % R == 0);
+        if constexpr (R > 1)
+            for (std::size_t k = 0; k < L; k += R) rows_dot<In, R, Arch>(x, w + (o + k) * In, rows + k, tails + k);
         else
             for (std::size_t k = 0; k < L; ++k) rows[k] = row_dot<In, Arch>(x, w + (o + k) * In, tails[k]);
         const V sums = sums_of<Arch>(rows) + V::load_aligned(tails) + V::load_unaligned(bias + o);
