@@ -43,7 +43,7 @@ void check_linear(std::size_t batch) {
 
 template <class Arch, class Op, std::size_t In, std::size_t Out>
 void check_linear_all_batches() {
-    for (std::size_t batch : {1, 2, 3, 4, 5, 7, 48, 100}) check_linear<In, Out, Arch, Op>(batch);
+    for (std::size_t batch : {1, 2, 3, 4, 5, 7, 8, 13, 20, 48, 100}) check_linear<In, Out, Arch, Op>(batch);
 }
 
 TEST_CASE("register counts are the instruction set's, not inferred from the vector width", "[kernels]") {
