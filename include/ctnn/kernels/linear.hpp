@@ -79,7 +79,7 @@ struct blocking {
     static_assert(forward_rows <= 8 && axpy_rows <= 8, "for_tail_rows covers tails of up to 7 rows");
     // Batches with 16 registers run the forward on transposed inputs (forward_transposed): on
     // AVX2 (AMD EPYC Zen 3) the dot-product blocks above reach 54-57% of the FMA peak on the
-    // MNIST layers (2x4 accumulators, horizontal sums per output), the transposed form 86-91%.
+    // MNIST layers (2x4 accumulators, horizontal sums per output), the transposed form 83-85%.
     // AVX-512's 6x4 dot blocks run at 80-90% (Zen 5) and stay.
     // Below 64 outputs the transposition costs more than the horizontal sums it saves (AVX2,
     // 256 inputs: 10 outputs 36 against 52 GFLOP/s, 32 outputs 52 against 66, 64 outputs 72
@@ -98,6 +98,9 @@ struct blocking {
     static constexpr std::size_t transposed_rows_2 = 6, transposed_rows_1 = 12;
     // Rows one sample's product streams at once (rows_dot), at most a vector's lanes.
     static constexpr std::size_t gemv_rows = wide ? 1 : 8;
+    // The weight gradient on dY transposed (weight_grad_transposed), for layers this wide.
+    static constexpr bool transposed_weight_grad = !wide;
+    static constexpr std::size_t transposed_weight_grad_min_inputs = 512;
 };
 
 // Forward, dot-product form: RB rows of X against OB rows of W, RB*OB accumulators along In,
@@ -324,7 +327,6 @@ inline void axpy_columns(std::size_t K, const float* a, std::size_t a_m, std::si
 #pragma GCC diagnostic pop
 #endif
 
-
 // Forward, broadcast form, for one chunk of n <= S = NV * lanes rows of X: Y^T = W X^T, each
 // block of MB weight rows broadcast against the NV vectors of transposed samples (the form of
 // axpy_block: no horizontal sums, each weight read once per chunk). The inputs are transposed in
@@ -498,7 +500,8 @@ inline void linear_input_grad(const float* dy, std::size_t batch, const float* w
 /// layer without bias (db null).
 template <std::size_t In, std::size_t Out, class Arch = default_arch>
 inline void linear_param_grad(const float* x, const float* dy, std::size_t batch, float* dw, float* db) noexcept {
-    if constexpr (detail::blocking<Arch>::transposed_forward && In >= 512)
+    using B = detail::blocking<Arch>;
+    if constexpr (B::transposed_weight_grad && In >= B::transposed_weight_grad_min_inputs)
         detail::weight_grad_transposed<In, Out, Arch>(x, dy, batch, dw);
     else
         detail::axpy_product<In, true, Arch>(Out, batch, dy, 1, Out, x, dw);
