@@ -2,7 +2,6 @@
 // Eigen baseline, in one binary and one run. Run: build/bench/bench_inference
 // --benchmark_repetitions=5 --benchmark_report_aggregates_only=true (quote medians).
 #include <benchmark/benchmark.h>
-#include <xsimd/xsimd.hpp>
 #include <vector>
 #include "mnist_models.hpp"
 #include "stream_floor.hpp"

@@ -75,24 +75,22 @@ void BM_int8_peak(benchmark::State& state) {
 BENCHMARK(BM_int8_peak);
 #endif
 
-using bench::stream_floor;
-
 void BM_floor_fp32(benchmark::State& state) {
     const auto net = bench::make_net();
-    stream_floor(state, net->parameters(), bench::Net::parameter_block_size);
+    bench::stream_floor(state, net->parameters(), bench::Net::parameter_block_size);
 }
 BENCHMARK(BM_floor_fp32);
 
 void BM_floor_bf16(benchmark::State& state) {
     const auto net = bench::make_net();
     std::vector<std::uint16_t> weights(ctnn::Bf16Model<bench::Net>::parameter_bytes / 2);
-    stream_floor(state, weights.data(), weights.size());
+    bench::stream_floor(state, weights.data(), weights.size());
 }
 BENCHMARK(BM_floor_bf16);
 
 void BM_floor_int8(benchmark::State& state) {
     std::vector<std::uint8_t> weights(ctnn::Int8Model<bench::Net>::parameter_bytes);
-    stream_floor(state, weights.data(), weights.size());
+    bench::stream_floor(state, weights.data(), weights.size());
 }
 BENCHMARK(BM_floor_int8);
 

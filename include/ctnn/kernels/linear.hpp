@@ -455,11 +455,12 @@ inline void linear_forward(const float* x, std::size_t batch, const float* w, co
         return;
     }
     if constexpr (B::transposed_forward && Out >= B::transposed_min_outputs) {
-        constexpr std::size_t L = lanes<Arch>, NV = B::transposed_vectors, S = NV * L;
+        constexpr std::size_t L = lanes<Arch>, S = B::transposed_vectors * L;
+        const auto chunk = [&]<std::size_t NV, std::size_t MB>(std::size_t r, std::size_t n) {
+            detail::forward_transposed<In, Out, NV, MB, Epilogue, Arch>(x + r * In, n, w, bias, y + r * Out);
+        };
         std::size_t r0 = 0;
-        for (; r0 + S <= batch; r0 += S)
-            detail::forward_transposed<In, Out, NV, B::transposed_rows, Epilogue, Arch>(x + r0 * In, S, w, bias,
-                                                                                        y + r0 * Out);
+        for (; r0 + S <= batch; r0 += S) chunk.template operator()<B::transposed_vectors, B::transposed_rows>(r0, S);
         // A remainder of at least a vector of samples: one chunk of fewer vectors, its last one
         // maybe partly empty. Zen 3, against the dot form, 784x256: batch 8 63-70 against 55
         // GFLOP/s, 16 84 against 54, 20 66 against 54-61; 256x256: 8 level, 16 85-89 against
@@ -467,15 +468,9 @@ inline void linear_forward(const float* x, std::size_t batch, const float* w, co
         // 4 rows of 784x256 59-63 GFLOP/s there, 24-32 as a padded chunk of 8.
         const std::size_t rest = batch - r0;
         if (rest >= L) {
-            if (rest > 2 * L)
-                detail::forward_transposed<In, Out, NV, B::transposed_rows, Epilogue, Arch>(x + r0 * In, rest, w, bias,
-                                                                                            y + r0 * Out);
-            else if (rest > L)
-                detail::forward_transposed<In, Out, 2, B::transposed_rows_2, Epilogue, Arch>(x + r0 * In, rest, w, bias,
-                                                                                             y + r0 * Out);
-            else
-                detail::forward_transposed<In, Out, 1, B::transposed_rows_1, Epilogue, Arch>(x + r0 * In, rest, w, bias,
-                                                                                             y + r0 * Out);
+            if (rest > 2 * L) chunk.template operator()<B::transposed_vectors, B::transposed_rows>(r0, rest);
+            else if (rest > L) chunk.template operator()<2, B::transposed_rows_2>(r0, rest);
+            else chunk.template operator()<1, B::transposed_rows_1>(r0, rest);
             return;
         }
         x += r0 * In, y += r0 * Out, batch -= r0;
