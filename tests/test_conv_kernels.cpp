@@ -60,17 +60,19 @@ void check_convs() {
         for (bool bias : {true, false}) (check_conv<G, Arch, k::identity_op>(batch, bias), ...);
 }
 
-template <k::PoolGeometry G, class Arch>
+template <k::PoolGeometry G, class Arch, bool Coarse = false>
 void check_pool() {
-    CAPTURE(G.channels, G.height, G.width, G.kernel_h, G.kernel_w, G.stride_h, G.stride_w, G.pad_h, G.pad_w,
+    CAPTURE(Coarse, G.channels, G.height, G.width, G.kernel_h, G.kernel_w, G.stride_h, G.stride_w, G.pad_h, G.pad_w,
             Arch::name());
     constexpr std::size_t batch = 2;
     auto x = test::random_vector(batch * G.in_size(), 7 + G.in_size());
     x[3] = x[4] = x[5];  // ties: the gradient goes to the first maximum
+    if constexpr (Coarse)  // values of three kinds: ties in every position of most windows
+        for (auto& v : x) v = v < -0.3f ? -1.0f : v < 0.3f ? 0.0f : 1.0f;
     const auto dy = test::random_vector(batch * G.out_size(), 8);
     std::vector<float> y(batch * G.out_size()), y_ref(y.size()), dx(batch * G.in_size(), -1.0f), dx_ref(dx.size());
     k::max_pool2d_forward<G, Arch>(x.data(), batch, y.data());
-    k::max_pool2d_backward<G>(x.data(), y.data(), dy.data(), batch, dx.data());
+    k::max_pool2d_backward<G, Arch>(x.data(), y.data(), dy.data(), batch, dx.data());
     k::reference::max_pool2d(G, x.data(), dy.data(), batch, y_ref.data(), dx_ref.data());
     test::require_close(y, y_ref, 0, 0, "max forward");
     test::require_close(dx, dx_ref, 0, 0, "max backward");
@@ -101,6 +103,9 @@ TEMPLATE_LIST_TEST_CASE("convolution kernels match the scalar reference for ever
 TEMPLATE_LIST_TEST_CASE("pooling kernels match the scalar reference, ties and padding included", "[kernels][conv]",
                         Archs) {
     check_pool<k::PoolGeometry{6, 24, 24, 2, 2, 2, 2, 0, 0}, TestType>();   // LeNet
+    check_pool<k::PoolGeometry{6, 24, 24, 2, 2, 2, 2, 0, 0}, TestType, true>();
+    check_pool<k::PoolGeometry{3, 9, 45, 2, 2, 2, 2, 0, 0}, TestType, true>();  // odd sizes: 22 windows a row
+    check_pool<k::PoolGeometry{2, 4, 6, 2, 2, 2, 2, 0, 0}, TestType, true>();   // rows narrower than a vector
     check_pool<k::PoolGeometry{3, 7, 9, 3, 3, 2, 2, 1, 1}, TestType>();     // padded, overlapping
     check_pool<k::PoolGeometry{2, 5, 37, 2, 3, 1, 1, 0, 1}, TestType>();    // stride 1, a row past a vector
     check_pool<k::PoolGeometry{4, 33, 33, 3, 3, 3, 3, 1, 1}, TestType>();   // stride 3

@@ -95,7 +95,7 @@ struct Pool {
     static void backward(const float*, const float* x, const float* y, const float* dy, std::size_t batch, float* dx,
                          float*) noexcept {
         if (!dx) return;
-        if constexpr (Kind == PoolKind::max) kernels::max_pool2d_backward<geometry(In)>(x, y, dy, batch, dx);
+        if constexpr (Kind == PoolKind::max) kernels::max_pool2d_backward<geometry(In), Arch>(x, y, dy, batch, dx);
         else kernels::avg_pool2d_backward<geometry(In)>(dy, batch, dx);
     }
 };
