@@ -74,6 +74,9 @@ TEMPLATE_LIST_TEST_CASE("linear kernels match the scalar reference for odd and a
     // of 256 inputs and a short one, a tail of weight rows.
     check_linear_all_batches<TestType, k::identity_op, 300, 65>();
     check_linear_all_batches<TestType, k::identity_op, 600, 50>();
+    // Their backward products pack B in panels from 48 rows on: a depth past one panel's (300
+    // outputs), whole panels, a single vector and a scalar tail of columns (45 inputs).
+    check_linear_all_batches<TestType, k::identity_op, 45, 300>();
 }
 
 template <class Arch, class Op>
