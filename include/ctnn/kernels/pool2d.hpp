@@ -84,20 +84,69 @@ inline void pool_row(const float* in, std::size_t oh, float init, Reduce reduce,
     }
     for (std::size_t ow = hi; ow < OW; ++ow) clipped(ow);
 }
+
+template <PoolGeometry G>
+inline constexpr bool two_by_two = G.kernel_h == 2 && G.kernel_w == 2 && G.stride_h == 2 && G.stride_w == 2 &&
+                                   G.pad_h == 0 && G.pad_w == 0;
+
+/// The lane holding the other value of the same 2-wide window.
+struct PartnerLane {
+    static constexpr std::uint32_t get(std::size_t i, std::size_t) { return std::uint32_t(i ^ 1u); }
+};
+/// The first (even) lane of each 2-wide window, in order, in the vector's first half.
+struct WindowFirsts {
+    static constexpr std::uint32_t get(std::size_t i, std::size_t n) { return std::uint32_t(2 * i % n); }
+};
+
+/// One output row of 2 x 2 windows of stride 2 from input rows r0, r1: the rows' maximum in
+/// vectors, each window's from its two lanes (the lane pair swapped), then the windows' lanes
+/// gathered into the first half and stored. Outputs [ow, OW) from ow on in vectors of A, then of
+/// the narrower sets; returns the first output left to the caller. AMD EPYC Zen 3 (AVX2),
+/// LeNet's poolings at batch 100: 71 -> 25-28 us and 25 -> 10-11 us; one sample 671 -> 241-327 ns.
+template <PoolGeometry G, class A>
+inline std::size_t max_pool_2x2_row(const float* r0, const float* r1, float* out, std::size_t ow) noexcept {
+    using V = fvec<A>;
+    using U = xsimd::batch<std::uint32_t, A>;
+    constexpr std::size_t L = lanes<A>, OW = G.out_width();
+    constexpr auto partner = xsimd::make_batch_constant<U, PartnerLane>();
+    constexpr auto firsts = xsimd::make_batch_constant<U, WindowFirsts>();
+    for (; ow + L / 2 <= OW; ow += L / 2) {
+        const V m = xsimd::max(V::load_unaligned(r0 + 2 * ow), V::load_unaligned(r1 + 2 * ow));
+        // max(b, a) returns a where either is NaN: a NaN first in the window stays, as in pool_row.
+        const V windows = xsimd::swizzle(xsimd::max(xsimd::swizzle(m, partner), m), firsts);
+        if (ow + L <= OW) {
+            windows.store_unaligned(out + ow);  // the second half is overwritten next (or is past OW)
+        } else {
+            alignas(64) float half[L];
+            windows.store_aligned(half);
+            for (std::size_t i = 0; i < L / 2; ++i) out[ow + i] = half[i];
+        }
+    }
+    if constexpr (!std::is_void_v<narrower_arch<A>>) return max_pool_2x2_row<G, narrower_arch<A>>(r0, r1, out, ow);
+    return ow;
+}
 }  // namespace detail
 
 /// y = max over each window.
 template <PoolGeometry G, class Arch = default_arch>
 inline void max_pool2d_forward(const float* x, std::size_t batch, float* y) noexcept {
-    constexpr std::size_t OH = G.out_height(), OW = G.out_width();
+    constexpr std::size_t OH = G.out_height(), OW = G.out_width(), W = G.width;
     const auto max = [](const auto& a, const auto& b) {
         if constexpr (std::is_same_v<std::decay_t<decltype(a)>, float>) return a < b ? b : a;  // one maxss
         else return xsimd::max(a, b);
     };
     for (std::size_t plane = 0; plane < batch * G.channels; ++plane)
-        for (std::size_t oh = 0; oh < OH; ++oh)
-            detail::pool_row<G, Arch>(x + plane * G.height * G.width, oh, -std::numeric_limits<float>::infinity(), max,
-                                      y + (plane * OH + oh) * OW);
+        for (std::size_t oh = 0; oh < OH; ++oh) {
+            const float* in = x + plane * G.height * W;
+            float* out = y + (plane * OH + oh) * OW;
+            if constexpr (detail::two_by_two<G>) {
+                const float *r0 = in + 2 * oh * W, *r1 = r0 + W;
+                for (std::size_t ow = detail::max_pool_2x2_row<G, Arch>(r0, r1, out, 0); ow < OW; ++ow)
+                    out[ow] = max(max(r0[2 * ow], r0[2 * ow + 1]), max(r1[2 * ow], r1[2 * ow + 1]));
+            } else {
+                detail::pool_row<G, Arch>(in, oh, -std::numeric_limits<float>::infinity(), max, out);
+            }
+        }
 }
 
 namespace detail {
@@ -113,13 +162,10 @@ inline std::size_t max_pool_2x2_backward(const float* r0, const float* r1, const
     using V = fvec<A>;
     using U = xsimd::batch<std::uint32_t, A>;
     constexpr std::size_t L = lanes<A>;
-    struct Partner {  // the other lane of the same window
-        static constexpr std::uint32_t get(std::size_t i, std::size_t) { return std::uint32_t(i ^ 1u); }
-    };
     struct Left {
         static constexpr bool get(std::size_t i, std::size_t) { return i % 2 == 0; }
     };
-    constexpr auto partner = xsimd::make_batch_constant<U, Partner>();
+    constexpr auto partner = xsimd::make_batch_constant<U, PartnerLane>();
     constexpr auto left_lanes = xsimd::make_batch_bool_constant<V, Left>();  // even lanes: a blend's immediate
     const xsimd::batch_bool<float, A> left = left_lanes;
     for (; j + L <= 2 * G.out_width(); j += L) {
@@ -148,13 +194,11 @@ inline std::size_t max_pool_2x2_backward(const float* r0, const float* r1, const
 template <PoolGeometry G, class Arch = default_arch>
 inline void max_pool2d_backward(const float* x, const float*, const float* dy, std::size_t batch, float* dx) noexcept {
     constexpr std::size_t OH = G.out_height(), OW = G.out_width(), W = G.width;
-    constexpr bool two_by_two = G.kernel_h == 2 && G.kernel_w == 2 && G.stride_h == 2 && G.stride_w == 2 &&
-                                G.pad_h == 0 && G.pad_w == 0;
     for (std::size_t plane = 0; plane < batch * G.channels; ++plane) {
         const float* in = x + plane * G.height * W;
         float* din = dx + plane * G.height * W;
         const float* g = dy + plane * OH * OW;
-        if constexpr (two_by_two) {
+        if constexpr (detail::two_by_two<G>) {
             // Every position of a window is written (no fill first); only a last odd row or
             // column, which no window reads, is zeroed.
             for (std::size_t oh = 0; oh < OH; ++oh) {
