@@ -14,6 +14,7 @@
 // ahead, for a whole sequence. The step is inlined whole where it is called (a stream, a
 // sequence's loop): a call between its parts spilled the gate rows to memory (GRU-64: 655 -> 430
 // ns per step in a sequence).
+#include <cmath>
 #include <cstddef>
 #include <type_traits>
 #include "activation_ops.hpp"
@@ -65,7 +66,18 @@ inline void store(float* p, const V& v) noexcept {
 template <std::size_t In, std::size_t Rows, class A>
 inline void input_product(const float* x, const float* __restrict w, const float* __restrict b,
                           float* __restrict out) noexcept {
-    if constexpr (In < lanes<A>) {
+    if constexpr (In == 1) {
+        // One channel (an audio model's): out = b + w x in explicit vectors. The scalar loop below
+        // stayed scalar where a sequence's forward inlined it (g++ drops the restrict of inlined
+        // parameters): GRU-32 over a sequence of 4096, Zen 3, 187-195 -> 176-185 ns a step.
+        using V = fvec<A>;
+        constexpr std::size_t L = lanes<A>;
+        const float x0 = x[0];
+        const V xv(x0);
+        std::size_t r = 0;
+        for (; r + L <= Rows; r += L) xsimd::fma(V::load_unaligned(w + r), xv, V::load_unaligned(b + r)).store_unaligned(out + r);
+        for (; r < Rows; ++r) out[r] = std::fma(w[r], x0, b[r]);
+    } else if constexpr (In < lanes<A>) {
         float xs[In];  // a copy the stores cannot alias: the loop vectorises wherever it is inlined
         for (std::size_t c = 0; c < In; ++c) xs[c] = x[c];
         for (std::size_t r = 0; r < Rows; ++r) {
