@@ -96,8 +96,9 @@ def main():
     # of one network type, with Adam and SGD) and its command-line part.
     example = os.path.join(ROOT, "examples", "mnist")
     mnist = [(name, *measure(args.compiler, os.path.join(example, src), flags + extra))
-             for name, src, extra in (("examples/mnist/run_activation.cpp (one network: training, evaluation, I/O)",
-                                       "run_activation.cpp", ["-DMNIST_ACTIVATION=ctnn::ReLU"]),
+             for name, src, extra in (("examples/mnist/run_model.cpp (one network: training, evaluation, I/O)",
+                                       "run_model.cpp", ["-DMNIST_NET=mnist::Mlp<ctnn::ReLU>",
+                                                         '-DCTNN_MNIST_DEFAULT_DATA="data/mnist"']),
                                       ("examples/mnist/mnist.cpp (command line)", "mnist.cpp", []))]
     for name, s, mb in mnist:
         print(f"{name}: {s:.2f} s, {mb:.1f} MB")

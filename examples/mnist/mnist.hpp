@@ -1,7 +1,7 @@
 #pragma once
 // What the parts of the MNIST example share: options, data files, the network types, and run<Net>,
 // the whole run for one network type. run<Net> is compiled once per activation in a translation
-// unit of its own (run_activation.cpp), so the four networks build in parallel and no single
+// unit of its own (run_model.cpp), so the networks build in parallel and no single
 // translation unit carries all of them.
 #include <ctnn/ctnn.hpp>
 #include <ctnn/io/idx.hpp>
