@@ -2,7 +2,11 @@
 """The benchmark workloads of bench/ in PyTorch (Debian's python3-torch, one thread), side by
 side with ctnn's numbers from the same machine, as medians and ratios.
 
-    /usr/bin/python3 tools/bench_torch.py [--ctnn-build build/bench] [--threads 1]
+    /usr/bin/python3 tools/bench_torch.py [--ctnn-build build/bench] [--threads 1] [--rounds 1]
+
+On a shared, noisy machine, --rounds N alternates the two sides N times (PyTorch, ctnn, PyTorch,
+...) and reports each workload's median time and the median of the per-round speed-ups, with
+their range: the ratio of two runs made minutes apart can move by 20% there.
 
 It runs build/bench/bench/bench_inference, bench_training and bench_cnn (configure with
 -DCTNN_BUILD_BENCHMARKS=ON) unless --no-ctnn. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed
@@ -146,20 +150,31 @@ def main():
     ap.add_argument("--ctnn-build", default=os.path.join(ROOT, "build", "bench"))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-ctnn", action="store_true")
+    ap.add_argument("--rounds", type=int, default=1, help="alternate PyTorch and ctnn this many times")
     args = ap.parse_args()
+    if args.rounds < 1:
+        sys.exit("bench_torch.py: --rounds must be 1 or more")
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} thread(s), "
-          f"OPENBLAS_CORETYPE unset; ctnn from {args.ctnn_build}")
-    t = torch_results()
-    c = {} if args.no_ctnn else ctnn_results(args.ctnn_build, args.threads)
+          f"OPENBLAS_CORETYPE unset; ctnn from {args.ctnn_build}; {args.rounds} round(s)")
+    rounds = []
+    for r in range(args.rounds):
+        t = torch_results()
+        c = {} if args.no_ctnn else ctnn_results(args.ctnn_build, args.threads)
+        rounds.append((t, c))
+        if args.rounds > 1:
+            print(f"round {r + 1} of {args.rounds} done", file=sys.stderr, flush=True)
     print(f"{'workload':24s} {'torch us/sample':>16s} {'ctnn us/sample':>15s} {'ctnn speed-up':>14s}")
     print("(MLP: the MNIST network 784-256-256-10; lenet: the MNIST CNN example's LeNet-5; torch-example:")
     print(" the network of PyTorch's MNIST example, 32 and 64 3x3 convolutions and 9216-128-10)")
-    for k, v in t.items():
-        cv = c.get(k)
-        ratio = f"{v / cv:13.2f}x" if cv else "            -"
-        cs = f"{cv * 1e6:15.3f}" if cv else "              -"
-        print(f"{k:24s} {v * 1e6:16.3f} {cs} {ratio}")
+    for k in rounds[0][0]:
+        tv = statistics.median(t[k] for t, _ in rounds)
+        ratios = [t[k] / c[k] for t, c in rounds if c.get(k)]
+        cvs = [c[k] for _, c in rounds if c.get(k)]
+        cs = f"{statistics.median(cvs) * 1e6:15.3f}" if cvs else "              -"
+        ratio = f"{statistics.median(ratios):13.2f}x" if ratios else "            -"
+        spread = f"  ({min(ratios):.2f}-{max(ratios):.2f}x)" if len(ratios) > 1 else ""
+        print(f"{k:24s} {tv * 1e6:16.3f} {cs} {ratio}{spread}")
 
 
 if __name__ == "__main__":
