@@ -197,6 +197,8 @@ struct DirectConv {
         else return lanes<narrower_arch<Arch>>;
     }();
     static constexpr std::size_t row_vectors = full + (rest ? 1 : 0);
+    /// The instruction set of a row's tail vector.
+    using tail_arch = std::conditional_t<std::is_void_v<narrower_arch<Arch>>, Arch, narrower_arch<Arch>>;
     // A row of outputs must fit in the registers (a long sequence, one row of thousands, does not).
     static constexpr bool applies = G.groups == 1 && G.stride_h == 1 && G.stride_w == 1 && G.dilation_h == 1 &&
                                     G.dilation_w == 1 && G.pad_top + G.pad_bottom + G.pad_left + G.pad_right == 0 &&
@@ -224,9 +226,7 @@ template <ConvGeometry G, class Arch>
 struct RowAcc {
     using D = DirectConv<G, Arch>;
     using V = fvec<Arch>;
-    using T = std::conditional_t<D::rest != 0, fvec<std::conditional_t<std::is_void_v<narrower_arch<Arch>>, Arch,
-                                                                          narrower_arch<Arch>>>,
-                                 V>;
+    using T = std::conditional_t<D::rest != 0, fvec<typename D::tail_arch>, V>;
     V v[D::full];
     T t;
 };
@@ -314,8 +314,7 @@ template <ConvGeometry G, std::size_t B, class Arch>
             reduce_all<Arch, KW * B>(acc, sums);
             if constexpr (D::rest != 0) {
                 float tails[KW * B];
-                using TA = std::conditional_t<std::is_void_v<narrower_arch<Arch>>, Arch, narrower_arch<Arch>>;
-                reduce_all<TA, KW * B>(tail, tails);
+                reduce_all<typename D::tail_arch, KW * B>(tail, tails);
                 for (std::size_t k = 0; k < KW * B; ++k) sums[k] += tails[k];
             }
             for (std::size_t kw = 0; kw < KW; ++kw)

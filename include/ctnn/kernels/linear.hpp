@@ -27,6 +27,15 @@ inline void for_tail_rows(std::size_t n, F&& f) noexcept {
     if (n & 1) f.template operator()<1>(first);
 }
 
+/// f.template operator()<R>(m) over rows [0, M) in blocks of R = MB rows, then the tail as
+/// for_tail_rows splits it.
+template <std::size_t MB, class F>
+inline void for_row_blocks_of(std::size_t M, F&& f) noexcept {
+    const std::size_t m_end = M / MB * MB;
+    for (std::size_t m = 0; m < m_end; m += MB) f.template operator()<MB>(m);
+    if (m_end < M) for_tail_rows(M - m_end, [&]<std::size_t R>(std::size_t first) { f.template operator()<R>(m_end + first); });
+}
+
 /// Walks a batch in register blocks: block.template operator()<R, Cols>(first) for blocks of
 /// R = Rows samples, then the tail as for_tail_rows splits it; a single sample runs as
 /// block<1, ColsOne>, its one row streamed against more output vectors at once.
@@ -302,6 +311,20 @@ template <std::size_t N, std::size_t MB, std::size_t NB, bool Accumulate, class 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
 #endif
+/// The columns of C past the last whole vector, one dot product each.
+template <std::size_t N, bool Accumulate, class Arch>
+inline void axpy_scalar_columns(std::size_t M, std::size_t K, const float* a, std::size_t a_m, std::size_t a_k,
+                                const float* b, float* c) noexcept {
+    constexpr std::size_t vec_end = N / lanes<Arch> * lanes<Arch>;
+    if constexpr (vec_end < N)
+        for (std::size_t m = 0; m < M; ++m)
+            for (std::size_t n = vec_end; n < N; ++n) {
+                float s = Accumulate ? c[m * N + n] : 0.0f;
+                for (std::size_t k = 0; k < K; ++k) s += a[m * a_m + k * a_k] * b[k * N + n];
+                c[m * N + n] = s;
+            }
+}
+
 template <std::size_t N, std::size_t MB, std::size_t NB, bool Accumulate, class Arch>
 inline void axpy_rows(std::size_t K, const float* a, std::size_t a_m, std::size_t a_k, const float* b,
                       float* c) noexcept {
@@ -312,14 +335,7 @@ inline void axpy_rows(std::size_t K, const float* a, std::size_t a_m, std::size_
         axpy_block<N, MB, NB, Accumulate, Arch>(K, a, a_m, a_k, b + n, c + n);
     for (std::size_t n = wide_end; n < vec_end; n += L)
         axpy_block<N, MB, 1, Accumulate, Arch>(K, a, a_m, a_k, b + n, c + n);
-    if constexpr (vec_end < N) {
-        for (std::size_t m = 0; m < MB; ++m)
-            for (std::size_t n = vec_end; n < N; ++n) {
-                float s = Accumulate ? c[m * N + n] : 0.0f;
-                for (std::size_t k = 0; k < K; ++k) s += a[m * a_m + k * a_k] * b[k * N + n];
-                c[m * N + n] = s;
-            }
-    }
+    axpy_scalar_columns<N, Accumulate, Arch>(MB, K, a, a_m, a_k, b, c);
 }
 
 /// axpy_rows over the vector columns [n0, n1) only (multiples of the vector width).
@@ -330,6 +346,15 @@ inline void axpy_columns(std::size_t K, const float* a, std::size_t a_m, std::si
     std::size_t n = n0;
     for (; n + NB * L <= n1; n += NB * L) axpy_block<N, MB, NB, Accumulate, Arch>(K, a, a_m, a_k, b + n, c + n);
     for (; n < n1; n += L) axpy_block<N, MB, 1, Accumulate, Arch>(K, a, a_m, a_k, b + n, c + n);
+}
+
+/// axpy_columns for all M rows of C, in blocks of MB rows.
+template <std::size_t N, std::size_t MB, std::size_t NB, bool Accumulate, class Arch>
+inline void axpy_column_range(std::size_t M, std::size_t K, const float* a, std::size_t a_m, std::size_t a_k,
+                              const float* b, float* c, std::size_t n0, std::size_t n1) noexcept {
+    for_row_blocks_of<MB>(M, [&]<std::size_t R>(std::size_t m) {
+        axpy_columns<N, R, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N, n0, n1);
+    });
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -384,7 +409,6 @@ void axpy_packed(std::size_t M, std::size_t K, const float* a, std::size_t a_m, 
     constexpr std::size_t MB = blocking<Arch>::axpy_rows, NB = blocking<Arch>::axpy_vectors, L = lanes<Arch>;
     constexpr std::size_t W = NB * L, depth = blocking<Arch>::packed_depth, panels_end = N / W * W;
     alignas(64) float panel[depth * W];
-    const std::size_t m_end = M / MB * MB;
     for (std::size_t n = 0; n < panels_end; n += W)
         for (std::size_t k0 = 0; k0 < K; k0 += depth) {
             const std::size_t kc = K - k0 < depth ? K - k0 : depth;
@@ -392,32 +416,16 @@ void axpy_packed(std::size_t M, std::size_t K, const float* a, std::size_t a_m, 
 #pragma GCC unroll 4
                 for (std::size_t v = 0; v < NB; ++v)
                     V::load_unaligned(b + (k0 + k) * N + n + v * L).store_aligned(panel + k * W + v * L);
-            const auto rows = [&]<std::size_t R>(std::size_t m) {
+            for_row_blocks_of<MB>(M, [&]<std::size_t R>(std::size_t m) {
                 const float* am = a + m * a_m + k0 * a_k;
                 if (Accumulate || k0 > 0) axpy_block<N, R, NB, true, Arch, W>(kc, am, a_m, a_k, panel, c + m * N + n);
                 else axpy_block<N, R, NB, false, Arch, W>(kc, am, a_m, a_k, panel, c + m * N + n);
-            };
-            for (std::size_t m = 0; m < m_end; m += MB) rows.template operator()<MB>(m);
-            if (m_end < M)
-                for_tail_rows(M - m_end, [&]<std::size_t R>(std::size_t first) { rows.template operator()<R>(m_end + first); });
+            });
         }
     constexpr std::size_t vec_end = N / L * L;
-    if constexpr (panels_end < vec_end) {
-        for (std::size_t m = 0; m < m_end; m += MB)
-            axpy_columns<N, MB, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N, panels_end, vec_end);
-        if (m_end < M)
-            for_tail_rows(M - m_end, [&]<std::size_t R>(std::size_t first) {
-                const std::size_t m = m_end + first;
-                axpy_columns<N, R, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N, panels_end, vec_end);
-            });
-    }
-    if constexpr (vec_end < N)
-        for (std::size_t m = 0; m < M; ++m)
-            for (std::size_t n = vec_end; n < N; ++n) {
-                float sum = Accumulate ? c[m * N + n] : 0.0f;
-                for (std::size_t k = 0; k < K; ++k) sum += a[m * a_m + k * a_k] * b[k * N + n];
-                c[m * N + n] = sum;
-            }
+    if constexpr (panels_end < vec_end)
+        axpy_column_range<N, MB, NB, Accumulate, Arch>(M, K, a, a_m, a_k, b, c, panels_end, vec_end);
+    axpy_scalar_columns<N, Accumulate, Arch>(M, K, a, a_m, a_k, b, c);
 }
 
 template <std::size_t N, bool Accumulate, class Arch>
@@ -435,38 +443,20 @@ inline void axpy_product(std::size_t M, std::size_t K, const float* a, std::size
     constexpr std::size_t V = N / lanes<Arch>;
     constexpr bool fours = blocking<Arch>::wide && N % lanes<Arch> == 0 && (V == 4 || V == 8);
     constexpr std::size_t MB = fours ? 6 : blocking<Arch>::axpy_rows, NB = fours ? 4 : blocking<Arch>::axpy_vectors;
-    const std::size_t m_end = M / MB * MB;
     constexpr std::size_t L = lanes<Arch>, vec_end = N / L * L, chunk = 8 * NB * L;
     if (K * N > (std::size_t{1} << 18) && vec_end > chunk) {
         // B larger than 1 MB (a 9216-wide layer's inputs): column chunks outermost, so each
         // chunk of B (8 blocks wide) is read from memory once and reused from L2 by every row
         // block, instead of all of B streamed again for each row block.
-        for (std::size_t n0 = 0; n0 < vec_end; n0 += chunk) {
-            const std::size_t n1 = n0 + chunk < vec_end ? n0 + chunk : vec_end;
-            for (std::size_t m = 0; m < m_end; m += MB)
-                axpy_columns<N, MB, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N, n0, n1);
-            if (m_end < M)
-                for_tail_rows(M - m_end, [&]<std::size_t R>(std::size_t first) {
-                    const std::size_t m = m_end + first;
-                    axpy_columns<N, R, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N, n0, n1);
-                });
-        }
-        if constexpr (vec_end < N)
-            for (std::size_t m = 0; m < M; ++m)
-                for (std::size_t n = vec_end; n < N; ++n) {
-                    float sum = Accumulate ? c[m * N + n] : 0.0f;
-                    for (std::size_t k = 0; k < K; ++k) sum += a[m * a_m + k * a_k] * b[k * N + n];
-                    c[m * N + n] = sum;
-                }
+        for (std::size_t n0 = 0; n0 < vec_end; n0 += chunk)
+            axpy_column_range<N, MB, NB, Accumulate, Arch>(M, K, a, a_m, a_k, b, c, n0,
+                                                           n0 + chunk < vec_end ? n0 + chunk : vec_end);
+        axpy_scalar_columns<N, Accumulate, Arch>(M, K, a, a_m, a_k, b, c);
         return;
     }
-    for (std::size_t m = 0; m < m_end; m += MB)
-        axpy_rows<N, MB, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N);
-    if (m_end < M)
-        for_tail_rows(M - m_end, [&]<std::size_t R>(std::size_t first) {
-            const std::size_t m = m_end + first;
-            axpy_rows<N, R, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N);
-        });
+    for_row_blocks_of<MB>(M, [&]<std::size_t R>(std::size_t m) {
+        axpy_rows<N, R, NB, Accumulate, Arch>(K, a + m * a_m, a_m, a_k, b, c + m * N);
+    });
 }
 
 // dW += dY^T X on dY transposed in blocks of 48 outputs x 128 samples (24 KiB on the stack), so

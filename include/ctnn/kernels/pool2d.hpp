@@ -93,6 +93,10 @@ inline constexpr bool two_by_two = G.kernel_h == 2 && G.kernel_w == 2 && G.strid
 struct PartnerLane {
     static constexpr std::uint32_t get(std::size_t i, std::size_t) { return std::uint32_t(i ^ 1u); }
 };
+/// The first (even) lane of each 2-wide window.
+struct WindowLeftLanes {
+    static constexpr bool get(std::size_t i, std::size_t) { return i % 2 == 0; }
+};
 /// The first (even) lane of each 2-wide window, in order, in the vector's first half.
 struct WindowFirsts {
     static constexpr std::uint32_t get(std::size_t i, std::size_t n) { return std::uint32_t(2 * i % n); }
@@ -162,11 +166,8 @@ inline std::size_t max_pool_2x2_backward(const float* r0, const float* r1, const
     using V = fvec<A>;
     using U = xsimd::batch<std::uint32_t, A>;
     constexpr std::size_t L = lanes<A>;
-    struct Left {
-        static constexpr bool get(std::size_t i, std::size_t) { return i % 2 == 0; }
-    };
     constexpr auto partner = xsimd::make_batch_constant<U, PartnerLane>();
-    constexpr auto left_lanes = xsimd::make_batch_bool_constant<V, Left>();  // even lanes: a blend's immediate
+    constexpr auto left_lanes = xsimd::make_batch_bool_constant<V, WindowLeftLanes>();  // even lanes: a blend's immediate
     const xsimd::batch_bool<float, A> left = left_lanes;
     for (; j + L <= 2 * G.out_width(); j += L) {
         const V a = V::load_unaligned(r0 + j), b = V::load_unaligned(r1 + j);
