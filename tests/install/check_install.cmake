@@ -25,7 +25,7 @@ if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${work}/installed" -DCMAKE_PREFIX_PATH=${work}/prefix
       -DWITH_IO=ON ${compiler} -DCMAKE_BUILD_TYPE=Release)
   run(${CMAKE_COMMAND} --build "${work}/installed")
-  foreach(program consumer consumer_dispatch consumer_io)
+  foreach(program consumer consumer_dispatch consumer_io consumer_io_compiled)
     run("${work}/installed/${program}")
     string(REPLACE "_" " " says "${program} ok")
     expect("installed: ${program}" "${says}")

@@ -31,6 +31,7 @@
 #include "../kernels/bf16.hpp"
 #include "../model/bf16_model.hpp"
 #include "../model/int8_model.hpp"
+#include "detail/message.hpp"
 #include "layer_name.hpp"
 #include "tensor_file.hpp"
 

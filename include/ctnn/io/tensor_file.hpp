@@ -11,15 +11,30 @@
 #include <span>
 #include <string_view>
 #include <vector>
+#include "detail/linkage.hpp"
 #include "detail/no_throw.hpp"
-#include "detail/safetensors_reader.hpp"
-#include "detail/safetensors_writer.hpp"
 #include "error.hpp"
 #include "load_result.hpp"
 #include "save_result.hpp"
 #include "tensor_table.hpp"
 
 namespace ctnn::io {
+
+namespace detail {
+// What every load and save goes through: defined in detail/safetensors_reader.hpp and
+// detail/safetensors_writer.hpp, compiled once or inline (detail/linkage.hpp).
+CTNN_IO_INLINE LoadResult load_tensors_from_file(const std::filesystem::path& path,
+                                                 std::span<const TensorBlock<float>> blocks, const LoadOptions& options);
+CTNN_IO_INLINE LoadResult load_tensors_from_bytes(std::span<const std::byte> bytes, std::string_view source,
+                                                  std::span<const TensorBlock<float>> blocks,
+                                                  const LoadOptions& options);
+CTNN_IO_INLINE SaveResult serialize(std::string_view source, std::span<const TensorBlock<const float>> blocks,
+                                    const Metadata& user_metadata, std::vector<std::byte>& out);
+CTNN_IO_INLINE SaveResult save_tensors_to_file(const std::filesystem::path& path,
+                                               std::span<const TensorBlock<const float>> blocks,
+                                               const Metadata& metadata);
+CTNN_IO_INLINE SaveResult check_writable(const std::filesystem::path& path);
+}  // namespace detail
 
 /// Loads every tensor of `blocks` from the file, or returns why not and touches none. Never throws.
 inline LoadResult try_load_tensors(const std::filesystem::path& path, std::span<const TensorBlock<float>> blocks,
@@ -88,3 +103,8 @@ inline std::vector<std::byte> tensors_bytes(std::span<const TensorBlock<const fl
 #endif
 
 }  // namespace ctnn::io
+
+#if CTNN_IO_DEFINITIONS
+#include "detail/safetensors_reader.hpp"
+#include "detail/safetensors_writer.hpp"
+#endif

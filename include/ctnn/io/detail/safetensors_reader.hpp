@@ -17,6 +17,7 @@
 #include <vector>
 #include "../load_result.hpp"
 #include "../tensor_table.hpp"
+#include "linkage.hpp"
 #include "message.hpp"
 #include "safetensors_header.hpp"
 #include "tensor_match.hpp"
@@ -117,14 +118,14 @@ inline LoadResult load_tensors_from(ByteSource& in, std::string_view source, std
     return {};
 }
 
-inline LoadResult load_tensors_from_file(const std::filesystem::path& path, std::span<const TensorBlock<float>> blocks,
+CTNN_IO_INLINE LoadResult load_tensors_from_file(const std::filesystem::path& path, std::span<const TensorBlock<float>> blocks,
                                          const LoadOptions& options) {
     FileSource in;
     if (auto e = in.open(path); !e) return e;
     return load_tensors_from(in, path.string(), blocks, options);
 }
 
-inline LoadResult load_tensors_from_bytes(std::span<const std::byte> bytes, std::string_view source,
+CTNN_IO_INLINE LoadResult load_tensors_from_bytes(std::span<const std::byte> bytes, std::string_view source,
                                           std::span<const TensorBlock<float>> blocks, const LoadOptions& options) {
     MemorySource in(bytes);
     return load_tensors_from(in, source, blocks, options);

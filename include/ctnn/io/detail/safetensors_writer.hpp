@@ -22,6 +22,7 @@
 #include "dtype.hpp"
 #include "json.hpp"
 #include "little_endian.hpp"
+#include "linkage.hpp"
 #include "message.hpp"
 
 namespace ctnn::io::detail {
@@ -63,7 +64,7 @@ inline SaveResult check_saveable(std::string_view source, std::span<const Tensor
 
 /// The safetensors file of `blocks` (F32, counts I64, int8 weights I8, in block order) with `metadata` and "format": "pt".
 /// `source` names the destination in messages ("" for none).
-inline SaveResult serialize(std::string_view source, std::span<const TensorBlock<const float>> blocks,
+CTNN_IO_INLINE SaveResult serialize(std::string_view source, std::span<const TensorBlock<const float>> blocks,
                             const Metadata& user_metadata, std::vector<std::byte>& out) {
     if (auto e = check_saveable(source, blocks, user_metadata); !e) return e;
     Metadata metadata = user_metadata;
@@ -145,7 +146,7 @@ inline SaveResult write_atomically(const std::filesystem::path& path, std::span<
 
 /// What write_atomically needs, tried without writing `path`: `path.partial` can be created (it
 /// is removed again) and `path` is not a directory.
-inline SaveResult check_writable(const std::filesystem::path& path) {
+CTNN_IO_INLINE SaveResult check_writable(const std::filesystem::path& path) {
     const std::string source = path.string();
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
@@ -165,7 +166,7 @@ inline SaveResult check_writable(const std::filesystem::path& path) {
 }
 
 /// serialize, then write_atomically.
-inline SaveResult save_tensors_to_file(const std::filesystem::path& path,
+CTNN_IO_INLINE SaveResult save_tensors_to_file(const std::filesystem::path& path,
                                        std::span<const TensorBlock<const float>> blocks, const Metadata& metadata) {
     std::vector<std::byte> bytes;
     if (auto e = serialize(path.string(), blocks, metadata, bytes); !e) return e;
