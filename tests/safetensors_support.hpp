@@ -112,7 +112,10 @@ inline std::string json_of(const std::vector<Entry>& entries, const std::string&
     for (const auto& e : entries) {
         if (h.size() > 1) h += ",";
         h += "\"" + e.name + "\":{\"dtype\":\"" + e.dtype + "\",\"shape\":[";
-        for (std::size_t i = 0; i < e.shape.size(); ++i) h += (i ? "," : "") + std::to_string(e.shape[i]);
+        for (std::size_t i = 0; i < e.shape.size(); ++i) {
+            if (i) h += ',';
+            h += std::to_string(e.shape[i]);  // appended: "," + to_string gives g++ 12 a false -Wstringop-overflow
+        }
         h += "],\"data_offsets\":[" + std::to_string(e.begin) + "," + std::to_string(e.end) + "]}";
     }
     if (!extra.empty()) h += (h.size() > 1 ? "," : "") + extra;

@@ -67,9 +67,9 @@ struct Dropout {
     static constexpr std::size_t train_state_size(Shape) noexcept { return 4 * sizeof(std::uint64_t) / sizeof(float); }
 
     static std::string cpp_name() {
-        std::string s = std::string(Channels ? "ctnn::Dropout2d<" : "ctnn::Dropout<") + std::to_string(Numerator);
-        if (Denominator != 100) s += "," + std::to_string(Denominator);
-        return s + ">";
+        constexpr std::string_view name = Channels ? "ctnn::Dropout2d" : "ctnn::Dropout";
+        if constexpr (Denominator != 100) return template_spelling(name, {Numerator, Denominator});
+        else return template_spelling(name, {Numerator});
     }
     static std::string torch_module() {
         return std::string(Channels ? "nn.Dropout2d(p=" : "nn.Dropout(p=") + probability_text() + ")";

@@ -85,7 +85,10 @@ CTNN_IO_INLINE SaveResult serialize(std::string_view source, std::span<const Ten
         for (const auto& t : block.tensors) {
             const std::uint64_t bytes = stored_size(t.stored) * std::uint64_t(t.size());
             std::string shape;
-            for (std::size_t d = 0; d < t.shape.size(); ++d) shape += (d ? "," : "") + std::to_string(t.shape[d]);
+            for (std::size_t d = 0; d < t.shape.size(); ++d) {
+                if (d) shape += ',';
+                shape += std::to_string(t.shape[d]);  // appended: "," + to_string gives g++ 12 a false -Wstringop-overflow
+            }
             header += ',';
             json::append_string(header, block.prefix + t.name);
             header += std::string(":{\"dtype\":\"") + stored_dtype(t.stored) + "\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(offset) +
