@@ -462,7 +462,10 @@ inline std::string line_chart_svg(const std::vector<Series>& series, const Chart
             for (const auto& [x, y] : run) {
                 const double sx = l.x_pixel(x), sy = l.y_pixel(y);
                 if (!std::isfinite(sx) || !std::isfinite(sy)) continue;
-                points += (points.empty() ? "" : " ") + px(sx) + "," + px(sy);
+                if (!points.empty()) points += ' ';  // appended: g++ 12 warns falsely on "" + px(...)
+                points += px(sx);
+                points += ',';
+                points += px(sy);
                 if (marked[i] || run.size() == 1)  // a lone point has no line to show it
                     circles += "<circle cx=\"" + px(sx) + "\" cy=\"" + px(sy) + "\" r=\"2.5\"/>";
             }

@@ -171,7 +171,8 @@ Int8Tensors<Net, Arch> int8_tensors(Model& model, bool saving) {
             add(t.name(), shape, i, t.info.role == TensorRole::count ? Stored::count : Stored::real,
                 [&](float* v, std::size_t n) { std::copy_n(model.fp32_part(i) + in_layer, n, v); },
                 [&model, i, in_layer](const float* v, std::size_t n) {
-                    if constexpr (loading) std::copy_n(v, n, model.fp32_part(i) + in_layer);
+                    [[maybe_unused]] auto* to = model.fp32_part(i) + in_layer;  // written when loading
+                    if constexpr (loading) std::copy_n(v, n, to);
                 });
             continue;
         }
@@ -184,16 +185,16 @@ Int8Tensors<Net, Arch> int8_tensors(Model& model, bool saving) {
                             v[r * e.cols + c] = model.packed_weight(i)[kernels::int8_packed_index(e.cols, r, c)];
                 },
                 [&model, i, e](const float* v, std::size_t) {
-                    if constexpr (loading)
-                        for (std::size_t r = 0; r < e.rows; ++r)
-                            for (std::size_t c = 0; c < e.cols; ++c)
-                                model.packed_weight(i)[kernels::int8_packed_index(e.cols, r, c)] =
-                                    std::int8_t(v[r * e.cols + c]);
+                    [[maybe_unused]] auto* to = model.packed_weight(i);
+                    for (std::size_t r = 0; r < e.rows; ++r)
+                        for (std::size_t c = 0; c < e.cols; ++c)
+                            if constexpr (loading) to[kernels::int8_packed_index(e.cols, r, c)] = std::int8_t(v[r * e.cols + c]);
                 });
             add(prefix + "weight_scale", {e.rows}, i, Stored::real,
                 [&](float* v, std::size_t n) { std::copy_n(model.weight_scales(i), n, v); },
                 [&model, i](const float* v, std::size_t n) {
-                    if constexpr (loading) std::copy_n(v, n, model.weight_scales(i));
+                    [[maybe_unused]] auto* to = model.weight_scales(i);
+                    if constexpr (loading) std::copy_n(v, n, to);
                 },
                 [rows = e.rows](const float* v) -> std::string {
                     for (std::size_t r = 0; r < rows; ++r)
@@ -205,13 +206,15 @@ Int8Tensors<Net, Arch> int8_tensors(Model& model, bool saving) {
             add(prefix + "input_scale", {}, i, Stored::real,
                 [&](float* v, std::size_t) { v[0] = model.input_quantization(i).scale; },
                 [&model, i](const float* v, std::size_t) {
-                    if constexpr (loading) model.input_quantization(i).scale = v[0];
+                    [[maybe_unused]] auto& to = model.input_quantization(i);
+                    if constexpr (loading) to.scale = v[0];
                 },
                 positive("the input scale"));
             add(prefix + "input_zero_point", {}, i, Stored::count,
                 [&](float* v, std::size_t) { v[0] = float(model.input_quantization(i).zero_point); },
                 [&model, i](const float* v, std::size_t) {
-                    if constexpr (loading) model.input_quantization(i).zero_point = std::int32_t(v[0]);
+                    [[maybe_unused]] auto& to = model.input_quantization(i);
+                    if constexpr (loading) to.zero_point = std::int32_t(v[0]);
                 },
                 [](const float* v) -> std::string {
                     return v[0] <= 255 ? "" : "the zero point is " + std::to_string(std::int64_t(v[0])) +
@@ -221,7 +224,8 @@ Int8Tensors<Net, Arch> int8_tensors(Model& model, bool saving) {
             add(t.name(), shape, i, Stored::real,
                 [&](float* v, std::size_t n) { std::copy_n(model.biases(i), n, v); },
                 [&model, i](const float* v, std::size_t n) {
-                    if constexpr (loading) std::copy_n(v, n, model.biases(i));
+                    [[maybe_unused]] auto* to = model.biases(i);
+                    if constexpr (loading) std::copy_n(v, n, to);
                 });
         }
     }

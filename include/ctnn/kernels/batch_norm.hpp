@@ -32,14 +32,17 @@ inline double centered_row(const float* p, const float* a, float center, std::si
         else return a ? xsimd::fma(V::load_unaligned(a + i), d, acc) : acc + d;
     };
     V acc0(0.0f), acc1(0.0f), acc2(0.0f), acc3(0.0f);
+    // Bounds computed once: loops on i + L <= n, inlined with a known n, had g++ warn of their
+    // overflow (-Waggressive-loop-optimizations).
+    const std::size_t wide_end = n / (4 * L) * (4 * L), vec_end = n / L * L;
     std::size_t i = 0;
-    for (; i + 4 * L <= n; i += 4 * L) {
+    for (; i < wide_end; i += 4 * L) {
         acc0 = term(i, acc0);
         acc1 = term(i + L, acc1);
         acc2 = term(i + 2 * L, acc2);
         acc3 = term(i + 3 * L, acc3);
     }
-    for (; i + L <= n; i += L) acc0 = term(i, acc0);
+    for (; i < vec_end; i += L) acc0 = term(i, acc0);
     double s = double(xsimd::hadd((acc0 + acc1) + (acc2 + acc3)));
     for (; i < n; ++i) {
         const float d = p[i] - center;

@@ -74,9 +74,11 @@ inline void input_product(const float* x, const float* __restrict w, const float
         constexpr std::size_t L = lanes<A>;
         const float x0 = x[0];
         const V xv(x0);
-        std::size_t r = 0;
-        for (; r + L <= Rows; r += L) xsimd::fma(V::load_unaligned(w + r), xv, V::load_unaligned(b + r)).store_unaligned(out + r);
-        for (; r < Rows; ++r) out[r] = std::fma(w[r], x0, b[r]);
+        constexpr std::size_t vec_end = Rows / L * L;
+        for (std::size_t r = 0; r < vec_end; r += L)
+            xsimd::fma(V::load_unaligned(w + r), xv, V::load_unaligned(b + r)).store_unaligned(out + r);
+        if constexpr (vec_end < Rows)  // (g++ warned of the overflow of the loop it saw empty)
+            for (std::size_t r = vec_end; r < Rows; ++r) out[r] = std::fma(w[r], x0, b[r]);
     } else if constexpr (In < lanes<A>) {
         float xs[In];  // a copy the stores cannot alias: the loop vectorises wherever it is inlined
         for (std::size_t c = 0; c < In; ++c) xs[c] = x[c];

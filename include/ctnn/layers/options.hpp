@@ -118,7 +118,7 @@ constexpr SpatialSettings spatial_settings() noexcept {
 template <class... Options>
 std::string option_spellings() {
     std::string s;
-    ((s += "," + Options::cpp_name()), ...);
+    ((s += ',', s += Options::cpp_name()), ...);  // appended: "," + name gives g++ 12 a false -Wstringop-overflow
     return s;
 }
 }  // namespace detail

@@ -43,7 +43,12 @@ struct Header {
 };
 
 inline std::string offsets_text(const HeaderTensor& t) {
-    return "[" + std::to_string(t.begin) + ", " + std::to_string(t.end) + ")";
+    std::string s(1, '[');  // appended: g++ 12 sees a false -Wstringop-overflow in "[" + ...
+    s += std::to_string(t.begin);
+    s += ", ";
+    s += std::to_string(t.end);
+    s += ')';
+    return s;
 }
 
 /// Reads the length prefix of a file of `total` bytes whose first min(8, total) bytes are at
