@@ -5,6 +5,7 @@
 #include <ctnn/kernels/optimizer.hpp>
 #include <ctnn/kernels/reference.hpp>
 #include <ctnn/kernels/softmax.hpp>
+#include <ctnn/kernels/transpose.hpp>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -106,6 +107,24 @@ void check_activation(std::size_t n) {
     k::activation_backward<Op, Arch>(y_ref.data(), dy.data(), n, dx.data());
     k::reference::activation_backward<Op>(y_ref.data(), dy.data(), n, dx_ref.data());
     test::require_close(dx, dx_ref, 2e-6, 1e-7, "activation backward");
+}
+
+TEMPLATE_LIST_TEST_CASE("a transposition in register tiles moves every element where one at a time does", "[kernels]",
+                        Archs) {
+    // Whole tiles (8 x 8 with AVX, 4 x 4 with SSE2), edges of rows, of columns and of both, a
+    // matrix smaller than a tile, and a recurrent layer's states (4096 steps x 8 units).
+    const std::pair<std::size_t, std::size_t> shapes[] = {{1, 1}, {3, 5}, {4, 4}, {8, 8}, {9, 17},
+                                                          {16, 64}, {37, 24}, {24, 37}, {4096, 8}};
+    for (const auto& [rows, cols] : shapes) {
+        const std::vector<float> src = test::random_vector(rows * cols, 11);
+        std::vector<float> dst(rows * cols, -1.0f);
+        k::transpose<TestType>(src.data(), rows, cols, dst.data());
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < cols; ++c) {
+                INFO(rows << " x " << cols << ", element " << r << ", " << c);
+                REQUIRE(dst[c * rows + r] == src[r * cols + c]);
+            }
+    }
 }
 
 TEMPLATE_LIST_TEST_CASE("activation maps and derivatives match the scalar reference", "[kernels]", Archs) {

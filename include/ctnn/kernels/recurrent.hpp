@@ -105,8 +105,12 @@ inline void recurrent_input(const float* w_ih, const float* b_ih, const float* x
 }
 
 /// h = GRUCell(x, h) given gi = W_ih x + b_ih (recurrent_input); scratch holds 3 Hidden floats.
+/// `copy`, if given, receives the new h as well, from the registers that store it to h (a
+/// sequence's record of its states: copied from h afterwards, the vectors just stored were read
+/// back in pieces, a store-forwarding stall in every step).
 template <std::size_t Hidden, class Arch = default_arch>
-CTNN_FLATTEN inline void gru_update(const float* gi, const float* w_hh, const float* b_hh, float* h, float* scratch) noexcept {
+CTNN_FLATTEN inline void gru_update(const float* gi, const float* w_hh, const float* b_hh, float* h, float* scratch,
+                                    float* copy = nullptr) noexcept {
     using A = detail::fitting_arch<Arch, Hidden>;
     float* gh = scratch;
     detail::gemv<Hidden, 3 * Hidden, identity_op, A>(h, w_hh, b_hh, gh);
@@ -116,7 +120,9 @@ CTNN_FLATTEN inline void gru_update(const float* gi, const float* w_hh, const fl
         const V z = sigmoid_op::apply(load<V>(gi + Hidden + j) + load<V>(gh + Hidden + j));
         const V n = tanh_op::apply(load<V>(gi + 2 * Hidden + j) + r * load<V>(gh + 2 * Hidden + j));
         const V old = load<V>(h + j);
-        detail::store(h + j, n + z * (old - n));  // (1 - z) n + z h
+        const V updated = n + z * (old - n);  // (1 - z) n + z h
+        detail::store(h + j, updated);
+        if (copy) detail::store(copy + j, updated);
     });
 }
 
@@ -128,10 +134,11 @@ inline void gru_step(const float* w_ih, const float* w_hh, const float* b_ih, co
     gru_update<Hidden, Arch>(scratch, w_hh, b_hh, h, scratch + 3 * Hidden);
 }
 
-/// (h, c) = LSTMCell(x, (h, c)) given gi = W_ih x + b_ih; scratch holds 4 Hidden floats.
+/// (h, c) = LSTMCell(x, (h, c)) given gi = W_ih x + b_ih; scratch holds 4 Hidden floats; `copy`,
+/// if given, receives the new h as well (gru_update).
 template <std::size_t Hidden, class Arch = default_arch>
 CTNN_FLATTEN inline void lstm_update(const float* gi, const float* w_hh, const float* b_hh, float* h, float* c,
-                        float* scratch) noexcept {
+                                     float* scratch, float* copy = nullptr) noexcept {
     using A = detail::fitting_arch<Arch, Hidden>;
     float* gh = scratch;
     detail::gemv<Hidden, 4 * Hidden, identity_op, A>(h, w_hh, b_hh, gh);
@@ -143,7 +150,9 @@ CTNN_FLATTEN inline void lstm_update(const float* gi, const float* w_hh, const f
         const V o = sigmoid_op::apply(load<V>(gi + 3 * Hidden + j) + load<V>(gh + 3 * Hidden + j));
         const V cell = f * load<V>(c + j) + i * g;
         detail::store(c + j, cell);
-        detail::store(h + j, o * tanh_op::apply(cell));
+        const V updated = o * tanh_op::apply(cell);
+        detail::store(h + j, updated);
+        if (copy) detail::store(copy + j, updated);
     });
 }
 

@@ -19,6 +19,7 @@
 #include "../core/shape.hpp"
 #include "../core/tensor_info.hpp"
 #include "../kernels/recurrent.hpp"
+#include "../kernels/transpose.hpp"
 
 namespace ctnn {
 
@@ -58,8 +59,9 @@ struct Recurrent {
     /// Every sample from a zero state; step t reads column t of x and writes column t of y, each
     /// step computing what a stream's step does, bit for bit. The input products of a few steps
     /// at a time go first (they do not depend on h); the hidden states are kept time-major in the
-    /// scratch and transposed into y's rows at the end: written column by column, y's rows kept
-    /// 64 cache lines busy and pushed W_hh (48 KB for 64 units) out of L1.
+    /// scratch and transposed into y's rows at the end, in registers (kernels/transpose.hpp):
+    /// written column by column, y's rows kept 64 cache lines busy and pushed W_hh (48 KB for 64
+    /// units) out of L1.
     template <Shape S, class Arch>
     static void forward(const float* p, const float* x, std::size_t batch, float* y, float* scratch) noexcept {
         constexpr std::size_t T = S.dims[1];
@@ -80,18 +82,13 @@ struct Recurrent {
                     kernels::recurrent_input<In, gates, Hidden, Arch>(w_ih, b_ih, xt, gi + i * rows);
                 }
                 for (std::size_t i = 0; i < n; ++i) {
-                    if constexpr (Lstm) kernels::lstm_update<Hidden, Arch>(gi + i * rows, w_hh, b_hh, state, state + Hidden, gh);
-                    else kernels::gru_update<Hidden, Arch>(gi + i * rows, w_hh, b_hh, state, gh);
-                    std::copy_n(state, Hidden, hs + (t0 + i) * Hidden);
+                    float* record = hs + (t0 + i) * Hidden;
+                    if constexpr (Lstm)
+                        kernels::lstm_update<Hidden, Arch>(gi + i * rows, w_hh, b_hh, state, state + Hidden, gh, record);
+                    else kernels::gru_update<Hidden, Arch>(gi + i * rows, w_hh, b_hh, state, gh, record);
                 }
             }
-            // hs (T x Hidden) -> y (Hidden x T), in tiles that stay in L1.
-            float* ys = y + r * Hidden * T;
-            constexpr std::size_t tile = 32;
-            for (std::size_t t0 = 0; t0 < T; t0 += tile)
-                for (std::size_t j0 = 0; j0 < Hidden; j0 += tile)
-                    for (std::size_t j = j0; j < std::min(j0 + tile, Hidden); ++j)
-                        for (std::size_t t = t0; t < std::min(t0 + tile, T); ++t) ys[j * T + t] = hs[t * Hidden + j];
+            kernels::transpose<Arch>(hs, T, Hidden, y + r * Hidden * T);  // hs (T x Hidden) -> y (Hidden x T)
         }
     }
 
