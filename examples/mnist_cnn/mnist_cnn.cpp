@@ -4,39 +4,11 @@
 // set (docs/cnn.md gives the figures for several seeds). `--model bn` adds batch normalisation
 // after each convolution and dropout before the classifier, and evaluates with the BatchNorms
 // folded into the convolutions. The report is the MNIST example's: a cost line per epoch,
-// 'Accuracy: X', then the wall times. Run with --help for the flags.
-#include "mnist.hpp"
+// 'Accuracy: X', then the wall times. Run with --help for the flags. This file is the command
+// line; the networks are declared in mnist_cnn.hpp, and run_cnn.cpp trains and evaluates one.
+#include "mnist_cnn.hpp"
 
 namespace mnist_cnn {
-
-using LeNet = ctnn::Seq<ctnn::Input<1, 28, 28>,
-                        ctnn::Conv2D<1, 6, 5>, ctnn::ReLU, ctnn::MaxPool2D<2>,   // 6 x 24 x 24 -> 6 x 12 x 12
-                        ctnn::Conv2D<6, 16, 5>, ctnn::ReLU, ctnn::MaxPool2D<2>,  // 16 x 8 x 8 -> 16 x 4 x 4
-                        ctnn::Flatten,
-                        ctnn::Linear<256, 120>, ctnn::ReLU, ctnn::Linear<120, 84>, ctnn::ReLU,
-                        ctnn::Linear<84, 10>>;
-
-// The same with BatchNorm after each convolution (which then needs no bias) and Dropout.
-using LeNetBatchNorm = ctnn::Seq<ctnn::Input<1, 28, 28>,
-                                 ctnn::Conv2D<1, 6, 5, ctnn::NoBias>, ctnn::BatchNorm2d<6>, ctnn::ReLU, ctnn::MaxPool2D<2>,
-                                 ctnn::Conv2D<6, 16, 5, ctnn::NoBias>, ctnn::BatchNorm2d<16>, ctnn::ReLU, ctnn::MaxPool2D<2>,
-                                 ctnn::Flatten,
-                                 ctnn::Linear<256, 120>, ctnn::ReLU, ctnn::Dropout<25>, ctnn::Linear<120, 84>, ctnn::ReLU,
-                                 ctnn::Linear<84, 10>>;
-
-using namespace mnist;
-
-struct CnnOptions {
-    fs::path data = CTNN_MNIST_DEFAULT_DATA;
-    int epochs = 10;
-    std::size_t batch = 100;
-    float lr = 0.002f;
-    bool cosine = true;
-    std::uint64_t seed = 777;
-    int threads = 1;
-    fs::path save, load;
-    bool batch_norm = false;
-};
 
 void print_help(std::FILE* out) {
     std::fprintf(out,
@@ -112,79 +84,6 @@ std::optional<CnnOptions> parse(int argc, char** argv) {
         }
     }
     return o;
-}
-
-template <class Net>
-int run(const CnnOptions& o, const DataFiles& files, clock_type::time_point program_start) {
-    std::optional<ctnn::io::IdxDataset> train_set;
-    ctnn::io::IdxDataset test_set;
-    try {
-        if (o.epochs > 0)
-            train_set = ctnn::io::read_idx_dataset(files.train_images, files.train_labels, Net::in_size, Net::out_size);
-        test_set = ctnn::io::read_idx_dataset(files.test_images, files.test_labels, Net::in_size, Net::out_size);
-    } catch (const ctnn::io::Error& e) {
-        std::fprintf(stderr, "mnist_cnn: %s\n", e.what());
-        return 1;
-    }
-    if (train_set && train_set->size() < o.batch) {
-        std::fprintf(stderr, "mnist_cnn: --batch %zu is larger than the %zu training samples\n", o.batch,
-                     train_set->size());
-        return 2;
-    }
-
-    Net net;
-    ctnn::Rng rng(o.seed);
-    ctnn::init::pytorch_default(net, rng);
-    if (!o.load.empty()) {
-        try {
-            ctnn::io::load_safetensors(net, o.load);
-        } catch (const ctnn::io::Error& e) {
-            std::fprintf(stderr, "mnist_cnn: %s\n", e.what());
-            return 1;
-        }
-    }
-
-    std::vector<double> epoch_seconds;
-    if (o.epochs > 0) {
-        ctnn::optim::Adam<Net> adam({.lr = o.lr});
-        ctnn::ThreadPool pool(std::size_t(o.threads));
-        ctnn::train::Trainer trainer(net, adam, ctnn::loss::SoftmaxCrossEntropy{}, view_of(*train_set),
-                                     {.batch = o.batch}, rng, &pool);
-        if (o.cosine) trainer.set_lr_schedule(ctnn::optim::CosineLr{.t_max = std::size_t(o.epochs)});
-        ctnn::train::Progress progress;  // stderr, if a terminal
-        progress.attach(trainer);
-        for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-            progress.label("Epoch %04d/%04d", epoch, o.epochs);
-            const auto start = clock_type::now();
-            const double cost = trainer.run_epoch();
-            epoch_seconds.push_back(seconds_since(start));
-            std::printf("Epoch: %04d cost = %.9f\n", epoch, cost);
-            std::fflush(stdout);
-        }
-        std::printf("Learning finished\n");
-    }
-
-    // Inference uses the running statistics; folded into the convolutions they cost nothing.
-    const auto eval = [&] {
-        if constexpr (Net::has_running_statistics) return ctnn::train::evaluate(ctnn::fold_batch_norm(net), view_of(test_set));
-        else return ctnn::train::evaluate(net, view_of(test_set));
-    }();
-    std::printf("Accuracy: %s\n", python_float(eval.accuracy_f32()).c_str());
-
-    if (!o.save.empty()) {
-        try {
-            ctnn::io::save_safetensors(net, o.save,
-                                       {{"ctnn.example", "mnist_cnn"},
-                                        {"epochs", std::to_string(o.epochs)},
-                                        {"seed", std::to_string(o.seed)},
-                                        {"test_accuracy", python_float(eval.accuracy_f32())}});
-        } catch (const ctnn::io::Error& e) {
-            std::fprintf(stderr, "mnist_cnn: %s\n", e.what());
-            return 1;
-        }
-    }
-    print_times(epoch_seconds, program_start);
-    return 0;
 }
 
 }  // namespace mnist_cnn
