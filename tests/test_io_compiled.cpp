@@ -1,16 +1,14 @@
 // The I/O compiled once (CMake's ctnn::io_compiled, CTNN_IO_SEPARATE_COMPILATION): this program
 // sees the file-handling functions declared only, and every call below reaches the library's
 // one copy of them. The functions themselves are tested in test_safetensors and test_idx.
-#include <catch2/catch.hpp>
 #include <ctnn/ctnn.hpp>
 #include <ctnn/io/idx.hpp>
 #include <ctnn/io/safetensors.hpp>
 #include <cstddef>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <string>
 #include <vector>
+#include "support.hpp"
 
 static_assert(CTNN_IO_DEFINITIONS == 0, "compiled with CTNN_IO_SEPARATE_COMPILATION: declarations only");
 
@@ -23,22 +21,18 @@ std::vector<float> values(const Net& net) {
     return {net.parameters(), net.parameters() + Net::parameter_block_size};
 }
 
-struct TempFile {
-    fs::path path = fs::temp_directory_path() / ("ctnn_io_compiled_" + std::to_string(::getpid()) + ".safetensors");
-    ~TempFile() { fs::remove(path); }
-};
-
 }  // namespace
 
 TEST_CASE("a model saves and loads through the compiled I/O, from a file and from memory", "[io_compiled]") {
-    TempFile file;
+    test::TempDir dir;
+    const fs::path file = dir / "net.safetensors";
     Net net;
     ctnn::Rng rng(5);
     ctnn::init::pytorch_default(net, rng);
-    ctnn::io::save_safetensors(net, file.path, {{"note", "compiled once"}});
+    ctnn::io::save_safetensors(net, file, {{"note", "compiled once"}});
 
     Net back;
-    ctnn::io::load_safetensors(back, file.path);
+    ctnn::io::load_safetensors(back, file);
     REQUIRE(values(back) == values(net));
 
     const std::vector<std::byte> bytes = ctnn::io::safetensors_bytes(net, {{"note", "compiled once"}});
@@ -48,20 +42,21 @@ TEST_CASE("a model saves and loads through the compiled I/O, from a file and fro
 }
 
 TEST_CASE("the compiled I/O refuses a truncated file, naming it, and leaves the model unchanged", "[io_compiled]") {
-    TempFile file;
+    test::TempDir dir;
+    const fs::path file = dir / "truncated.safetensors";
     Net net;
     ctnn::Rng rng(6);
     ctnn::init::pytorch_default(net, rng);
     const std::vector<std::byte> bytes = ctnn::io::safetensors_bytes(net);
     {
-        std::ofstream out(file.path, std::ios::binary);
+        std::ofstream out(file, std::ios::binary);
         out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size() - 5));
     }
     Net other;
     const std::vector<float> before = values(other);
-    const ctnn::io::LoadResult r = ctnn::io::try_load_safetensors(other, file.path);
+    const ctnn::io::LoadResult r = ctnn::io::try_load_safetensors(other, file);
     REQUIRE_FALSE(r.ok());
-    REQUIRE_THAT(r.message, Catch::Contains(file.path.string()) && Catch::Contains("truncated"));
+    REQUIRE_THAT(r.message, Catch::Contains(file.string()) && Catch::Contains("truncated"));
     REQUIRE(values(other) == before);
     REQUIRE_THROWS_WITH(ctnn::io::check_writable("/nonexistent/ctnn/model.safetensors"),
                         Catch::Contains("cannot be written"));

@@ -131,6 +131,20 @@ inline ctnn::train::ByteImageView view_of(const ctnn::io::IdxDataset& d) {
     return {d.images.pixels, d.labels.labels, d.images.sample_size()};
 }
 
+/// --save: the trained weights with the run's metadata. On failure the message goes to stderr
+/// after "<program>: " and the exit code is 1; 0 when saved (or nothing asked).
+template <class Net>
+int save_weights(const char* program, const Net& net, const fs::path& path, const ctnn::io::Metadata& metadata) {
+    if (path.empty()) return 0;
+    try {
+        ctnn::io::save_safetensors(net, path, metadata);
+        return 0;
+    } catch (const ctnn::io::Error& e) {
+        std::fprintf(stderr, "%s: %s\n", program, e.what());
+        return 1;
+    }
+}
+
 /// Python's repr of a float32 widened to double (what PyTorch's accuracy.item() prints):
 /// the shortest digits that read back as the same double, e.g. 0.9465000033378601.
 inline std::string python_float(float value) {

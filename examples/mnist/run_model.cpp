@@ -135,22 +135,16 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
         std::printf("Accuracy int8: %s\n", python_float(eval8.accuracy_f32()).c_str());
     }
 
-    if (!o.save.empty()) {
-        try {
-            ctnn::io::save_safetensors(net, o.save,
-                                       {{"ctnn.example", "mnist"},
-                                        {"model", o.model_name},
-                                        {"activation", o.model == Model::linear ? "none" : o.activation_name},
-                                        {"init", o.init_name},
-                                        {"optimizer", o.optimizer_name},
-                                        {"epochs", std::to_string(o.epochs)},
-                                        {"seed", std::to_string(o.seed)},
-                                        {"test_accuracy", python_float(eval.accuracy_f32())}});
-        } catch (const ctnn::io::Error& e) {
-            std::fprintf(stderr, "mnist: %s\n", e.what());
-            return 1;
-        }
-    }
+    if (save_weights("mnist", net, o.save,
+                     {{"ctnn.example", "mnist"},
+                      {"model", o.model_name},
+                      {"activation", o.model == Model::linear ? "none" : o.activation_name},
+                      {"init", o.init_name},
+                      {"optimizer", o.optimizer_name},
+                      {"epochs", std::to_string(o.epochs)},
+                      {"seed", std::to_string(o.seed)},
+                      {"test_accuracy", python_float(eval.accuracy_f32())}}) != 0)
+        return 1;
 
     print_times(epoch_seconds, program_start);
     return 0;

@@ -61,18 +61,12 @@ int run(const CnnOptions& o, const DataFiles& files, clock_type::time_point prog
     }();
     std::printf("Accuracy: %s\n", python_float(eval.accuracy_f32()).c_str());
 
-    if (!o.save.empty()) {
-        try {
-            ctnn::io::save_safetensors(net, o.save,
-                                       {{"ctnn.example", "mnist_cnn"},
-                                        {"epochs", std::to_string(o.epochs)},
-                                        {"seed", std::to_string(o.seed)},
-                                        {"test_accuracy", python_float(eval.accuracy_f32())}});
-        } catch (const ctnn::io::Error& e) {
-            std::fprintf(stderr, "mnist_cnn: %s\n", e.what());
-            return 1;
-        }
-    }
+    if (save_weights("mnist_cnn", net, o.save,
+                     {{"ctnn.example", "mnist_cnn"},
+                      {"epochs", std::to_string(o.epochs)},
+                      {"seed", std::to_string(o.seed)},
+                      {"test_accuracy", python_float(eval.accuracy_f32())}}) != 0)
+        return 1;
     print_times(epoch_seconds, program_start);
     return 0;
 }

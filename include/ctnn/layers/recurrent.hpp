@@ -59,9 +59,9 @@ struct Recurrent {
     /// Every sample from a zero state; step t reads column t of x and writes column t of y, each
     /// step computing what a stream's step does, bit for bit. The input products of a few steps
     /// at a time go first (they do not depend on h); the hidden states are kept time-major in the
-    /// scratch and transposed into y's rows at the end, in registers (kernels/transpose.hpp):
-    /// written column by column, y's rows kept 64 cache lines busy and pushed W_hh (48 KB for 64
-    /// units) out of L1.
+    /// scratch and transposed into y's rows at the end, in register tiles (kernels/transpose.hpp).
+    /// Written straight into y column by column, y's rows kept 64 cache lines busy and pushed
+    /// W_hh (48 KB for 64 units) out of L1.
     template <Shape S, class Arch>
     static void forward(const float* p, const float* x, std::size_t batch, float* y, float* scratch) noexcept {
         constexpr std::size_t T = S.dims[1];

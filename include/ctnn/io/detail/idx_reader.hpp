@@ -165,8 +165,9 @@ CTNN_IO_INLINE IdxLabels read_idx_labels(const std::filesystem::path& file) {
     return {file, detail::read_payload(in, file, 8, count, std::to_string(count) + " one-byte labels")};
 }
 
-CTNN_IO_INLINE IdxDataset read_idx_dataset(const std::filesystem::path& images_file, const std::filesystem::path& labels_file,
-                                   std::size_t sample_size, std::size_t classes) {
+CTNN_IO_INLINE IdxDataset read_idx_dataset(const std::filesystem::path& images_file,
+                                           const std::filesystem::path& labels_file, std::size_t sample_size,
+                                           std::size_t classes) {
     IdxDataset d{read_idx_images(images_file), read_idx_labels(labels_file)};
     const IdxImages& im = d.images;
     if (im.sample_size() != sample_size)
@@ -197,8 +198,8 @@ CTNN_IO_INLINE std::filesystem::path find_idx_file(const std::filesystem::path& 
                 ".gz found (expected an MNIST-layout folder)");
 }
 
-CTNN_IO_INLINE IdxDataset read_idx_folder(const std::filesystem::path& dir, std::string_view prefix, std::size_t sample_size,
-                                  std::size_t classes) {
+CTNN_IO_INLINE IdxDataset read_idx_folder(const std::filesystem::path& dir, std::string_view prefix,
+                                          std::size_t sample_size, std::size_t classes) {
     const std::string p(prefix);
     const auto images = find_idx_file(dir, p + "-images-idx3-ubyte");  // images first: the error names them
     const auto labels = find_idx_file(dir, p + "-labels-idx1-ubyte");

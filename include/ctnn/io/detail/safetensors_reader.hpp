@@ -118,15 +118,16 @@ inline LoadResult load_tensors_from(ByteSource& in, std::string_view source, std
     return {};
 }
 
-CTNN_IO_INLINE LoadResult load_tensors_from_file(const std::filesystem::path& path, std::span<const TensorBlock<float>> blocks,
-                                         const LoadOptions& options) {
+CTNN_IO_INLINE LoadResult load_tensors_from_file(const std::filesystem::path& path,
+                                                 std::span<const TensorBlock<float>> blocks, const LoadOptions& options) {
     FileSource in;
     if (auto e = in.open(path); !e) return e;
     return load_tensors_from(in, path.string(), blocks, options);
 }
 
 CTNN_IO_INLINE LoadResult load_tensors_from_bytes(std::span<const std::byte> bytes, std::string_view source,
-                                          std::span<const TensorBlock<float>> blocks, const LoadOptions& options) {
+                                                  std::span<const TensorBlock<float>> blocks,
+                                                  const LoadOptions& options) {
     MemorySource in(bytes);
     return load_tensors_from(in, source, blocks, options);
 }

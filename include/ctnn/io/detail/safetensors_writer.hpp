@@ -21,8 +21,8 @@
 #include "../tensor_table.hpp"
 #include "dtype.hpp"
 #include "json.hpp"
-#include "little_endian.hpp"
 #include "linkage.hpp"
+#include "little_endian.hpp"
 #include "message.hpp"
 
 namespace ctnn::io::detail {
@@ -65,7 +65,7 @@ inline SaveResult check_saveable(std::string_view source, std::span<const Tensor
 /// The safetensors file of `blocks` (F32, counts I64, int8 weights I8, in block order) with `metadata` and "format": "pt".
 /// `source` names the destination in messages ("" for none).
 CTNN_IO_INLINE SaveResult serialize(std::string_view source, std::span<const TensorBlock<const float>> blocks,
-                            const Metadata& user_metadata, std::vector<std::byte>& out) {
+                                    const Metadata& user_metadata, std::vector<std::byte>& out) {
     if (auto e = check_saveable(source, blocks, user_metadata); !e) return e;
     Metadata metadata = user_metadata;
     metadata.emplace("format", "pt");  // what PyTorch-side readers (transformers, safe_open) look for
@@ -170,7 +170,8 @@ CTNN_IO_INLINE SaveResult check_writable(const std::filesystem::path& path) {
 
 /// serialize, then write_atomically.
 CTNN_IO_INLINE SaveResult save_tensors_to_file(const std::filesystem::path& path,
-                                       std::span<const TensorBlock<const float>> blocks, const Metadata& metadata) {
+                                               std::span<const TensorBlock<const float>> blocks,
+                                               const Metadata& metadata) {
     std::vector<std::byte> bytes;
     if (auto e = serialize(path.string(), blocks, metadata, bytes); !e) return e;
     return write_atomically(path, bytes);
