@@ -131,6 +131,20 @@ inline ctnn::train::ByteImageView view_of(const ctnn::io::IdxDataset& d) {
     return {d.images.pixels, d.labels.labels, d.images.sample_size()};
 }
 
+/// --load: weights into `net`. On failure the message goes to stderr after "<program>: " and the
+/// exit code is 1; 0 when loaded (or nothing asked).
+template <class Net>
+int load_weights(const char* program, Net& net, const fs::path& path) {
+    if (path.empty()) return 0;
+    try {
+        ctnn::io::load_safetensors(net, path);
+        return 0;
+    } catch (const ctnn::io::Error& e) {
+        std::fprintf(stderr, "%s: %s\n", program, e.what());
+        return 1;
+    }
+}
+
 /// --save: the trained weights with the run's metadata. On failure the message goes to stderr
 /// after "<program>: " and the exit code is 1; 0 when saved (or nothing asked).
 template <class Net>

@@ -93,14 +93,7 @@ int run(const Options& o, const DataFiles& files, clock_type::time_point program
     Net net;
     ctnn::Rng rng(o.seed);
     initialise(net, rng, o.init);  // also with --load: keeps the shuffling stream independent of it
-    if (!o.load.empty()) {
-        try {
-            ctnn::io::load_safetensors(net, o.load);
-        } catch (const ctnn::io::Error& e) {
-            std::fprintf(stderr, "mnist: %s\n", e.what());
-            return 1;
-        }
-    }
+    if (load_weights("mnist", net, o.load) != 0) return 1;
 
     std::vector<double> epoch_seconds;
     if (o.epochs > 0) {

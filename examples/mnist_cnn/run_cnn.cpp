@@ -25,14 +25,7 @@ int run(const CnnOptions& o, const DataFiles& files, clock_type::time_point prog
     Net net;
     ctnn::Rng rng(o.seed);
     ctnn::init::pytorch_default(net, rng);
-    if (!o.load.empty()) {
-        try {
-            ctnn::io::load_safetensors(net, o.load);
-        } catch (const ctnn::io::Error& e) {
-            std::fprintf(stderr, "mnist_cnn: %s\n", e.what());
-            return 1;
-        }
-    }
+    if (load_weights("mnist_cnn", net, o.load) != 0) return 1;
 
     std::vector<double> epoch_seconds;
     if (o.epochs > 0) {
