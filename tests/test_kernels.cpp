@@ -72,8 +72,10 @@ TEMPLATE_LIST_TEST_CASE("linear kernels match the scalar reference for odd and a
     // Inputs too wide for L2 at batch 100: the weight gradient in column chunks (and a tail).
     check_linear_all_batches<TestType, k::identity_op, 3000, 3>();
     // Batches of 16-register instruction sets run on transposed inputs from 64 outputs on: blocks
-    // of 256 inputs and a short one, a tail of weight rows.
+    // of 256 inputs and a short one, a tail of weight rows; their sums in groups of 128 outputs
+    // (300: two whole and one of 44; 130: one of 2 rows, inputs past the last transposed tile).
     check_linear_all_batches<TestType, k::identity_op, 300, 65>();
+    check_linear_all_batches<TestType, k::identity_op, 33, 130>();
     check_linear_all_batches<TestType, k::identity_op, 600, 50>();
     // Their backward products pack B in panels from 48 rows on: a depth past one panel's (300
     // outputs), whole panels, a single vector and a scalar tail of columns (45 inputs).

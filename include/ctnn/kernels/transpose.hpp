@@ -66,17 +66,25 @@ template <std::size_t B>
 }
 }  // namespace detail
 
-/// dst[c * rows + r] = src[r * cols + c] for r < rows, c < cols (dst and src do not overlap).
+/// dst[c * d + r] = src[r * s + c] for r < rows, c < cols: a block of a matrix whose rows are s
+/// floats apart into one whose rows are d apart (dst and src do not overlap).
 template <class Arch = default_arch>
-inline void transpose(const float* __restrict src, std::size_t rows, std::size_t cols, float* __restrict dst) noexcept {
+inline void transpose(const float* __restrict src, std::size_t rows, std::size_t cols, std::size_t s,
+                      float* __restrict dst, std::size_t d) noexcept {
     constexpr std::size_t B = detail::transpose_tile<Arch>;
     const std::size_t r_end = rows / B * B, c_end = cols / B * B;
     for (std::size_t r = 0; r < r_end; r += B)
-        for (std::size_t c = 0; c < c_end; c += B) detail::transpose_block<B>(src + r * cols + c, cols, dst + c * rows + r, rows);
+        for (std::size_t c = 0; c < c_end; c += B) detail::transpose_block<B>(src + r * s + c, s, dst + c * d + r, d);
     for (std::size_t r = 0; r < rows; ++r)  // the columns past the last whole tile
-        for (std::size_t c = c_end; c < cols; ++c) dst[c * rows + r] = src[r * cols + c];
+        for (std::size_t c = c_end; c < cols; ++c) dst[c * d + r] = src[r * s + c];
     for (std::size_t r = r_end; r < rows; ++r)  // the rows past it
-        for (std::size_t c = 0; c < c_end; ++c) dst[c * rows + r] = src[r * cols + c];
+        for (std::size_t c = 0; c < c_end; ++c) dst[c * d + r] = src[r * s + c];
+}
+
+/// dst[c * rows + r] = src[r * cols + c] for r < rows, c < cols (dst and src do not overlap).
+template <class Arch = default_arch>
+inline void transpose(const float* __restrict src, std::size_t rows, std::size_t cols, float* __restrict dst) noexcept {
+    transpose<Arch>(src, rows, cols, cols, dst, rows);
 }
 
 }  // namespace ctnn::kernels
