@@ -1,5 +1,7 @@
 // Seq: compile-time shapes and layout, and that the single-sample, batch-inference and training
 // paths compute the same function as a plain scalar evaluation of the layer list.
+#include <algorithm>
+#include <cstdint>
 #include <ctnn/ctnn.hpp>
 #include <memory>
 #include "reference_net.hpp"
@@ -11,6 +13,40 @@ using Mnist = Seq<Linear<784, 256>, ctnn::ReLU, Linear<256, 256>, ctnn::ReLU, Li
 using Odd = Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU, Linear<6, 5>>;
 // Activations that are not fused (two in a row) and a net ending in one.
 using Unfused = Seq<Linear<7, 6>, ctnn::Tanh, ctnn::ReLU, Linear<6, 3>, ctnn::Sigmoid>;
+
+TEST_CASE("aligned arrays: zeroed, 64-byte aligned, copied and moved; large ones staggered", "[seq][memory]") {
+    // Blocks of 64 KiB and more start 17 cache lines further into their allocation than the
+    // one before (16 colours): same-sized blocks read side by side never share cache sets.
+    std::size_t colours[16];
+    for (auto& c : colours) c = ctnn::detail::next_colour();
+    for (std::size_t i = 0; i < 16; ++i) {
+        CAPTURE(i);
+        REQUIRE(colours[i] % ctnn::alignment == 0);
+        const std::size_t step = (colours[(i + 1) % 16] + 16 * 17 * ctnn::alignment - colours[i]) % (16 * 17 * ctnn::alignment);
+        REQUIRE(step == 17 * ctnn::alignment);  // the next array is 1088 bytes further in
+    }
+    for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{16384}, std::size_t{16385}, std::size_t{269322}}) {
+        CAPTURE(n);
+        ctnn::AlignedBuffer a(n);
+        REQUIRE(a.size() == n);
+        REQUIRE(reinterpret_cast<std::uintptr_t>(a.data()) % ctnn::alignment == 0);
+        REQUIRE(std::all_of(a.data(), a.data() + n, [](float v) { return v == 0.0f; }));
+        for (std::size_t i = 0; i < n; ++i) a.data()[i] = float(i);
+        ctnn::AlignedBuffer copy = a;  // its own allocation, maybe another colour
+        ctnn::AlignedBuffer moved = std::move(a);
+        REQUIRE(a.size() == 0);
+        REQUIRE(a.data() == nullptr);
+        const auto counts = [n](const ctnn::AlignedBuffer& b) {
+            for (std::size_t i = 0; i < n; ++i)
+                if (b.data()[i] != float(i)) return false;
+            return true;
+        };
+        REQUIRE(counts(copy));
+        REQUIRE(counts(moved));
+        copy = std::move(moved);  // each destroyed from where it was allocated (ASan checks)
+        REQUIRE(copy.size() == n);
+    }
+}
 
 TEST_CASE("a Seq knows its shapes, sizes and layout at compile time", "[seq]") {
     STATIC_REQUIRE(Mnist::in_size == 784);
