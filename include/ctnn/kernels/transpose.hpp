@@ -71,10 +71,18 @@ template <std::size_t B>
 template <class Arch = default_arch>
 inline void transpose(const float* __restrict src, std::size_t rows, std::size_t cols, std::size_t s,
                       float* __restrict dst, std::size_t d) noexcept {
-    constexpr std::size_t B = detail::transpose_tile<Arch>;
+    constexpr std::size_t B = detail::transpose_tile<Arch>, chunk = 8 * B;
     const std::size_t r_end = rows / B * B, c_end = cols / B * B;
-    for (std::size_t r = 0; r < r_end; r += B)
-        for (std::size_t c = 0; c < c_end; c += B) detail::transpose_block<B>(src + r * s + c, s, dst + c * d + r, d);
+    // Tiles column block by column block within chunks of 8 tiles of rows: each of dst's rows is
+    // written 8 tiles on end, whole cache lines, while its lines are in L1. Row block by row
+    // block, a tall matrix's tiles went to every row of dst in turn, rows whose distance (a
+    // power of two: 4096 time steps) put them all in the same L1 set: 7% of a 64-unit GRU's
+    // sequence forward.
+    for (std::size_t r0 = 0; r0 < r_end; r0 += chunk) {
+        const std::size_t r1 = r0 + chunk < r_end ? r0 + chunk : r_end;
+        for (std::size_t c = 0; c < c_end; c += B)
+            for (std::size_t r = r0; r < r1; r += B) detail::transpose_block<B>(src + r * s + c, s, dst + c * d + r, d);
+    }
     for (std::size_t r = 0; r < rows; ++r)  // the columns past the last whole tile
         for (std::size_t c = c_end; c < cols; ++c) dst[c * d + r] = src[r * s + c];
     for (std::size_t r = r_end; r < rows; ++r)  // the rows past it
