@@ -128,3 +128,24 @@ TEST_CASE("recurrent layers stream: GRU and LSTM state in the stream, no allocat
     net->forward(std::span<const float>(xs.data(), 32), whole, scratch);
     test::require_close(std::vector<float>(by_steps.begin(), by_steps.begin() + 32), whole, 1e-5, 1e-6, "streamed");
 }
+
+TEST_CASE("a whole sequence longer than the states recorded at once is the stream's, bit for bit",
+          "[stream][recurrent]") {
+    // The sequence forward records about 256 steps of states at a time and transposes each block
+    // into the output: 600 steps are two whole blocks and a part of one, for both layers.
+    constexpr std::size_t T = 600;
+    using Rnn = Seq<Input<1, T>, GRU<1, 8>, LSTM<8, 16>>;
+    auto net = std::make_unique<Rnn>();
+    Rng rng(6);
+    init::pytorch_default(*net, rng);
+    const auto xs = test::random_vector(T, 7);
+    Stream<Rnn> voice;
+    std::vector<float> by_steps(T * 16), whole(Rnn::out_size);
+    voice.process(*net, xs, by_steps);  // time-major
+    InferenceScratch<Rnn> scratch(1);
+    net->forward(xs, whole, scratch);  // channel-major
+    std::size_t differing = 0;
+    for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t c = 0; c < 16; ++c) differing += whole[c * T + t] != by_steps[t * 16 + c];
+    REQUIRE(differing == 0);
+}

@@ -48,7 +48,9 @@ struct Recurrent {
     // Steps whose input products forward computes at once: their 4 KB stay in L1 next to W_hh
     // (48 KB for a GRU of 64 units, which a larger chunk evicts: 32 steps cost 15% more).
     static constexpr std::size_t chunk = std::clamp<std::size_t>(1024 / rows, 1, 32);
-    static constexpr std::size_t scratch_size(Shape in) noexcept { return in.dims[1] * Hidden; }
+    // States recorded between two transpositions into y: about 256 steps, whole chunks.
+    static constexpr std::size_t record_steps = (256 + chunk - 1) / chunk * chunk;
+    static constexpr std::size_t scratch_size(Shape in) noexcept { return std::min(in.dims[1], record_steps) * Hidden; }
 
     static std::string cpp_name() { return template_spelling(Lstm ? "ctnn::LSTM" : "ctnn::GRU", {In, Hidden}); }
     static std::string torch_module() {
@@ -58,10 +60,11 @@ struct Recurrent {
 
     /// Every sample from a zero state; step t reads column t of x and writes column t of y, each
     /// step computing what a stream's step does, bit for bit. The input products of a few steps
-    /// at a time go first (they do not depend on h); the hidden states are kept time-major in the
-    /// scratch and transposed into y's rows at the end, in register tiles (kernels/transpose.hpp).
-    /// Written straight into y column by column, y's rows kept 64 cache lines busy and pushed
-    /// W_hh (48 KB for 64 units) out of L1.
+    /// at a time go first (they do not depend on h); the hidden states are recorded time-major in
+    /// the scratch, about 256 steps at a time (64 KiB for 64 units: in L2), and each such block is
+    /// transposed into y's columns in register tiles (kernels/transpose.hpp). Written straight
+    /// into y column by column, y's rows kept 64 cache lines busy and pushed W_hh (48 KB for 64
+    /// units) out of L1; recorded whole (1 MiB for 4096 steps), the record went through L3.
     template <Shape S, class Arch>
     static void forward(const float* p, const float* x, std::size_t batch, float* y, float* scratch) noexcept {
         constexpr std::size_t T = S.dims[1];
@@ -71,10 +74,12 @@ struct Recurrent {
         alignas(64) float gh[rows];
         alignas(64) float gi[chunk * rows];
         alignas(64) float xt[In];
-        float* hs = scratch;  // T x Hidden
+        float* hs = scratch;  // record_steps x Hidden
         for (std::size_t r = 0; r < batch; ++r) {
             std::fill_n(state, state_floats, 0.0f);
             const float* xs = x + r * In * T;
+            float* ys = y + r * Hidden * T;
+            std::size_t recorded_from = 0;  // the first step in hs
             for (std::size_t t0 = 0; t0 < T; t0 += chunk) {
                 const std::size_t n = std::min(chunk, T - t0);
                 for (std::size_t i = 0; i < n; ++i) {
@@ -82,13 +87,17 @@ struct Recurrent {
                     kernels::recurrent_input<In, gates, Hidden, Arch>(w_ih, b_ih, xt, gi + i * rows);
                 }
                 for (std::size_t i = 0; i < n; ++i) {
-                    float* record = hs + (t0 + i) * Hidden;
+                    float* record = hs + (t0 + i - recorded_from) * Hidden;
                     if constexpr (Lstm)
                         kernels::lstm_update<Hidden, Arch>(gi + i * rows, w_hh, b_hh, state, state + Hidden, gh, record);
                     else kernels::gru_update<Hidden, Arch>(gi + i * rows, w_hh, b_hh, state, gh, record);
                 }
+                const std::size_t recorded = t0 + n - recorded_from;
+                if (recorded == record_steps || t0 + n == T) {  // steps x Hidden -> y's columns
+                    kernels::transpose<Arch>(hs, recorded, Hidden, Hidden, ys + recorded_from, T);
+                    recorded_from = t0 + n;
+                }
             }
-            kernels::transpose<Arch>(hs, T, Hidden, y + r * Hidden * T);  // hs (T x Hidden) -> y (Hidden x T)
         }
     }
 
