@@ -14,7 +14,7 @@ using Odd = Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear
 // Activations that are not fused (two in a row) and a net ending in one.
 using Unfused = Seq<Linear<7, 6>, ctnn::Tanh, ctnn::ReLU, Linear<6, 3>, ctnn::Sigmoid>;
 
-TEST_CASE("aligned arrays: zeroed, 64-byte aligned, copied and moved; large ones staggered", "[seq][memory]") {
+TEST_CASE("aligned arrays are zeroed, 64-byte aligned, copied and moved, and large ones staggered", "[seq][memory]") {
     // Blocks of 64 KiB and more start 17 cache lines further into their allocation than the
     // one before (16 colours): same-sized blocks read side by side never share cache sets.
     std::size_t colours[16];
