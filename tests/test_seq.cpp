@@ -16,7 +16,8 @@ using Unfused = Seq<Linear<7, 6>, ctnn::Tanh, ctnn::ReLU, Linear<6, 3>, ctnn::Si
 
 TEST_CASE("aligned arrays are zeroed, 64-byte aligned, copied and moved, and large ones staggered", "[seq][memory]") {
     // Blocks of 64 KiB and more start 17 cache lines further into their allocation than the
-    // one before (16 colours): same-sized blocks read side by side never share cache sets.
+    // one before (16 colours), so same-sized blocks read side by side do not start in the same
+    // cache sets.
     std::size_t colours[16];
     for (auto& c : colours) c = ctnn::detail::next_colour();
     for (std::size_t i = 0; i < 16; ++i) {
@@ -36,13 +37,13 @@ TEST_CASE("aligned arrays are zeroed, 64-byte aligned, copied and moved, and lar
         ctnn::AlignedBuffer moved = std::move(a);
         REQUIRE(a.size() == 0);
         REQUIRE(a.data() == nullptr);
-        const auto counts = [n](const ctnn::AlignedBuffer& b) {
+        const auto holds_indices = [n](const ctnn::AlignedBuffer& b) {
             for (std::size_t i = 0; i < n; ++i)
                 if (b.data()[i] != float(i)) return false;
             return true;
         };
-        REQUIRE(counts(copy));
-        REQUIRE(counts(moved));
+        REQUIRE(holds_indices(copy));
+        REQUIRE(holds_indices(moved));
         copy = std::move(moved);  // each destroyed from where it was allocated (ASan checks)
         REQUIRE(copy.size() == n);
     }

@@ -3,8 +3,8 @@
 // (fork-join). Training splits each batch across them (train/data_parallel.hpp); nothing creates
 // a thread per batch. A waiting thread polls for up to about 50 us, then sleeps (C++20 atomic
 // wait/notify: a futex), so a hand-off costs microseconds against the hundreds a training step
-// takes, and an idle pool costs nothing. Not for the real-time
-// inference path: that is single-threaded and lock-free by design.
+// takes, and an idle pool costs nothing. Not for the real-time inference path: that is
+// single-threaded and lock-free by design.
 //
 // run() may be called from several threads at once: calls are served one after another (a
 // mutex), each with all the pool's threads. A task must not call run() on the pool running it;
@@ -59,8 +59,8 @@ public:
         generation_.fetch_add(1);
         generation_.notify_all();
         task(std::size_t{0});
-        for (std::size_t left = spin_while_equal(pending_, workers_.size()); left != 0; left = pending_.load())
-            pending_.wait(left);
+        spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; });
+        for (std::size_t left = pending_.load(); left != 0; left = pending_.load()) pending_.wait(left);
     }
 
 private:
@@ -75,26 +75,24 @@ private:
         ~RunningHere() { running_here() = previous; }
     };
 
-    // Polls `a` while it holds `value`, 2000 pauses at most (50 us on a Zen 3), and returns what
-    // it holds then. A training step hands work over twice within a millisecond; sleeping in the
-    // kernel at once (a futex), the wake-ups took about 4% of a 2-thread step in the profile, and
-    // the step ran 7-12% slower (Zen 3, alternating binaries).
-    template <class T>
-    static T spin_while_equal(const std::atomic<T>& a, T value) noexcept {
-        T now = a.load(std::memory_order_acquire);
-        for (int i = 0; i < 2000 && now == value; ++i) {
+    // Polls `done` for 2000 pauses at most (50 us on a Zen 3) before the caller sleeps on its
+    // atomic. A training step hands work over twice within a millisecond; sleeping in the kernel
+    // at once (a futex), the wake-ups took about 4% of a 2-thread step in the profile, and the
+    // step ran 7-12% slower (Zen 3, alternating binaries).
+    template <class Done>
+    static void spin_until(Done done) noexcept {
+        for (int i = 0; i < 2000 && !done(); ++i) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
-            now = a.load(std::memory_order_acquire);
         }
-        return now;
     }
 
     void work(std::size_t index) {
         std::uint64_t seen = 0;
         for (;;) {
-            if (spin_while_equal(generation_, seen) == seen) generation_.wait(seen);
+            spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
+            generation_.wait(seen);  // returns at once if it changed
             seen = generation_.load();
             if (stop_.load()) return;
             {
