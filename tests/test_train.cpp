@@ -154,6 +154,13 @@ TEST_CASE("A float data set gives rows of features and targets, slices and split
     b.gather(data, idx);
     REQUIRE(std::vector<float>(b.inputs().begin(), b.inputs().end()) == std::vector<float>{40, 41, 10, 11});
     REQUIRE(std::vector<float>(b.targets().begin(), b.targets().end()) == std::vector<float>{4.5f, -4.5f, 1.5f, -1.5f});
+    // In parts, as a Trainer's threads gather it: rows 1 and 2 first, then row 0.
+    const std::uint32_t three[] = {3, 0, 2};
+    b.start(data, 3);
+    b.gather_rows(data, three, 1, 2);
+    b.gather_rows(data, three, 0, 1);
+    REQUIRE(std::vector<float>(b.inputs().begin(), b.inputs().end()) == std::vector<float>{30, 31, 0, 1, 20, 21});
+    REQUIRE(b.targets()[5] == -2.5f);
     const auto [train, validation] = ctnn::train::split(data, 2);
     REQUIRE(train.size() == 3);
     REQUIRE(validation.size() == 2);

@@ -32,6 +32,19 @@ public:
         begin(data, indices.size());
         for (std::size_t r = 0; r < size_; ++r) put(data, r, indices[r]);
     }
+    /// The gather in parts, as threads split it: start(data, n) for a batch of n samples, then
+    /// gather_rows(data, indices, first, count) puts samples indices[first, first + count) in
+    /// those rows; calls on disjoint rows may run at once (each only reads `data`).
+    template <Dataset D>
+    void start(const D& data, std::size_t count) noexcept {
+        begin(data, count);
+    }
+    template <Dataset D>
+    void gather_rows(const D& data, std::span<const std::uint32_t> indices, std::size_t first,
+                     std::size_t count) noexcept {
+        CTNN_CHECK(indices.size() == size_ && first <= size_ && count <= size_ - first, "rows outside the batch");
+        for (std::size_t r = first; r < first + count; ++r) put(data, r, indices[r]);
+    }
     /// Samples [first, first + count) of `data`.
     template <Dataset D>
     void gather(const D& data, std::size_t first, std::size_t count) noexcept {

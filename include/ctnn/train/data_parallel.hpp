@@ -66,6 +66,17 @@ public:
         return step(net, optimizer, loss, x, ctnn::detail::const_span(targets), grads, true);
     }
 
+    /// train_step_if_finite on a batch that is not there yet: each thread first calls
+    /// fill_rows(first, count) for its own rows of x and targets (the gather of a batch split
+    /// across the threads), then reads them. Called from every thread at once, on disjoint rows.
+    template <class Optimizer, class Loss, class Targets, class FillRows>
+        requires optim::Optimizer<Optimizer, Net>
+    std::pair<float, bool> train_step_if_finite(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x,
+                                                const Targets& targets, Gradients<Net>& grads,
+                                                const FillRows& fill_rows) noexcept {
+        return step(net, optimizer, loss, x, ctnn::detail::const_span(targets), grads, true, fill_rows);
+    }
+
     std::size_t threads() const noexcept { return pool_.size(); }
 
     /// Where the last batch's layer outputs are: one part per thread, in sample order.
@@ -74,10 +85,14 @@ public:
 private:
     using Share = StepBuffers<Net>;
 
-    template <class Optimizer, class Loss, class Target>
+    // Rows already in place: nothing to fill.
+    static constexpr auto rows_in_place = [](std::size_t, std::size_t) noexcept {};
+
+    template <class Optimizer, class Loss, class Target, class FillRows = decltype(rows_in_place)>
     std::pair<float, bool> step(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x,
-                                std::span<const Target> targets, Gradients<Net>& grads, bool check_finite) noexcept {
-        shares_forward_backward(net, loss, x, targets, check_finite);
+                                std::span<const Target> targets, Gradients<Net>& grads, bool check_finite,
+                                const FillRows& fill_rows = rows_in_place) noexcept {
+        shares_forward_backward(net, loss, x, targets, check_finite, fill_rows);
         const float value = total_loss();
         bool finite = !check_finite || std::isfinite(value);
         for (const char f : finite_) finite = finite && f;
@@ -94,9 +109,10 @@ private:
         return {value, finite};
     }
 
-    template <class Loss, class Target>
+    template <class Loss, class Target, class FillRows = decltype(rows_in_place)>
     void shares_forward_backward(const Net& net, const Loss& loss, std::span<const float> x,
-                                 std::span<const Target> targets, bool check_finite = false) noexcept {
+                                 std::span<const Target> targets, bool check_finite = false,
+                                 const FillRows& fill_rows = rows_in_place) noexcept {
         constexpr std::size_t per_sample = Loss::targets_per_sample(Net::out_size);
         const std::size_t batch = targets.size() / per_sample;
         CTNN_CHECK(batch <= max_batch_, "batch larger than DataParallel's max_batch");
@@ -111,6 +127,7 @@ private:
             s.workspace.set_training_step({step.seed, step.step, first});
             s.gradients.zero();
             outputs_[t] = {&s.workspace, n};
+            if (n > 0) fill_rows(first, n);
             losses_[t] = n == 0 ? 0.0f
                                 : train::loss_and_gradients(net, loss, x.subspan(first * Net::in_size, n * Net::in_size),
                                                             targets.subspan(first * per_sample, n * per_sample), s, batch);

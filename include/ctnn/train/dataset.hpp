@@ -8,7 +8,9 @@
 //   d.target_size()             targets per sample: 1 class label, or out_size floats
 //   d.read(i, features, targets)
 //                               writes sample i's sample_size() features and target_size()
-//                               targets into the two spans; noexcept, no allocation
+//                               targets into the two spans; noexcept, no allocation; a
+//                               Trainer with a ThreadPool calls it from its threads at once
+//                               (a const call, so as safe as the standard library's)
 //   d.slice(first, count)       samples [first, first + count) as the same type, without copying
 //
 // A data set may also offer d.find_non_finite() (DataView does): the Trainer calls it once and

@@ -2,7 +2,7 @@
 // Trainer: the epoch loop, generic over the network, the optimizer (optim/optimizer.hpp), the
 // loss (loss/loss.hpp) and the data set (dataset.hpp). Each mini-batch: gather the samples the
 // BatchSampler picks, then train::step (or, with a ThreadPool of more than one thread,
-// DataParallel::train_step). Every buffer (workspace, gradients, batch, loss gradient, sample
+// DataParallel's step, each thread gathering its own rows). Every buffer (workspace, gradients, batch, loss gradient, sample
 // order) is allocated by the constructor; an epoch allocates nothing.
 //
 // The library never prints: progress bars, logs, validation and diagnostics are callbacks,
@@ -200,10 +200,13 @@ private:
     /// The batch's loss, and whether its update was applied (not if the loss or a gradient
     /// is not finite).
     std::pair<float, bool> train_batch(std::span<const std::uint32_t> indices) noexcept {
+        if (parallel_) {  // each thread gathers its own rows of the batch
+            batch_.start(data_, indices.size());
+            return parallel_->train_step_if_finite(
+                net_, optimizer_, loss_, batch_.inputs(), batch_.targets(), buffers_.gradients,
+                [&](std::size_t first, std::size_t count) noexcept { batch_.gather_rows(data_, indices, first, count); });
+        }
         batch_.gather(data_, indices);
-        if (parallel_)
-            return parallel_->train_step_if_finite(net_, optimizer_, loss_, batch_.inputs(), batch_.targets(),
-                                                   buffers_.gradients);
         return train::step_if_finite(net_, optimizer_, loss_, batch_.inputs(), batch_.targets(), buffers_);
     }
 
