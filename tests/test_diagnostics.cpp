@@ -46,7 +46,7 @@ void check_count_inactive(float threshold) {
 }  // namespace
 
 TEST_CASE("weight_sums, all_finite and count_inactive match their scalar references", "[diagnostics][kernels]") {
-    for (const std::size_t n : {1u, 15u, 17u, 64u, 5003u}) {
+    for (const std::size_t n : {1u, 15u, 17u, 64u, 77u, 5003u}) {
         INFO("n " << n);
         const auto g = test::random_vector(n, 1), w = test::random_vector(n, 2);
         auto prev = test::random_vector(n, 3), prev_ref = prev;
@@ -62,7 +62,11 @@ TEST_CASE("weight_sums, all_finite and count_inactive match their scalar referen
         std::vector<float> x = test::random_vector(n, 4);
         CHECK(kernels::all_finite(x.data(), n));
         for (const float bad : {not_a_number, inf, -inf}) {
-            for (const std::size_t at : {std::size_t(0), n / 2, n - 1}) {
+            // Every position of the short ones: each of the kernel's sums, its last vectors, its tail.
+            std::vector<std::size_t> positions{0, n / 2, n - 1};
+            if (n < 100)
+                for (std::size_t at = 0; at < n; ++at) positions.push_back(at);
+            for (const std::size_t at : positions) {
                 auto y = x;
                 y[at] = bad;
                 INFO("bad value " << bad << " at " << at);

@@ -2,8 +2,8 @@
 // DataParallel: one training batch's forward, loss and backward split across a ThreadPool by
 // rows. Each thread runs train::loss_and_gradients on its share of the samples with its own
 // StepBuffers; the gradient blocks are then summed, each thread adding up one slice of the
-// parameters over all blocks in a fixed order, so a run is deterministic for a given thread
-// count. The loss of every share is scaled by the whole batch (not the share), so the sum is
+// parameters over all blocks in a fixed order (and zeroing the blocks' slices for the next step),
+// so a run is deterministic for a given thread count. The loss of every share is scaled by the whole batch (not the share), so the sum is
 // exactly the gradient of the batch mean, as one thread computes it up to float summation order.
 #include <algorithm>
 #include <cmath>
@@ -40,7 +40,7 @@ public:
         shares_forward_backward(net, loss, x, ctnn::detail::const_span(targets));
         auto reduce = [&](std::size_t t) {
             const auto [begin, end] = slice(t);
-            reduce_slice(grads, begin, end);
+            reduce_slice<false>(grads, begin, end);
         };
         pool_.run(reduce);
         return total_loss();
@@ -57,8 +57,8 @@ public:
 
     /// train_step that applies the update only if the loss and every gradient are finite:
     /// returns the loss and whether the update was applied; `grads` holds the batch's gradients
-    /// either way. Each thread checks its own share's gradients right after computing them, so
-    /// the check adds no synchronisation.
+    /// either way. Each thread checks the sums of its slice as it makes them; one more hand-off
+    /// then starts the updates.
     template <class Optimizer, class Loss, class Targets>
         requires optim::Optimizer<Optimizer, Net>
     std::pair<float, bool> train_step_if_finite(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x,
@@ -92,27 +92,46 @@ private:
     std::pair<float, bool> step(Net& net, Optimizer& optimizer, const Loss& loss, std::span<const float> x,
                                 std::span<const Target> targets, Gradients<Net>& grads, bool check_finite,
                                 const FillRows& fill_rows = rows_in_place) noexcept {
-        shares_forward_backward(net, loss, x, targets, check_finite, fill_rows);
+        shares_forward_backward(net, loss, x, targets, fill_rows);
         const float value = total_loss();
-        bool finite = !check_finite || std::isfinite(value);
-        for (const char f : finite_) finite = finite && f;
-        if (finite) {
-            optimizer.begin_step();
-            update_running_statistics(net);
+        if (check_finite) {
+            // The sums are checked as they are made (a NaN or an infinity in a share makes its
+            // sum one), and every slice must be known finite before any is updated: two runs.
+            auto reduce = [&](std::size_t t) {
+                const auto [begin, end] = slice(t);
+                finite_[t] = reduce_slice<true>(grads, begin, end);
+            };
+            pool_.run(reduce);
+            bool finite = std::isfinite(value);
+            for (const char f : finite_) finite = finite && f;
+            if (!finite) return {value, false};
+            begin_update(net, optimizer);
+            auto update = [&](std::size_t t) {
+                const auto [begin, end] = slice(t);
+                if (begin < end) optimizer.update(net, grads, begin, end);
+            };
+            pool_.run(update);
+            return {value, true};
         }
+        begin_update(net, optimizer);
         auto reduce_and_update = [&](std::size_t t) {
             const auto [begin, end] = slice(t);
-            reduce_slice(grads, begin, end);
-            if (finite && begin < end) optimizer.update(net, grads, begin, end);
+            reduce_slice<false>(grads, begin, end);
+            if (begin < end) optimizer.update(net, grads, begin, end);
         };
         pool_.run(reduce_and_update);
-        return {value, finite};
+        return {value, true};
+    }
+
+    template <class Optimizer>
+    void begin_update(Net& net, Optimizer& optimizer) noexcept {
+        optimizer.begin_step();
+        update_running_statistics(net);
     }
 
     template <class Loss, class Target, class FillRows = decltype(rows_in_place)>
     void shares_forward_backward(const Net& net, const Loss& loss, std::span<const float> x,
-                                 std::span<const Target> targets, bool check_finite = false,
-                                 const FillRows& fill_rows = rows_in_place) noexcept {
+                                 std::span<const Target> targets, const FillRows& fill_rows = rows_in_place) noexcept {
         constexpr std::size_t per_sample = Loss::targets_per_sample(Net::out_size);
         const std::size_t batch = targets.size() / per_sample;
         CTNN_CHECK(batch <= max_batch_, "batch larger than DataParallel's max_batch");
@@ -125,13 +144,11 @@ private:
             Share& s = *shares_[t];
             const std::size_t first = batch * t / threads, n = batch * (t + 1) / threads - first;
             s.workspace.set_training_step({step.seed, step.step, first});
-            s.gradients.zero();
             outputs_[t] = {&s.workspace, n};
             if (n > 0) fill_rows(first, n);
             losses_[t] = n == 0 ? 0.0f
                                 : train::loss_and_gradients(net, loss, x.subspan(first * Net::in_size, n * Net::in_size),
                                                             targets.subspan(first * per_sample, n * per_sample), s, batch);
-            finite_[t] = !check_finite || kernels::all_finite(s.gradients.data(), Net::parameter_block_size);
         };
         pool_.run(work);
     }
@@ -155,15 +172,29 @@ private:
         return {begin, std::min(total, begin + step)};
     }
 
-    /// grads[begin, end) = sum of the shares' gradients, in share order 0, 1, 2, ...
-    void reduce_slice(Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
+    /// grads[begin, end) = the sum of the shares' gradients, in share order 0, 1, 2, ..., a
+    /// chunk at a time. Each share's chunk is zeroed as soon as it is read, while its lines are in
+    /// this core's cache: the shares start the next step's backward (which adds) at zero without
+    /// a pass of their own over the block. With Check, returns whether every sum is finite.
+    template <bool Check>
+    bool reduce_slice(Gradients<Net>& grads, std::size_t begin, std::size_t end) noexcept {
         float* out = grads.data();
-        std::copy(shares_[0]->gradients.data() + begin, shares_[0]->gradients.data() + end, out + begin);
-        for (std::size_t k = 1; k < shares_.size(); ++k) {
-            const float* g = shares_[k]->gradients.data();
-            for (std::size_t i = begin; i < end; ++i) out[i] += g[i];
+        bool finite = true;
+        for (std::size_t b = begin; b < end; b += reduce_chunk) {
+            const std::size_t e = std::min(end, b + reduce_chunk);
+            float* first = shares_[0]->gradients.data();
+            std::copy(first + b, first + e, out + b);
+            std::fill(first + b, first + e, 0.0f);
+            for (std::size_t k = 1; k < shares_.size(); ++k) {
+                float* g = shares_[k]->gradients.data();
+                for (std::size_t i = b; i < e; ++i) out[i] += g[i];
+                std::fill(g + b, g + e, 0.0f);
+            }
+            if constexpr (Check) finite = finite && kernels::all_finite(out + b, e - b);
         }
+        return finite;
     }
+    static constexpr std::size_t reduce_chunk = 2048;  // 8 KB a block: the chunks of all shares fit in L1
 
     float total_loss() const noexcept {
         float loss = 0;
