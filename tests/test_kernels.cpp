@@ -3,6 +3,7 @@
 #include <ctnn/kernels/elementwise.hpp>
 #include <ctnn/kernels/linear.hpp>
 #include <ctnn/kernels/optimizer.hpp>
+#include <ctnn/kernels/recurrent.hpp>
 #include <ctnn/kernels/reference.hpp>
 #include <ctnn/kernels/softmax.hpp>
 #include <ctnn/kernels/transpose.hpp>
@@ -127,6 +128,39 @@ TEMPLATE_LIST_TEST_CASE("a transposition in register tiles moves every element w
                 REQUIRE(dst[c * rows + r] == src[r * cols + c]);
             }
     }
+}
+
+template <std::size_t Gates, std::size_t Hidden, class Arch>
+void check_packed_hidden() {
+    using A = k::detail::fitting_arch<Arch, Hidden>;
+    constexpr std::size_t rows = Gates * Hidden;
+    if constexpr (rows % k::lanes<A> == 0) {
+        CAPTURE(Gates, Hidden, A::name());
+        const auto w = test::random_vector(rows * Hidden, 11 + Hidden, 0.5);
+        const auto b = test::random_vector(rows, 12);
+        const auto h = test::random_vector(Hidden, 13);
+        std::vector<float> packed(k::packed_hidden_size<Gates, Hidden>), out(rows), expected(rows);
+        k::pack_hidden<Gates, Hidden, Arch>(w.data(), packed.data());
+        k::detail::packed_hidden_product<Hidden, rows, A>(h.data(), packed.data(), b.data(), out.data());
+        for (std::size_t r = 0; r < rows; ++r) {
+            double sum = b[r];
+            for (std::size_t j = 0; j < Hidden; ++j) sum += double(w[r * Hidden + j]) * h[j];
+            expected[r] = float(sum);
+        }
+        test::require_close(out, expected, 1e-5, 1e-5, "packed hidden product");
+    }
+}
+
+TEMPLATE_LIST_TEST_CASE("the hidden product on W_hh packed by columns is W_hh h + b for every group shape",
+                        "[kernels][recurrent]", Archs) {
+    // Groups of 3, 4 (two sums each), 5, 6, 9 and 12 vectors, and several groups.
+    check_packed_hidden<3, 8, TestType>();
+    check_packed_hidden<4, 8, TestType>();
+    check_packed_hidden<4, 10, TestType>();
+    check_packed_hidden<3, 16, TestType>();
+    check_packed_hidden<3, 24, TestType>();
+    check_packed_hidden<4, 32, TestType>();
+    check_packed_hidden<3, 64, TestType>();
 }
 
 TEMPLATE_LIST_TEST_CASE("activation maps and derivatives match the scalar reference", "[kernels]", Archs) {

@@ -307,6 +307,45 @@ TEST_CASE("GRU and LSTM layers match PyTorch's nn.GRU and nn.LSTM, whole sequenc
     }
 }
 
+TEST_CASE("GRU and LSTM layers over longer sequences match PyTorch, streamed to float rounding", "[torch][recurrent]") {
+    // From 32 steps on, a whole sequence's steps run on W_hh packed by columns where that is
+    // faster (AVX2 builds): 3, 4 and 9 vectors of gate rows here, sums in another order.
+    using namespace ctnn;
+    constexpr std::size_t T = 36;
+    using Net = Seq<Input<2, T>, GRU<2, 16>, LSTM<16, 8>, GRU<8, 24>>;
+    const auto f = read_fixture("torch_recurrent_long_net.txt");
+    auto net = std::make_unique<Net>();
+    for (const auto& t : Net::tensors) {
+        const auto& s = f.at(t.name());
+        REQUIRE(s.values.size() == t.info.size());
+        std::copy(s.values.begin(), s.values.end(), net->parameters() + t.offset);
+    }
+    const auto& x = f.at("inputs").values;
+    const std::size_t batch = x.size() / Net::in_size;
+    std::vector<float> y(batch * Net::out_size);
+    InferenceScratch<Net> scratch(batch);
+    net->forward(x, y, scratch);
+    test::require_close(y, f.at("outputs").values, 1e-5, 1e-5, "outputs");
+
+    constexpr bool packed = kernels::packs_hidden<3, 16> && kernels::packs_hidden<4, 8> && kernels::packs_hidden<3, 24>;
+    CAPTURE(packed, kernels::arch_name());
+    std::size_t differing = 0;
+    for (std::size_t r = 0; r < batch; ++r) {
+        Stream<Net> voice;
+        std::vector<float> streamed(T * 24), whole(T * 24);
+        for (std::size_t t = 0; t < T; ++t) {
+            const std::array<float, 2> xt{x[r * Net::in_size + t], x[r * Net::in_size + T + t]};
+            voice.step(*net, xt, std::span<float, 24>(streamed.data() + t * 24, 24));
+            for (std::size_t j = 0; j < 24; ++j) {
+                whole[t * 24 + j] = y[r * Net::out_size + j * T + t];
+                differing += whole[t * 24 + j] != streamed[t * 24 + j];
+            }
+        }
+        test::require_close(whole, streamed, 1e-6, 1e-6, "whole sequence against the stream");
+    }
+    if (!packed) CHECK(differing == 0);  // the same step, bit for bit
+}
+
 TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {
     // tools/make_torch_fixtures.py: the formula parameters times 16 (exact), one SGD step.
     using Net = Seq<Linear<13, 17>, ctnn::Sigmoid, Linear<17, 9>, ctnn::Tanh, Linear<9, 6>, ctnn::LeakyReLU, Linear<6, 5>>;

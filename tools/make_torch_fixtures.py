@@ -319,6 +319,12 @@ def main():
                       [lambda: nn.GRU(3, 8, batch_first=True), lambda: nn.LSTM(8, 5, batch_first=True),
                        lambda: nn.GRU(5, 16, batch_first=True), lambda: nn.LSTM(16, 16, batch_first=True)],
                       batch=2, steps=12, seed=4)
+    # Sequences long enough (32 steps and more) for the packed hidden products of AVX2 builds:
+    # 3, 4 and 9 vectors of gate rows.
+    recurrent_fixture(f"{out_dir}/torch_recurrent_long_net.txt",
+                      [lambda: nn.GRU(2, 16, batch_first=True), lambda: nn.LSTM(16, 8, batch_first=True),
+                       lambda: nn.GRU(8, 24, batch_first=True)],
+                      batch=2, steps=36, seed=5)
     # bfloat16 inference: every activation, a Linear without bias, odd sizes; a convolutional
     # network (its convolution, BatchNorm and pooling run in fp32 on bf16 values).
     bf16_fixture(f"{out_dir}/torch_bf16_mlp.txt",

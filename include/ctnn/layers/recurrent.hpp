@@ -9,7 +9,9 @@
 // Inference only: the weights come from PyTorch (tools/torch_to_safetensors.py) or from a file;
 // a Seq with a recurrent layer does not train (LAYER_CANNOT_TRAIN). A Stream (model/stream.hpp)
 // runs them one step at a time, with the hidden state (and the LSTM's cell) in the stream; the
-// whole-sequence forward runs the same step, so the two agree bit for bit.
+// whole-sequence forward runs the same step, so the two agree bit for bit, except where a long
+// sequence's steps run on W_hh packed by columns (AVX2: kernels::packs_hidden), faster and equal
+// to float rounding (the hidden product's sums in another order).
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -50,7 +52,16 @@ struct Recurrent {
     static constexpr std::size_t chunk = std::clamp<std::size_t>(1024 / rows, 1, 32);
     // States recorded between two transpositions into y: about 256 steps, whole chunks.
     static constexpr std::size_t record_steps = (256 + chunk - 1) / chunk * chunk;
-    static constexpr std::size_t scratch_size(Shape in) noexcept { return std::min(in.dims[1], record_steps) * Hidden; }
+    // Sequences from this length on run on a copy of W_hh packed by columns where that is faster
+    // (kernels::packs_hidden): its packing costs about as much as 16 steps save.
+    static constexpr std::size_t pack_from = 32;
+    static constexpr bool may_pack(Shape in) noexcept {
+        return in.dims[1] >= pack_from && kernels::packable_hidden<gates, Hidden>;
+    }
+    static constexpr std::size_t record_size(Shape in) noexcept { return std::min(in.dims[1], record_steps) * Hidden; }
+    static constexpr std::size_t scratch_size(Shape in) noexcept {
+        return record_size(in) + (may_pack(in) ? kernels::packed_hidden_size<gates, Hidden> : 0);
+    }
 
     static std::string cpp_name() { return template_spelling(Lstm ? "ctnn::LSTM" : "ctnn::GRU", {In, Hidden}); }
     static std::string torch_module() {
@@ -59,8 +70,8 @@ struct Recurrent {
     }
 
     /// Every sample from a zero state; step t reads column t of x and writes column t of y, each
-    /// step computing what a stream's step does, bit for bit. The input products of a few steps
-    /// at a time go first (they do not depend on h); the hidden states are recorded time-major in
+    /// step computing what a stream's step does (bit for bit unless packed). The input products
+    /// of a few steps at a time go first (they do not depend on h); the states are recorded in
     /// the scratch, about 256 steps at a time (64 KiB for 64 units: in L2), and each such block is
     /// transposed into y's columns in register tiles (kernels/transpose.hpp). Written straight
     /// into y column by column, y's rows kept 64 cache lines busy and pushed W_hh (48 KB for 64
@@ -68,8 +79,14 @@ struct Recurrent {
     template <Shape S, class Arch>
     static void forward(const float* p, const float* x, std::size_t batch, float* y, float* scratch) noexcept {
         constexpr std::size_t T = S.dims[1];
+        constexpr bool packed = may_pack(S) && kernels::packs_hidden<gates, Hidden, Arch>;
         const float *w_ih = p + tensors[0].offset, *w_hh = p + tensors[1].offset;
         const float *b_ih = p + tensors[2].offset, *b_hh = p + tensors[3].offset;
+        if constexpr (packed) {  // once for the whole batch
+            float* packing = scratch + record_size(S);
+            kernels::pack_hidden<gates, Hidden, Arch>(w_hh, packing);
+            w_hh = packing;
+        }
         alignas(64) float state[state_floats];  // h (and c)
         alignas(64) float gh[rows];
         alignas(64) float gi[chunk * rows];
@@ -89,8 +106,9 @@ struct Recurrent {
                 for (std::size_t i = 0; i < n; ++i) {
                     float* record = hs + (t0 + i - recorded_from) * Hidden;
                     if constexpr (Lstm)
-                        kernels::lstm_update<Hidden, Arch>(gi + i * rows, w_hh, b_hh, state, state + Hidden, gh, record);
-                    else kernels::gru_update<Hidden, Arch>(gi + i * rows, w_hh, b_hh, state, gh, record);
+                        kernels::lstm_update<Hidden, Arch, packed>(gi + i * rows, w_hh, b_hh, state, state + Hidden, gh,
+                                                                   record);
+                    else kernels::gru_update<Hidden, Arch, packed>(gi + i * rows, w_hh, b_hh, state, gh, record);
                 }
                 const std::size_t recorded = t0 + n - recorded_from;
                 if (recorded == record_steps || t0 + n == T) {  // steps x Hidden -> y's columns
