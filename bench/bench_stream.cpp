@@ -6,6 +6,7 @@
 //    product per tap.
 //  - GRU<1, H> and LSTM<1, H> then a Linear to one output on each step (Conv1D<H, 1, 1>), H = 8,
 //    16, 32, 64: RTNeural's benchmark models; Eigen: fixed-size matrices, PyTorch's equations.
+//    ctnn streamed through the model and through a StreamModel, and the whole-sequence forward.
 #include <benchmark/benchmark.h>
 #include <Eigen/Dense>
 #include <ctnn/ctnn.hpp>
@@ -244,6 +245,21 @@ void BM_ctnn_rnn(benchmark::State& state) {
     state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
 }
 
+/// The same stream through a StreamModel (W_hh packed for streaming where that is faster).
+template <std::size_t H, bool Lstm>
+void BM_ctnn_rnn_prepared(benchmark::State& state) {
+    const auto x = signal();
+    const ctnn::StreamModel<RnnModel<H, Lstm>> prepared(rnn_model<H, Lstm>());
+    ctnn::Stream<RnnModel<H, Lstm>> voice;
+    float y = 0;
+    for (auto _ : state)
+        for (std::size_t t = 0; t < block; ++t) {
+            voice.step(prepared, std::span<const float, 1>(&x[t], 1), std::span<float, 1>(&y, 1));
+            benchmark::DoNotOptimize(y);
+        }
+    state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
+}
+
 /// The whole-sequence forward of the same layers on `block` samples at once ({1, block} -> {1, block}).
 template <std::size_t H, bool Lstm>
 using RnnSequence = ctnn::Seq<ctnn::Input<1, block>, std::conditional_t<Lstm, ctnn::LSTM<1, H>, ctnn::GRU<1, H>>,
@@ -286,9 +302,11 @@ void BM_eigen_rnn(benchmark::State& state) {
 
 #define CTNN_RNN_BENCH(H)                                                   \
     BENCHMARK(BM_ctnn_rnn<H, false>)->Name("BM_ctnn_gru/hidden:" #H);                   \
+    BENCHMARK(BM_ctnn_rnn_prepared<H, false>)->Name("BM_ctnn_gru_prepared/hidden:" #H); \
     BENCHMARK(BM_ctnn_rnn_sequence<H, false>)->Name("BM_ctnn_gru_sequence/hidden:" #H); \
     BENCHMARK(BM_eigen_rnn<H, false>)->Name("BM_eigen_gru/hidden:" #H);                 \
     BENCHMARK(BM_ctnn_rnn<H, true>)->Name("BM_ctnn_lstm/hidden:" #H);                   \
+    BENCHMARK(BM_ctnn_rnn_prepared<H, true>)->Name("BM_ctnn_lstm_prepared/hidden:" #H); \
     BENCHMARK(BM_ctnn_rnn_sequence<H, true>)->Name("BM_ctnn_lstm_sequence/hidden:" #H); \
     BENCHMARK(BM_eigen_rnn<H, true>)->Name("BM_eigen_lstm/hidden:" #H);
 CTNN_RNN_BENCH(8)

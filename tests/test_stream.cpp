@@ -181,3 +181,79 @@ TEST_CASE("a long sequence on packed hidden weights agrees with the stream to fl
     if constexpr (!kernels::packs_hidden<3, 16> && !kernels::packs_hidden<4, 32>) REQUIRE(differing == 0);
     else REQUIRE(differing > 0);  // the packed product ran
 }
+
+TEST_CASE("a StreamModel streams bit for bit what a long sequence's forward gives, allocating nothing",
+          "[stream][recurrent]") {
+    // A long sequence's forward packs W_hh where that is faster (AVX2); a StreamModel packs the
+    // same layers the same way, so its stream is that forward, step for step.
+    constexpr std::size_t T = 600;
+    using Rnn = Seq<Input<1, T>, GRU<1, 16>, LSTM<16, 32>, Conv1D<32, 2, 1>>;
+    STATIC_REQUIRE(StreamModel<Rnn>::packs == (kernels::packs_hidden<3, 16> || kernels::packs_hidden<4, 32>));
+    auto net = std::make_unique<Rnn>();
+    Rng rng(9);
+    init::pytorch_default(*net, rng);
+    const auto xs = test::random_vector(T, 10);
+    const StreamModel<Rnn> prepared(*net);
+    std::vector<float> whole(Rnn::out_size), by_steps(2 * T), at_once(2 * T), plain(2 * T);
+    InferenceScratch<Rnn> scratch(1);
+    net->forward(xs, whole, scratch);  // channel-major
+    Stream<Rnn> a, b, c;
+    const long before = allocations.load();
+    for (std::size_t t = 0; t < T; ++t)
+        a.step(prepared, std::span<const float, 1>(&xs[t], 1), std::span<float, 2>(&by_steps[2 * t], 2));
+    b.process(prepared, xs, at_once);
+    REQUIRE(allocations.load() - before == 0);
+    REQUIRE(by_steps == at_once);
+    c.process(*net, xs, plain);
+    std::size_t differing = 0, differing_plain = 0;
+    double largest_plain = 0;
+    for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t o = 0; o < 2; ++o) {
+            // The output layer sums over the 32 channels in another order than the stream's step:
+            // equal to float rounding (the recurrent layers alone are compared bit for bit below).
+            differing += std::abs(whole[o * T + t] - at_once[2 * t + o]) > 1e-6f;
+            differing_plain += plain[2 * t + o] != at_once[2 * t + o];
+            largest_plain = std::max(largest_plain, double(std::abs(plain[2 * t + o] - at_once[2 * t + o])));
+        }
+    CHECK(differing == 0);
+    CHECK(largest_plain < 1e-5);
+    if constexpr (StreamModel<Rnn>::packs) CHECK(differing_plain > 0);  // the packed step ran
+    else CHECK(differing_plain == 0);
+
+    // The recurrent layers alone: the stream through a StreamModel is the forward, bit for bit.
+    using Layers = Seq<Input<1, T>, GRU<1, 16>, LSTM<16, 32>>;
+    auto layers = std::make_unique<Layers>();
+    std::copy_n(net->parameters(), Layers::parameter_block_size, layers->parameters());
+    std::vector<float> states(Layers::out_size), streamed(32 * T);
+    InferenceScratch<Layers> layer_scratch(1);
+    layers->forward(xs, states, layer_scratch);
+    Stream<Layers> voice;
+    voice.process(StreamModel<Layers>(*layers), xs, streamed);
+    std::size_t unequal = 0;
+    for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t j = 0; j < 32; ++j) unequal += states[j * T + t] != streamed[t * 32 + j];
+    REQUIRE(unequal == 0);
+}
+
+TEST_CASE("a StreamModel is a copy: update() takes the model's new parameters; without recurrent layers it is the model",
+          "[stream]") {
+    using Stack = Seq<Input<1, 64>, Conv1D<1, 4, 3>, Tanh, GRU<4, 8>, Conv1D<8, 1, 1>>;
+    STATIC_REQUIRE(!StreamModel<Seq<Input<1, 64>, Conv1D<1, 4, 3>, Tanh, Conv1D<4, 1, 1>>>::packs);
+    auto net = std::make_unique<Stack>();
+    Rng rng(12);
+    init::pytorch_default(*net, rng);
+    const auto xs = test::random_vector(100, 13);
+    StreamModel<Stack> prepared(*net);
+    auto run = [&](const auto& model) {
+        Stream<Stack> voice;
+        std::vector<float> ys(100);
+        voice.process(model, xs, ys);
+        return ys;
+    };
+    REQUIRE(run(prepared) == run(*net));  // a GRU of 8 units is not packed: the same block
+    const auto before = run(*net);
+    for (std::size_t i = 0; i < Stack::parameter_block_size; ++i) net->parameters()[i] *= 0.5f;
+    REQUIRE(run(prepared) == before);  // a copy
+    prepared.update(ModelView<Stack>(*net));
+    REQUIRE(run(prepared) == run(*net));
+}

@@ -119,22 +119,29 @@ struct Recurrent {
         }
     }
 
-    // Streaming: the state is h (and c), one step in, the new h out.
+    // Streaming: the state is h (and c), one step in, the new h out. PackedHidden: the block is
+    // a StreamModel's, its W_hh packed by pack_for_stream.
     static constexpr std::size_t stream_state_size(Shape) noexcept { return state_floats; }
-    template <Shape, class Arch>
+    template <Shape, class Arch, bool PackedHidden = false>
     static void stream_step(const float* p, const float* x, float* y, float* state) noexcept {
         std::array<float, kernels::recurrent_scratch<gates, Hidden>> gate_scratch;
-        step<Arch>(p, x, state, gate_scratch.data());
+        const float *w_ih = p + tensors[0].offset, *w_hh = p + tensors[1].offset;
+        const float *b_ih = p + tensors[2].offset, *b_hh = p + tensors[3].offset;
+        float* gi = gate_scratch.data();
+        kernels::recurrent_input<In, gates, Hidden, Arch>(w_ih, b_ih, x, gi);
+        if constexpr (Lstm)
+            kernels::lstm_update<Hidden, Arch, PackedHidden>(gi, w_hh, b_hh, state, state + Hidden, gi + rows);
+        else kernels::gru_update<Hidden, Arch, PackedHidden>(gi, w_hh, b_hh, state, gi + rows);
         std::copy_n(state, Hidden, y);
     }
 
-private:
-    template <class Arch>
-    static void step(const float* p, const float* x, float* state, float* scratch) noexcept {
-        const float *w_ih = p + tensors[0].offset, *w_hh = p + tensors[1].offset;
-        const float *b_ih = p + tensors[2].offset, *b_hh = p + tensors[3].offset;
-        if constexpr (Lstm) kernels::lstm_step<In, Hidden, Arch>(w_ih, w_hh, b_ih, b_hh, x, state, state + Hidden, scratch);
-        else kernels::gru_step<In, Hidden, Arch>(w_ih, w_hh, b_ih, b_hh, x, state, scratch);
+    /// Whether a StreamModel packs this layer's W_hh: where a long sequence's forward does
+    /// (kernels::packs_hidden), so that the two agree bit for bit.
+    static constexpr bool packs_for_stream = kernels::packs_hidden<gates, Hidden, kernels::default_arch>;
+    /// W_hh of the layer's block `p`, packed by columns, into the same place of a copy `packed`.
+    static void pack_for_stream(const float* p, float* packed) noexcept {
+        if constexpr (packs_for_stream)
+            kernels::pack_hidden<gates, Hidden, kernels::default_arch>(p + tensors[1].offset, packed + tensors[1].offset);
     }
 };
 

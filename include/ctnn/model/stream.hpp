@@ -11,6 +11,8 @@
 //   voice.process(net, xs, ys);                   // T steps, time-major: the same as T step calls
 //   voice.reset();
 //
+// Through a StreamModel<Net> (model/stream_model.hpp) instead of the model, recurrent layers step
+// faster on AVX2, on hidden weights packed for it.
 // A step is causal: the output at step t is what Net computes on the inputs up to t, the earlier
 // ones it reaches back to kept by the stream (zeros after reset()). The time length in Net's
 // Input<C, T> plays no part: a stream runs for ever. Layers: Conv1D without stride or padding,
@@ -26,6 +28,7 @@
 #include "../core/layer.hpp"
 #include "../kernels/arch.hpp"
 #include "seq.hpp"
+#include "stream_model.hpp"
 #include "stream_pass.hpp"
 
 namespace ctnn {
@@ -53,11 +56,11 @@ public:
     /// Zeros: as if the input had been silent before the first step.
     void reset() noexcept { state_.fill(0.0f); }
 
-    /// One time step through `model` (the Seq, or a ModelView of its parameters): x holds the
-    /// step's in_channels values, y receives out_channels.
+    /// One time step through `model` (the Seq, a ModelView of its parameters, or a StreamModel):
+    /// x holds the step's in_channels values, y receives out_channels.
     template <class Model>
     void step(const Model& model, std::span<const float, in_channels> x, std::span<float, out_channels> y) noexcept {
-        if constexpr (Plan::valid) run(model.parameters(), x.data(), y.data());
+        if constexpr (Plan::valid) run(model, x.data(), y.data());
     }
 
     /// Steps through a whole sequence, time-major (step t's channels at xs[t * in_channels]):
@@ -71,13 +74,17 @@ public:
                      "not %zu steps of %zu",
                      xs.size(), in_channels, ys.size(), steps, out_channels);
         if constexpr (Plan::valid)
-            for (std::size_t t = 0; t < steps; ++t)
-                run(model.parameters(), xs.data() + t * in_channels, ys.data() + t * out_channels);
+            for (std::size_t t = 0; t < steps; ++t) run(model, xs.data() + t * in_channels, ys.data() + t * out_channels);
     }
 
 private:
-    void run(const float* params, const float* x, float* y) noexcept {
-        detail::stream_pass<Net>(params, x, y, state_.data());
+    template <class Model>
+    void run(const Model& model, const float* x, float* y) noexcept {
+        if constexpr (requires { typename Model::network; })
+            (void)error::MODEL_IS_ANOTHER_NETWORK<typename Model::network, Net>{};
+        if constexpr (requires { model.stream_parameters(); })
+            detail::stream_pass<Net, Plan, true>(model.stream_parameters(), x, y, state_.data());
+        else detail::stream_pass<Net, Plan>(model.parameters(), x, y, state_.data());
     }
 
     std::array<float, state_size> state_{};

@@ -84,10 +84,18 @@ struct StreamPlan {
 
 };
 
+/// Whether layer L steps on a W_hh packed for streaming (a StreamModel's block).
+template <class L>
+constexpr bool packs_for_stream() {
+    if constexpr (requires { L::packs_for_stream; }) return L::packs_for_stream;
+    else return false;
+}
+
 /// One time step through Net's layers (a Seq, or a Residual's paths), through two small buffers
 /// on the stack; an activation the table fused into the layer before it runs as that step's
-/// epilogue, in registers. `state` holds Plan::state_offsets.back() floats.
-template <class Net, class Plan = StreamPlan<Net>>
+/// epilogue, in registers. `state` holds Plan::state_offsets.back() floats. PackedHidden: the
+/// block is a StreamModel's, its recurrent layers' W_hh packed (packs_for_stream).
+template <class Net, class Plan = StreamPlan<Net>, bool PackedHidden = false>
 void stream_pass(const float* params, const float* x, float* y, float* state) noexcept {
     std::array<float, Plan::width> buffers[2];
     std::array<float, Plan::scratch + 1> scratch;
@@ -107,6 +115,8 @@ void stream_pass(const float* params, const float* x, float* y, float* state) no
                         if constexpr (e.step_end != I)
                             L::template stream_step<in, kernels::default_arch,
                                                     typename Net::template layer_type<I + 1>::epilogue_op>(p, from, to, s);
+                        else if constexpr (PackedHidden && packs_for_stream<L>())
+                            L::template stream_step<in, kernels::default_arch, true>(p, from, to, s);
                         else
                             L::template stream_step<in, kernels::default_arch>(p, from, to, s);
                     } else {
