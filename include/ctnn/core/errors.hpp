@@ -99,6 +99,15 @@ struct MODEL_IS_ANOTHER_NETWORK {
                   "ctnn: the model is another network than Net (the layers differ): its parameters cannot be read as Net's");
 };
 
+/// A ModelView (so also a Bf16Model, an Int8Model or a DispatchedInference) made from a
+/// StreamModel<Net>: its block is laid out for Stream alone (hidden weights packed); view or run
+/// the model it was made from.
+template <class Net>
+struct STREAM_MODEL_IS_ONLY_FOR_STREAMS {
+    static_assert(never<Net>, "ctnn: a StreamModel's parameters are packed for ctnn::Stream alone: make the view or "
+                              "run forward on the model the StreamModel was made from");
+};
+
 /// Single-sample forward(x, y) would need Bytes of stack for the model's intermediate outputs and
 /// its layers' working memory, more than Limit (ctnn::max_stack_bytes): run it through the batch
 /// API with an InferenceScratch, whose memory is allocated once, by its constructor.

@@ -15,6 +15,9 @@
 
 namespace ctnn {
 
+template <class Net>
+class StreamModel;
+
 template <class Net, class Arch = kernels::default_arch>
 class ModelView : public detail::InferenceApi<ModelView<Net, Arch>, Net> {
 public:
@@ -29,6 +32,12 @@ public:
     template <class Block>
         requires(!requires(const Block& b) { b.parameters(); })
     explicit ModelView(const Block& block) noexcept : params_(checked(block)) {}
+
+    /// A StreamModel's block is packed for streams: the compile error STREAM_MODEL_IS_ONLY_FOR_STREAMS.
+    template <class Of>
+    ModelView(const StreamModel<Of>&) noexcept : params_(nullptr) {  // NOLINT: to report the error
+        (void)error::STREAM_MODEL_IS_ONLY_FOR_STREAMS<Of>{};
+    }
 
     const float* parameters() const noexcept { return params_; }
 
