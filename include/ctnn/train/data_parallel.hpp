@@ -2,9 +2,10 @@
 // DataParallel: one training batch's forward, loss and backward split across a ThreadPool by
 // rows. Each thread runs train::loss_and_gradients on its share of the samples with its own
 // StepBuffers; the gradient blocks are then summed, each thread adding up one slice of the
-// parameters over all blocks in a fixed order (and zeroing the blocks' slices for the next step),
-// so a run is deterministic for a given thread count. The loss of every share is scaled by the whole batch (not the share), so the sum is
-// exactly the gradient of the batch mean, as one thread computes it up to float summation order.
+// parameters over all blocks in a fixed order (and zeroing the blocks' slices for the next
+// step), so a run is deterministic for a given thread count. The loss of every share is scaled by
+// the whole batch (not the share), so the sum is exactly the gradient of the batch mean, as one
+// thread computes it up to float summation order.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
