@@ -235,7 +235,7 @@ TEST_CASE("a StreamModel streams bit for bit what a long sequence's forward give
     REQUIRE(unequal == 0);
 }
 
-TEST_CASE("a StreamModel is a copy: update() takes the model's new parameters; without recurrent layers it is the model",
+TEST_CASE("a StreamModel is a copy that update() refreshes, and without packed layers it is the model",
           "[stream]") {
     using Stack = Seq<Input<1, 64>, Conv1D<1, 4, 3>, Tanh, GRU<4, 8>, Conv1D<8, 1, 1>>;
     STATIC_REQUIRE(!StreamModel<Seq<Input<1, 64>, Conv1D<1, 4, 3>, Tanh, Conv1D<4, 1, 1>>>::packs);
