@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 #include "support.hpp"
 
 using ctnn::Linear;
@@ -276,74 +278,77 @@ TEST_CASE("Residual blocks (a TCN: dilated Conv1D, PReLU, BatchNorm1d, a 1x1 Con
     check_against_torch<Net>("torch_residual_net.txt");
 }
 
+namespace {
+/// A recurrent network with a fixture's parameters, run on its inputs (whole sequences), its
+/// outputs held to PyTorch's.
+template <class Net>
+struct RecurrentFixture {
+    std::unique_ptr<Net> net = std::make_unique<Net>();
+    std::vector<float> x, y;  // every sample {C, T}
+    std::size_t batch = 0;
+
+    explicit RecurrentFixture(const std::string& file) {
+        const auto f = read_fixture(file);
+        for (const auto& t : Net::tensors) {
+            const auto& s = f.at(t.name());
+            REQUIRE(s.values.size() == t.info.size());
+            std::copy(s.values.begin(), s.values.end(), net->parameters() + t.offset);
+        }
+        x = f.at("inputs").values;
+        batch = x.size() / Net::in_size;
+        y.resize(batch * Net::out_size);
+        ctnn::InferenceScratch<Net> scratch(batch);
+        net->forward(x, y, scratch);
+        test::require_close(y, f.at("outputs").values, 1e-5, 1e-5, "outputs");
+    }
+
+    /// Sample r streamed through `model` (the net or a StreamModel of it) and its whole-sequence
+    /// outputs, both time-major.
+    template <class Model>
+    std::pair<std::vector<float>, std::vector<float>> streamed(std::size_t r, const Model& model) const {
+        constexpr std::size_t C = Net::input_shape.dims[0], T = Net::input_shape.dims[1], H = Net::output_shape.dims[0];
+        ctnn::Stream<Net> voice;
+        std::vector<float> xs(T * C), stream(T * H), whole(T * H);
+        for (std::size_t t = 0; t < T; ++t) {
+            for (std::size_t c = 0; c < C; ++c) xs[t * C + c] = x[r * Net::in_size + c * T + t];
+            for (std::size_t j = 0; j < H; ++j) whole[t * H + j] = y[r * Net::out_size + j * T + t];
+        }
+        voice.process(model, xs, stream);
+        return {stream, whole};
+    }
+};
+}  // namespace
+
 TEST_CASE("GRU and LSTM layers match PyTorch's nn.GRU and nn.LSTM, whole sequences and streamed", "[torch][recurrent]") {
     using namespace ctnn;
     using Net = Seq<Input<3, 12>, GRU<3, 8>, LSTM<8, 5>, GRU<5, 16>, LSTM<16, 16>>;
     static_assert(!Net::trainable && Net::output_shape == Shape{16, 12});
-    const auto f = read_fixture("torch_recurrent_net.txt");
-    auto net = std::make_unique<Net>();
-    for (const auto& t : Net::tensors) {
-        const auto& s = f.at(t.name());
-        REQUIRE(s.values.size() == t.info.size());
-        std::copy(s.values.begin(), s.values.end(), net->parameters() + t.offset);
-    }
-    const auto& x = f.at("inputs").values;
-    const std::size_t batch = x.size() / Net::in_size;
-    std::vector<float> y(batch * Net::out_size);
-    InferenceScratch<Net> scratch(batch);
-    net->forward(x, y, scratch);
-    test::require_close(y, f.at("outputs").values, 1e-5, 1e-5, "outputs");
-
-    // One step at a time: the same, bit for bit (the layers run the same step).
-    for (std::size_t r = 0; r < batch; ++r) {
-        Stream<Net> voice;
-        for (std::size_t t = 0; t < 12; ++t) {
-            std::array<float, 3> xt{};
-            std::array<float, 16> yt{};
-            for (std::size_t c = 0; c < 3; ++c) xt[c] = x[r * Net::in_size + c * 12 + t];
-            voice.step(*net, xt, yt);
-            for (std::size_t j = 0; j < 16; ++j) REQUIRE(yt[j] == y[r * Net::out_size + j * 12 + t]);
-        }
+    const RecurrentFixture<Net> f("torch_recurrent_net.txt");
+    // One step at a time: the same, bit for bit (a sequence this short runs the stream's step).
+    for (std::size_t r = 0; r < f.batch; ++r) {
+        const auto [stream, whole] = f.streamed(r, *f.net);
+        REQUIRE(stream == whole);
     }
 }
 
 TEST_CASE("GRU and LSTM layers over longer sequences match PyTorch, streamed to float rounding", "[torch][recurrent]") {
     // From 32 steps on, a whole sequence's steps run on W_hh packed by columns where that is
-    // faster (AVX2 builds): 3, 4 and 9 vectors of gate rows here, sums in another order.
+    // faster (AVX2 builds): 3, 4 and 9 vectors of gate rows here, sums in another order. A
+    // StreamModel packs them the same way: its stream is the whole sequence, bit for bit.
     using namespace ctnn;
-    constexpr std::size_t T = 36;
-    using Net = Seq<Input<2, T>, GRU<2, 16>, LSTM<16, 8>, GRU<8, 24>>;
-    const auto f = read_fixture("torch_recurrent_long_net.txt");
-    auto net = std::make_unique<Net>();
-    for (const auto& t : Net::tensors) {
-        const auto& s = f.at(t.name());
-        REQUIRE(s.values.size() == t.info.size());
-        std::copy(s.values.begin(), s.values.end(), net->parameters() + t.offset);
-    }
-    const auto& x = f.at("inputs").values;
-    const std::size_t batch = x.size() / Net::in_size;
-    std::vector<float> y(batch * Net::out_size);
-    InferenceScratch<Net> scratch(batch);
-    net->forward(x, y, scratch);
-    test::require_close(y, f.at("outputs").values, 1e-5, 1e-5, "outputs");
-
+    using Net = Seq<Input<2, 36>, GRU<2, 16>, LSTM<16, 8>, GRU<8, 24>>;
+    const RecurrentFixture<Net> f("torch_recurrent_long_net.txt");
     constexpr bool packed = kernels::packs_hidden<3, 16> && kernels::packs_hidden<4, 8> && kernels::packs_hidden<3, 24>;
+    STATIC_REQUIRE(StreamModel<Net>::packs == packed);
     CAPTURE(packed, kernels::arch_name());
-    std::size_t differing = 0;
-    for (std::size_t r = 0; r < batch; ++r) {
-        Stream<Net> voice;
-        std::vector<float> streamed(T * 24), whole(T * 24);
-        for (std::size_t t = 0; t < T; ++t) {
-            const std::array<float, 2> xt{x[r * Net::in_size + t], x[r * Net::in_size + T + t]};
-            voice.step(*net, xt, std::span<float, 24>(streamed.data() + t * 24, 24));
-            for (std::size_t j = 0; j < 24; ++j) {
-                whole[t * 24 + j] = y[r * Net::out_size + j * T + t];
-                differing += whole[t * 24 + j] != streamed[t * 24 + j];
-            }
-        }
-        test::require_close(whole, streamed, 1e-6, 1e-6, "whole sequence against the stream");
+    const StreamModel<Net> prepared(*f.net);
+    for (std::size_t r = 0; r < f.batch; ++r) {
+        const auto [stream, whole] = f.streamed(r, *f.net);
+        test::require_close(whole, stream, 1e-6, 1e-6, "whole sequence against the stream");
+        if (!packed) CHECK(stream == whole);  // the same step, bit for bit
+        const auto [prepared_stream, same_whole] = f.streamed(r, prepared);
+        REQUIRE(prepared_stream == whole);
     }
-    if (!packed) CHECK(differing == 0);  // the same step, bit for bit
 }
 
 TEST_CASE("training diagnostics match what PyTorch computes for the same weights and batch", "[torch][diagnostics]") {
