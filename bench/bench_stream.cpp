@@ -218,6 +218,19 @@ private:
     Eigen::Matrix<float, N, 1> h_, c_;
 };
 
+/// `block` single steps of a Stream through `model` (the Seq or a StreamModel of it).
+template <class Net, class Model>
+void time_steps(benchmark::State& state, const Model& model, const std::vector<float>& x) {
+    ctnn::Stream<Net> voice;
+    float y = 0;
+    for (auto _ : state)
+        for (std::size_t t = 0; t < block; ++t) {
+            voice.step(model, std::span<const float, 1>(&x[t], 1), std::span<float, 1>(&y, 1));
+            benchmark::DoNotOptimize(y);
+        }
+    state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
+}
+
 template <std::size_t H, bool Lstm>
 void BM_ctnn_rnn(benchmark::State& state) {
     const auto x = signal();
@@ -235,29 +248,13 @@ void BM_ctnn_rnn(benchmark::State& state) {
             }
         }
     }
-    ctnn::Stream<RnnModel<H, Lstm>> voice;
-    float y = 0;
-    for (auto _ : state)
-        for (std::size_t t = 0; t < block; ++t) {
-            voice.step(net, std::span<const float, 1>(&x[t], 1), std::span<float, 1>(&y, 1));
-            benchmark::DoNotOptimize(y);
-        }
-    state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
+    time_steps<RnnModel<H, Lstm>>(state, net, x);
 }
 
 /// The same stream through a StreamModel (W_hh packed for streaming where that is faster).
 template <std::size_t H, bool Lstm>
 void BM_ctnn_rnn_prepared(benchmark::State& state) {
-    const auto x = signal();
-    const ctnn::StreamModel<RnnModel<H, Lstm>> prepared(rnn_model<H, Lstm>());
-    ctnn::Stream<RnnModel<H, Lstm>> voice;
-    float y = 0;
-    for (auto _ : state)
-        for (std::size_t t = 0; t < block; ++t) {
-            voice.step(prepared, std::span<const float, 1>(&x[t], 1), std::span<float, 1>(&y, 1));
-            benchmark::DoNotOptimize(y);
-        }
-    state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(block));
+    time_steps<RnnModel<H, Lstm>>(state, ctnn::StreamModel<RnnModel<H, Lstm>>(rnn_model<H, Lstm>()), signal());
 }
 
 /// The whole-sequence forward of the same layers on `block` samples at once ({1, block} -> {1, block}).
