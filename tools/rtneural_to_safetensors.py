@@ -173,6 +173,7 @@ class Layer:
     """A ctnn layer: its name in "ctnn.signature", its C++ spelling, and its tensors."""
 
     def __init__(self, name, args=(), options=(), tensors=()):
+        self.name = name
         self.token = name + (f"<{','.join([str(a) for a in args] + ['ctnn::' + o for o in options])}>" if args else "")
         self.cpp = f"ctnn::{name}" + (f"<{', '.join([str(a) for a in args] + ['ctnn::' + o for o in options])}>"
                                       if args else "")
@@ -542,6 +543,9 @@ def main():
         print(f"// ctnn::Stream<Net> stream;  // the state RTNeural's model keeps; stream.reset() as model.reset()")
         print(f"// stream.step(net, x, y);  // one time step, {values(channels)} in, {values(outputs)} out, as "
               f"RTNeural's model.forward; stream.process(net, xs, ys) for a block of steps, time-major")
+        if any(layer.name in ("GRU", "LSTM") for layer in layers):
+            print("// ctnn::StreamModel<Net> prepared(net);  // once, after loading; stream.step(prepared, x, y) steps "
+                  "faster on AVX2: GRUs of 16 to 64 units (multiples of 8), LSTMs of 8 to 64 (even)")
 
 
 def run():
