@@ -200,12 +200,13 @@ CTNN_FLATTEN inline void gru_update(const float* gi, const float* w_hh, const fl
     });
 }
 
-/// h = GRUCell(x, h); scratch holds recurrent_scratch<3, Hidden> floats.
-template <std::size_t In, std::size_t Hidden, class Arch = default_arch>
+/// h = GRUCell(x, h); scratch holds recurrent_scratch<3, Hidden> floats; Packed: w_hh is
+/// pack_hidden's copy.
+template <std::size_t In, std::size_t Hidden, class Arch = default_arch, bool Packed = false>
 inline void gru_step(const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, const float* x,
                      float* h, float* scratch) noexcept {
     recurrent_input<In, 3, Hidden, Arch>(w_ih, b_ih, x, scratch);
-    gru_update<Hidden, Arch>(scratch, w_hh, b_hh, h, scratch + 3 * Hidden);
+    gru_update<Hidden, Arch, Packed>(scratch, w_hh, b_hh, h, scratch + 3 * Hidden);
 }
 
 /// (h, c) = LSTMCell(x, (h, c)) given gi = W_ih x + b_ih; scratch holds 4 Hidden floats; `copy`,
@@ -231,12 +232,13 @@ CTNN_FLATTEN inline void lstm_update(const float* gi, const float* w_hh, const f
     });
 }
 
-/// (h, c) = LSTMCell(x, (h, c)); scratch holds recurrent_scratch<4, Hidden> floats.
-template <std::size_t In, std::size_t Hidden, class Arch = default_arch>
+/// (h, c) = LSTMCell(x, (h, c)); scratch holds recurrent_scratch<4, Hidden> floats; Packed: w_hh
+/// is pack_hidden's copy.
+template <std::size_t In, std::size_t Hidden, class Arch = default_arch, bool Packed = false>
 inline void lstm_step(const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, const float* x,
                       float* h, float* c, float* scratch) noexcept {
     recurrent_input<In, 4, Hidden, Arch>(w_ih, b_ih, x, scratch);
-    lstm_update<Hidden, Arch>(scratch, w_hh, b_hh, h, c, scratch + 4 * Hidden);
+    lstm_update<Hidden, Arch, Packed>(scratch, w_hh, b_hh, h, c, scratch + 4 * Hidden);
 }
 
 }  // namespace ctnn::kernels

@@ -127,14 +127,13 @@ struct Recurrent {
     static constexpr std::size_t stream_state_size(Shape) noexcept { return state_floats; }
     template <Shape, class Arch, bool PackedHidden = false>
     static void stream_step(const float* p, const float* x, float* y, float* state) noexcept {
-        std::array<float, kernels::recurrent_scratch<gates, Hidden>> gate_scratch;
+        std::array<float, kernels::recurrent_scratch<gates, Hidden>> scratch;
         const float *w_ih = p + tensors[0].offset, *w_hh = p + tensors[1].offset;
         const float *b_ih = p + tensors[2].offset, *b_hh = p + tensors[3].offset;
-        float* gi = gate_scratch.data();
-        kernels::recurrent_input<In, gates, Hidden, Arch>(w_ih, b_ih, x, gi);
         if constexpr (Lstm)
-            kernels::lstm_update<Hidden, Arch, PackedHidden>(gi, w_hh, b_hh, state, state + Hidden, gi + rows);
-        else kernels::gru_update<Hidden, Arch, PackedHidden>(gi, w_hh, b_hh, state, gi + rows);
+            kernels::lstm_step<In, Hidden, Arch, PackedHidden>(w_ih, w_hh, b_ih, b_hh, x, state, state + Hidden,
+                                                               scratch.data());
+        else kernels::gru_step<In, Hidden, Arch, PackedHidden>(w_ih, w_hh, b_ih, b_hh, x, state, scratch.data());
         std::copy_n(state, Hidden, y);
     }
 

@@ -39,11 +39,7 @@ public:
     float loss_and_gradients(const Net& net, const Loss& loss, std::span<const float> x, const Targets& targets,
                              Gradients<Net>& grads) noexcept {
         shares_forward_backward(net, loss, x, ctnn::detail::const_span(targets));
-        auto reduce = [&](std::size_t t) {
-            const auto [begin, end] = slice(t);
-            reduce_slice<false>(grads, begin, end);
-        };
-        pool_.run(reduce);
+        reduce<false>(grads);
         return total_loss();
     }
 
@@ -98,11 +94,7 @@ private:
         if (check_finite) {
             // The sums are checked as they are made (a NaN or an infinity in a share makes its
             // sum one), and every slice must be known finite before any is updated: two runs.
-            auto reduce = [&](std::size_t t) {
-                const auto [begin, end] = slice(t);
-                finite_[t] = reduce_slice<true>(grads, begin, end);
-            };
-            pool_.run(reduce);
+            reduce<true>(grads);
             bool finite = std::isfinite(value);
             for (const char f : finite_) finite = finite && f;
             if (!finite) return {value, false};
@@ -171,6 +163,16 @@ private:
         const std::size_t step = ctnn::detail::round_up((total + threads - 1) / threads, floats_per_alignment);
         const std::size_t begin = std::min(total, t * step);
         return {begin, std::min(total, begin + step)};
+    }
+
+    /// Every thread's reduce_slice, finite_[t] its result.
+    template <bool Check>
+    void reduce(Gradients<Net>& grads) noexcept {
+        auto each = [&](std::size_t t) {
+            const auto [begin, end] = slice(t);
+            finite_[t] = reduce_slice<Check>(grads, begin, end);
+        };
+        pool_.run(each);
     }
 
     /// grads[begin, end) = the sum of the shares' gradients, in share order 0, 1, 2, ..., a
